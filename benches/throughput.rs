@@ -1,0 +1,963 @@
+//! Throughput of the import pipeline against the raw limit of this machine
+//! (DESIGN.md §8 "Measured on these 2-core machines").
+//!
+//! ```sh
+//! cargo bench --bench throughput                              # N = 1,000,000
+//! ORDERDECK_BENCH_ORDERS=20000 cargo bench --bench throughput
+//! ```
+//!
+//! Environment:
+//! - `ORDERDECK_BENCH_ORDERS`: N, the Shopify orders in the import file (default 1,000,000).
+//! - `ORDERDECK_BENCH_DIR`: work in this directory and keep its files (for
+//!   profiling a phase); by default a temporary directory, removed at the end.
+//!
+//! Each phase runs in a fresh child process (this executable, re-run with
+//! `ORDERDECK_BENCH_PHASE`), so the peak RSS it reports (VmHWM) is that
+//! phase's alone:
+//! 1. `engine`: `engine::evaluate` alone on one thread, over 20,000 distinct
+//!    orders' facts read through the real connectors;
+//! 2. `import`: `sync::import::import_file` of one `{"orders": [...]}` file of
+//!    N generated Shopify orders into a fresh SQLite file, then the same at N/10;
+//! 3. `raw`: the limit of the same machine on the same bytes: serde_json
+//!    streaming the file into a small typed struct per order, plus a bare
+//!    batched multi-row INSERT of (id, name, body) rows through the same sqlx
+//!    pool; raw limit = N / (parse time + insert time).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufReader, BufWriter};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use orderdeck::config::Config;
+use orderdeck::connectors::{read_body, Item, Source};
+use orderdeck::domain::{DocumentContent, OrderFacts, ReplacementLink};
+use orderdeck::engine::{evaluate, Policy};
+use orderdeck::sim::shop::{ListWriter, Scenario, ShopGenerator};
+use orderdeck::store::{sqlite_url, Store};
+use orderdeck::sync::import::import_file;
+
+const SEED: u64 = 42;
+const NOW: &str = "2026-11-27T12:00:00Z";
+/// Distinct orders the engine phase cycles through.
+const ENGINE_FACTS: u64 = 20_000;
+/// Rows per statement in the raw insert, as the importer batches.
+const RAW_BATCH: usize = 1_000;
+const ENGINE_TARGET: f64 = 1_000_000.0;
+const RATIO_TARGET: f64 = 0.5;
+
+const PHASE_VAR: &str = "ORDERDECK_BENCH_PHASE";
+const FILE_VAR: &str = "ORDERDECK_BENCH_FILE";
+const DB_VAR: &str = "ORDERDECK_BENCH_DB";
+const COUNT_VAR: &str = "ORDERDECK_BENCH_COUNT";
+/// Lines a child prints for the parent to collect: `@result KEY VALUE`.
+const RESULT: &str = "@result";
+
+fn main() {
+    if let Ok(phase) = std::env::var(PHASE_VAR) {
+        child(&phase);
+        return;
+    }
+    // `cargo test --all-targets` runs harness-less benches without `--bench`:
+    // a million-order run is not a test.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("throughput: skipped (run it with `cargo bench --bench throughput`)");
+        return;
+    }
+    parent();
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW)
+        .expect("NOW is RFC 3339")
+        .with_timezone(&Utc)
+}
+
+fn policy() -> Policy {
+    Config::builtin()
+        .expect("built-in config")
+        .policy()
+        .expect("built-in policy")
+}
+
+fn env_path(var: &str) -> PathBuf {
+    PathBuf::from(std::env::var(var).unwrap_or_else(|_| panic!("{var} is set by the parent")))
+}
+
+fn env_count(var: &str) -> u64 {
+    std::env::var(var)
+        .unwrap_or_else(|_| panic!("{var} is set"))
+        .replace(['_', ','], "")
+        .parse()
+        .unwrap_or_else(|e| panic!("{var}: {e}"))
+}
+
+// ---------------------------------------------------------------- parent --
+
+fn parent() {
+    let n: u64 = match std::env::var("ORDERDECK_BENCH_ORDERS") {
+        Ok(_) => env_count("ORDERDECK_BENCH_ORDERS"),
+        Err(_) => 1_000_000,
+    };
+    assert!(n >= 10, "ORDERDECK_BENCH_ORDERS must be at least 10");
+    let n_small = n / 10;
+
+    println!(
+        "orderdeck throughput benchmark (orderdeck {})",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("machine: {}", machine());
+    println!(
+        "data: N = {} generated Shopify orders (ShopGenerator seed {SEED}, now {NOW})",
+        group(n)
+    );
+
+    let kept_dir = std::env::var_os("ORDERDECK_BENCH_DIR").map(PathBuf::from);
+    let temp = match &kept_dir {
+        Some(_) => None,
+        None => Some(tempfile::TempDir::new().expect("temporary directory")),
+    };
+    let dir = match (&kept_dir, &temp) {
+        (Some(dir), _) => {
+            std::fs::create_dir_all(dir).expect("ORDERDECK_BENCH_DIR");
+            dir.clone()
+        }
+        (None, Some(temp)) => temp.path().to_path_buf(),
+        (None, None) => unreachable!(),
+    };
+    println!(
+        "work dir: {}{}",
+        dir.display(),
+        if kept_dir.is_some() {
+            " (kept)"
+        } else {
+            " (removed at the end)"
+        }
+    );
+
+    let big = dir.join(format!("shopify-orders-{n}.json"));
+    let small = dir.join(format!("shopify-orders-{n_small}.json"));
+    let started = Instant::now();
+    let big_bytes = write_orders(&big, n);
+    let small_bytes = write_orders(&small, n_small);
+    println!(
+        "generated: {} ({} bytes, {:.0} bytes/order) and {} ({} bytes) in {:.1} s",
+        big.display(),
+        group(big_bytes),
+        big_bytes as f64 / n as f64,
+        small.display(),
+        group(small_bytes),
+        started.elapsed().as_secs_f64()
+    );
+
+    let engine = run_child("engine", &[(COUNT_VAR, n.to_string())]);
+    let import_big = run_child(
+        "import",
+        &[
+            (COUNT_VAR, n.to_string()),
+            (FILE_VAR, big.display().to_string()),
+            (DB_VAR, dir.join("import-n.sqlite").display().to_string()),
+        ],
+    );
+    let import_small = run_child(
+        "import",
+        &[
+            (COUNT_VAR, n_small.to_string()),
+            (FILE_VAR, small.display().to_string()),
+            (DB_VAR, dir.join("import-n10.sqlite").display().to_string()),
+        ],
+    );
+    let raw = run_child(
+        "raw",
+        &[
+            (COUNT_VAR, n.to_string()),
+            (FILE_VAR, big.display().to_string()),
+            (DB_VAR, dir.join("raw").display().to_string()),
+        ],
+    );
+
+    summary(n, big_bytes, &engine, &import_big, &import_small, &raw);
+    drop(temp);
+}
+
+type Results = BTreeMap<String, f64>;
+
+fn get(results: &Results, key: &str) -> f64 {
+    *results
+        .get(key)
+        .unwrap_or_else(|| panic!("the child reported no {key}"))
+}
+
+fn summary(
+    n: u64,
+    bytes: u64,
+    engine: &Results,
+    import_big: &Results,
+    import_small: &Results,
+    raw: &Results,
+) {
+    let engine_rate = get(engine, "rate");
+    let import_rate = get(import_big, "rate");
+    let parse_s = get(raw, "parse_s");
+    let insert_batch_s = get(raw, "insert_batch_tx_s");
+    let insert_one_s = get(raw, "insert_one_tx_s");
+    let insert_s = insert_batch_s.min(insert_one_s);
+    let raw_rate = n as f64 / (parse_s + insert_s);
+    let ratio = import_rate / raw_rate;
+    let verdict = |ok: bool| if ok { "PASS" } else { "FAIL" };
+    let mb = |kb: f64| format!("{:.0} MB", kb / 1024.0);
+    let rate = |r: f64| format!("{}/s", group(r.round() as u64));
+
+    println!();
+    println!(
+        "== summary: N = {} Shopify orders, {:.2} GB file; {} ==",
+        group(n),
+        bytes as f64 / 1e9,
+        machine()
+    );
+    println!(
+        "{:<44} {:>14} {:>10} {:>10}",
+        "measured", "orders/s", "seconds", "peak RSS"
+    );
+    let row = |name: &str, r: f64, secs: f64, hwm: Option<f64>| {
+        println!(
+            "{:<44} {:>14} {:>10.2} {:>10}",
+            name,
+            rate(r),
+            secs,
+            hwm.map_or_else(|| "-".to_string(), mb)
+        );
+    };
+    row(
+        &format!(
+            "engine::evaluate, 1 thread, {} orders",
+            group(get(engine, "count") as u64)
+        ),
+        engine_rate,
+        get(engine, "secs"),
+        Some(get(engine, "hwm_kb")),
+    );
+    row(
+        &format!("import_file, N = {}", group(n)),
+        import_rate,
+        get(import_big, "secs"),
+        Some(get(import_big, "hwm_kb")),
+    );
+    row(
+        &format!("import_file, N/10 = {}", group(n / 10)),
+        get(import_small, "rate"),
+        get(import_small, "secs"),
+        Some(get(import_small, "hwm_kb")),
+    );
+    row(
+        "raw: serde_json typed streaming parse",
+        n as f64 / parse_s,
+        parse_s,
+        None,
+    );
+    row(
+        "raw: multi-row INSERT, 1 tx per 1,000 rows",
+        n as f64 / insert_batch_s,
+        insert_batch_s,
+        None,
+    );
+    row(
+        "raw: multi-row INSERT, 1 tx overall",
+        n as f64 / insert_one_s,
+        insert_one_s,
+        None,
+    );
+    row(
+        "raw limit = N / (parse + faster insert)",
+        raw_rate,
+        parse_s + insert_s,
+        Some(get(raw, "hwm_kb")),
+    );
+    row(
+        "(diagnostic) connectors::read_body alone",
+        get(raw, "read_body_rate"),
+        get(raw, "read_body_s"),
+        None,
+    );
+    println!();
+    println!(
+        "engine: {} vs target {} -> {} ({:.0} ns/order)",
+        rate(engine_rate),
+        rate(ENGINE_TARGET),
+        verdict(engine_rate >= ENGINE_TARGET),
+        1e9 / engine_rate
+    );
+    println!(
+        "import / raw limit = {} / {} = {:.2} vs target {RATIO_TARGET} -> {}",
+        rate(import_rate),
+        rate(raw_rate),
+        ratio,
+        verdict(ratio >= RATIO_TARGET)
+    );
+    println!(
+        "import peak RSS: {} at N = {}, {} at N/10 = {} (ratio {:.2}; flat if close to 1)",
+        mb(get(import_big, "hwm_kb")),
+        group(n),
+        mb(get(import_small, "hwm_kb")),
+        group(n / 10),
+        get(import_big, "hwm_kb") / get(import_small, "hwm_kb")
+    );
+    println!(
+        "import CPU: {:.2} cores busy on average at N (user+sys {:.1} s over {:.1} s wall)",
+        get(import_big, "cpu_s") / get(import_big, "secs"),
+        get(import_big, "cpu_s"),
+        get(import_big, "secs")
+    );
+}
+
+/// Re-runs this executable for one phase and collects its `@result` lines;
+/// everything else it prints is passed through.
+fn run_child(phase: &str, vars: &[(&str, String)]) -> Results {
+    let exe = std::env::current_exe().expect("current executable");
+    println!();
+    println!("-- phase {phase} --");
+    let mut command = Command::new(exe);
+    command
+        .arg("--bench")
+        .env(PHASE_VAR, phase)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (key, value) in vars {
+        command.env(key, value);
+    }
+    let output = command.output().expect("running a phase");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut results = Results::new();
+    for line in stdout.lines() {
+        match line.strip_prefix(RESULT) {
+            Some(rest) => {
+                let mut words = rest.split_whitespace();
+                let (Some(key), Some(value)) = (words.next(), words.next()) else {
+                    panic!("bad result line {line:?}");
+                };
+                results.insert(key.to_string(), value.parse().expect("a number"));
+            }
+            None => println!("  {line}"),
+        }
+    }
+    assert!(
+        output.status.success(),
+        "phase {phase} failed: {}",
+        output.status
+    );
+    results
+}
+
+fn write_orders(path: &Path, count: u64) -> u64 {
+    let generator = ShopGenerator::new(SEED, now());
+    let file = BufWriter::with_capacity(
+        1 << 20,
+        File::create(path).expect("creating the orders file"),
+    );
+    let mut list = ListWriter::start(file, "orders").expect("writing");
+    let mut written = 0;
+    let mut index = 0;
+    while written < count {
+        if let Some(order) = generator.order(index).storefront {
+            list.push(&order).expect("writing");
+            written += 1;
+        }
+        index += 1;
+    }
+    list.finish().expect("writing");
+    std::fs::metadata(path).expect("orders file").len()
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem_kb = std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:").map(kb_field))
+        .unwrap_or(0.0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!(
+        "nproc {cores}, {model}, {:.1} GB RAM, Linux {}",
+        mem_kb / 1024.0 / 1024.0,
+        kernel.trim()
+    )
+}
+
+/// Thousands separators: 1234567 -> "1,234,567".
+fn group(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+// ----------------------------------------------------------------- child --
+
+fn child(phase: &str) {
+    match phase {
+        "engine" => engine_phase(),
+        "import" => import_phase(),
+        "raw" => raw_phase(),
+        other => panic!("unknown phase {other:?}"),
+    }
+    report("hwm_kb", peak_rss_kb());
+    report("cpu_s", cpu_seconds());
+}
+
+fn report(key: &str, value: f64) {
+    println!("{RESULT} {key} {value}");
+}
+
+fn kb_field(rest: &str) -> f64 {
+    rest.split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// VmHWM: the peak resident set of this process so far.
+fn peak_rss_kb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("/proc/self/status")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:").map(kb_field))
+        .expect("VmHWM in /proc/self/status")
+}
+
+/// User + system CPU time of this process (all threads), from /proc/self/stat
+/// in clock ticks of 1/100 s (USER_HZ on Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields 14 and 15 of stat(5); `after_name` starts at field 3.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+// ---------------------------------------------------------------- engine --
+
+/// Reads one body through the real connector into `facts`.
+fn absorb_body(facts: &mut OrderFacts, source: Source, body: &Value, at: DateTime<Utc>) {
+    let bytes = serde_json::to_vec(body).expect("json");
+    read_body(source, bytes.as_slice(), &mut |item| match item {
+        Item::Document(doc) => facts.absorb(doc.content, at),
+        Item::Rejected(rejected) => panic!("generated document rejected: {}", rejected.reason),
+    })
+    .expect("generated body is readable");
+}
+
+fn facts_of(generator: &ShopGenerator, index: u64, at: DateTime<Utc>) -> OrderFacts {
+    let order = generator.order(index);
+    let mut facts = OrderFacts::default();
+    if let Some(storefront) = &order.storefront {
+        absorb_body(
+            &mut facts,
+            Source::Storefront,
+            &json!({ "order": storefront }),
+            at,
+        );
+    }
+    if !order.fulfillment_orders.is_empty() {
+        let body = json!({ "fulfillment_orders": order.fulfillment_orders });
+        absorb_body(&mut facts, Source::Storefront, &body, at);
+    }
+    if let Some(warehouse) = &order.warehouse_order {
+        absorb_body(&mut facts, Source::Warehouse, warehouse, at);
+    }
+    for shipment in &order.shipments {
+        absorb_body(&mut facts, Source::Warehouse, shipment, at);
+    }
+    if order.scenario == Scenario::ReplacementExists {
+        if let Some(replacement) = generator.replacement_for(&order) {
+            let mut replacement_facts = OrderFacts::default();
+            absorb_body(&mut replacement_facts, Source::Storefront, &replacement, at);
+            if let Some(r) = replacement_facts.storefront {
+                facts.replacements.push(ReplacementLink {
+                    replacement_name: r.value.name.clone(),
+                    replacement_id: r.value.id.clone(),
+                    created_at: r.value.created_at,
+                });
+            }
+        }
+    }
+    facts.canonicalize();
+    facts
+}
+
+fn engine_phase() {
+    let n = env_count(COUNT_VAR);
+    let now = now();
+    let policy = policy();
+    let generator = ShopGenerator::new(SEED, now);
+    let facts: Vec<OrderFacts> = (0..ENGINE_FACTS)
+        .map(|i| facts_of(&generator, i, now))
+        .collect();
+
+    // Warm-up pass, and what the data looks like.
+    let mut queues: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut findings = 0;
+    for f in &facts {
+        let evaluation = evaluate(f, &policy, now);
+        *queues.entry(evaluation.queue.as_str()).or_default() += 1;
+        findings += evaluation.findings.len();
+    }
+    let documents: usize = facts
+        .iter()
+        .map(|f| {
+            usize::from(f.storefront.is_some())
+                + usize::from(f.fulfillment_orders.is_some())
+                + f.warehouse_orders.len()
+                + f.warehouse_shipments.len()
+        })
+        .sum();
+    println!(
+        "data: {} distinct orders' facts ({} documents: storefront orders, fulfillment orders, ShipStation orders and shipments, read through connectors::read_body), {:.1} findings/order",
+        group(ENGINE_FACTS),
+        group(documents as u64),
+        findings as f64 / ENGINE_FACTS as f64
+    );
+    println!(
+        "queues: {}",
+        queues
+            .iter()
+            .map(|(q, c)| format!("{q} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    let started = Instant::now();
+    for i in 0..n {
+        let f = &facts[(i % ENGINE_FACTS) as usize];
+        black_box(evaluate(black_box(f), &policy, black_box(now)));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "engine::evaluate x {} on 1 thread: {:.3} s, {} orders/s, {:.0} ns/order",
+        group(n),
+        secs,
+        group((n as f64 / secs) as u64),
+        secs * 1e9 / n as f64
+    );
+    report("count", n as f64);
+    report("secs", secs);
+    report("rate", n as f64 / secs);
+}
+
+// ---------------------------------------------------------------- import --
+
+fn import_phase() {
+    let n = env_count(COUNT_VAR);
+    let path = env_path(FILE_VAR);
+    let db = env_path(DB_VAR);
+    let now = now();
+    let policy = policy();
+    let rt = runtime();
+    let (report_, evaluated, secs) = rt.block_on(async {
+        let store = Store::open(&sqlite_url(&db))
+            .await
+            .expect("opening the store");
+        let started = Instant::now();
+        let (file, evaluated) = import_file(&store, &policy, Source::Storefront, &path, now)
+            .await
+            .expect("import");
+        let secs = started.elapsed().as_secs_f64();
+        store.close().await;
+        (file, evaluated, secs)
+    });
+    assert!(report_.error.is_none(), "file skipped: {:?}", report_.error);
+    assert!(
+        report_.rejected.is_empty(),
+        "{} documents kept aside",
+        report_.rejected.len()
+    );
+    assert_eq!(report_.documents as u64, n, "documents imported");
+    let db_bytes: u64 = ["", "-wal"]
+        .iter()
+        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", db.display())).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "import_file of {} ({} orders) into a fresh SQLite file: {:.2} s, {} orders/s, {} orders evaluated, database {} MB",
+        path.display(),
+        group(n),
+        secs,
+        group((n as f64 / secs) as u64),
+        group(evaluated as u64),
+        db_bytes / 1_000_000
+    );
+    report("secs", secs);
+    report("rate", n as f64 / secs);
+}
+
+// ------------------------------------------------------------------- raw --
+
+/// The few fields a hand-written importer would need from a Shopify order.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct RawOrder {
+    id: u64,
+    name: String,
+    created_at: DateTime<FixedOffset>,
+    line_items: Vec<RawLine>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct RawLine {
+    id: u64,
+    sku: Option<String>,
+    quantity: u32,
+    fulfillable_quantity: u32,
+    price: String,
+}
+
+#[derive(Deserialize)]
+struct IdName {
+    id: u64,
+    name: String,
+}
+
+/// Streams the array under `key` of a `{"key": [...]}` file, element by
+/// element, without holding the file in memory. Returns the element count.
+fn stream_list<T: DeserializeOwned>(path: &Path, key: &str, on: &mut dyn FnMut(T)) -> u64 {
+    let file = File::open(path).expect("opening the orders file");
+    let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(1 << 16, file));
+    let count = ListBody {
+        key,
+        on,
+        element: PhantomData,
+    }
+    .deserialize(&mut de)
+    .expect("streaming the orders file");
+    de.end().expect("end of the orders file");
+    count
+}
+
+struct ListBody<'a, 'f, T> {
+    key: &'a str,
+    on: &'a mut (dyn FnMut(T) + 'f),
+    element: PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for ListBody<'_, '_, T> {
+    type Value = u64;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<u64, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for ListBody<'_, '_, T> {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object with `{}`", self.key)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<u64, A::Error> {
+        let mut count = 0;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.key {
+                count += map.next_value_seed(ListElements {
+                    on: &mut *self.on,
+                    element: PhantomData,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(count)
+    }
+}
+
+struct ListElements<'a, 'f, T> {
+    on: &'a mut (dyn FnMut(T) + 'f),
+    element: PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for ListElements<'_, '_, T> {
+    type Value = u64;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<u64, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for ListElements<'_, '_, T> {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<u64, A::Error> {
+        let mut count = 0;
+        while let Some(element) = seq.next_element::<T>()? {
+            (self.on)(element);
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+type Row = (String, String, String);
+
+/// Reads the file's rows 1,000 at a time on a helper thread, in lockstep: a
+/// chunk is only read when asked for, so reading never overlaps the timed
+/// insert.
+struct RowChunks {
+    ask: mpsc::SyncSender<()>,
+    chunks: mpsc::Receiver<Vec<Row>>,
+    reader: Option<std::thread::JoinHandle<u64>>,
+}
+
+impl RowChunks {
+    fn open(path: &Path) -> RowChunks {
+        let (ask, asked) = mpsc::sync_channel::<()>(1);
+        let (send, chunks) = mpsc::sync_channel::<Vec<Row>>(1);
+        let path = path.to_path_buf();
+        let reader = std::thread::spawn(move || {
+            let mut chunk: Vec<Row> = Vec::with_capacity(RAW_BATCH);
+            let mut stopped = false;
+            let count = stream_list::<Box<RawValue>>(&path, "orders", &mut |raw| {
+                if stopped {
+                    return;
+                }
+                if chunk.is_empty() && asked.recv().is_err() {
+                    stopped = true;
+                    return;
+                }
+                let keys: IdName = serde_json::from_str(raw.get()).expect("order id and name");
+                chunk.push((
+                    keys.id.to_string(),
+                    keys.name,
+                    Box::<str>::from(raw).into_string(),
+                ));
+                if chunk.len() == RAW_BATCH {
+                    stopped = send.send(std::mem::take(&mut chunk)).is_err();
+                }
+            });
+            if !chunk.is_empty() && !stopped {
+                let _ = send.send(chunk);
+            }
+            count
+        });
+        RowChunks {
+            ask,
+            chunks,
+            reader: Some(reader),
+        }
+    }
+
+    fn next(&mut self) -> Option<Vec<Row>> {
+        self.ask.send(()).ok()?;
+        self.chunks.recv().ok()
+    }
+}
+
+impl Drop for RowChunks {
+    fn drop(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let (ask, _) = mpsc::sync_channel(0);
+            drop(std::mem::replace(&mut self.ask, ask));
+            let _ = reader.join();
+        }
+    }
+}
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from("INSERT INTO raw_rows (id, name, body) VALUES ");
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+    }
+    sql
+}
+
+/// One multi-row INSERT of `chunk`; `full_sql` serves a full chunk.
+async fn insert_chunk(conn: &mut sqlx::AnyConnection, full_sql: &str, chunk: Vec<Row>) {
+    let partial;
+    let sql = if chunk.len() == RAW_BATCH {
+        full_sql
+    } else {
+        partial = insert_sql(chunk.len());
+        &partial
+    };
+    let mut query = sqlx::query(sql);
+    for (id, name, body) in chunk {
+        query = query.bind(id).bind(name).bind(body);
+    }
+    query.execute(&mut *conn).await.expect("insert");
+}
+
+/// The bare insert of every row of the file; only the database work is timed.
+async fn raw_insert(path: &Path, db: &Path, tx_per_batch: bool) -> (Duration, u64) {
+    let store = Store::open(&sqlite_url(db))
+        .await
+        .expect("opening the raw store");
+    let pool = store.pool();
+    sqlx::query("CREATE TABLE raw_rows (id TEXT, name TEXT, body TEXT)")
+        .execute(pool)
+        .await
+        .expect("creating raw_rows");
+    let full_sql = insert_sql(RAW_BATCH);
+    let mut rows = RowChunks::open(path);
+    let mut timed = Duration::ZERO;
+    let mut inserted = 0;
+    let mut conn = pool.acquire().await.expect("connection");
+    if tx_per_batch {
+        while let Some(chunk) = rows.next() {
+            let started = Instant::now();
+            inserted += chunk.len() as u64;
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.expect("begin");
+            insert_chunk(&mut tx, &full_sql, chunk).await;
+            tx.commit().await.expect("commit");
+            timed += started.elapsed();
+        }
+    } else {
+        let started = Instant::now();
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.expect("begin");
+        timed += started.elapsed();
+        while let Some(chunk) = rows.next() {
+            let started = Instant::now();
+            inserted += chunk.len() as u64;
+            insert_chunk(&mut tx, &full_sql, chunk).await;
+            timed += started.elapsed();
+        }
+        let started = Instant::now();
+        tx.commit().await.expect("commit");
+        timed += started.elapsed();
+    }
+    drop(conn);
+    store.close().await;
+    (timed, inserted)
+}
+
+fn raw_phase() {
+    let n = env_count(COUNT_VAR);
+    let path = env_path(FILE_VAR);
+    let dir = env_path(DB_VAR);
+    std::fs::create_dir_all(&dir).expect("raw dir");
+
+    // (a) serde_json streaming into a small typed struct per order.
+    let started = Instant::now();
+    let mut lines = 0usize;
+    let parsed = stream_list::<RawOrder>(&path, "orders", &mut |order| {
+        lines += order.line_items.len();
+        black_box(order);
+    });
+    let parse_s = started.elapsed().as_secs_f64();
+    assert_eq!(parsed, n, "orders parsed");
+    println!(
+        "(a) serde_json from_reader, typed struct (id, name, created_at, line_items[id, sku, quantity, fulfillable_quantity, price]): {:.2} s, {} orders/s ({} line items)",
+        parse_s,
+        group((n as f64 / parse_s) as u64),
+        group(lines as u64)
+    );
+
+    // (b) bare multi-row INSERT of (id, name, body), 1,000 rows a statement.
+    let rt = runtime();
+    let version: String = rt.block_on(async {
+        let store = Store::open(&sqlite_url(&dir.join("version.sqlite")))
+            .await
+            .expect("store");
+        let version = sqlx::query_scalar::<_, String>("SELECT sqlite_version()")
+            .fetch_one(store.pool())
+            .await
+            .expect("sqlite_version()");
+        store.close().await;
+        version
+    });
+    let insert = |tx_per_batch: bool, name: &str| {
+        let (timed, inserted) = rt.block_on(raw_insert(&path, &dir.join(name), tx_per_batch));
+        assert_eq!(inserted, n, "rows inserted");
+        let secs = timed.as_secs_f64();
+        println!(
+            "(b) sqlx Any + SQLite {version} (Store::open pragmas: WAL, synchronous=NORMAL), INSERT {} rows a statement, {}: {:.2} s, {} rows/s",
+            group(RAW_BATCH as u64),
+            if tx_per_batch { "one transaction per statement" } else { "one transaction overall" },
+            secs,
+            group((n as f64 / secs) as u64)
+        );
+        secs
+    };
+    let insert_batch_tx_s = insert(true, "raw-batch-tx.sqlite");
+    let insert_one_tx_s = insert(false, "raw-one-tx.sqlite");
+    let insert_s = insert_batch_tx_s.min(insert_one_tx_s);
+    println!(
+        "raw limit = N / (parse + faster insert) = {} / {:.2} s = {} orders/s",
+        group(n),
+        parse_s + insert_s,
+        group((n as f64 / (parse_s + insert_s)) as u64)
+    );
+
+    // Diagnostic: the real connector alone on the same file (no database).
+    let started = Instant::now();
+    let file = File::open(&path).expect("orders file");
+    let mut documents = 0u64;
+    read_body(Source::Storefront, file, &mut |item| {
+        if let Item::Document(doc) = &item {
+            if matches!(doc.content, DocumentContent::StorefrontOrder(_)) {
+                documents += 1;
+            }
+        }
+        black_box(item);
+    })
+    .expect("read_body");
+    let read_body_s = started.elapsed().as_secs_f64();
+    assert_eq!(documents, n, "documents read");
+    println!(
+        "(diagnostic) connectors::read_body alone on the same file: {:.2} s, {} orders/s",
+        read_body_s,
+        group((n as f64 / read_body_s) as u64)
+    );
+
+    report("parse_s", parse_s);
+    report("insert_batch_tx_s", insert_batch_tx_s);
+    report("insert_one_tx_s", insert_one_tx_s);
+    report("read_body_s", read_body_s);
+    report("read_body_rate", n as f64 / read_body_s);
+}

@@ -1,0 +1,145 @@
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::{emit, local_time, CommandError, Context};
+use crate::domain::{Finding, Queue, Verdict};
+use crate::engine::{timeline, TimelineEvent};
+use crate::store::OrderDetail;
+use crate::text::sanitize;
+
+#[derive(Debug, Serialize)]
+struct ShownOrder<'a> {
+    order: &'a str,
+    queue: Queue,
+    findings: &'a [Finding],
+    storefront_id: Option<&'a str>,
+    customer: Option<&'a str>,
+    placed_at: Option<String>,
+    ship_by: Option<String>,
+    evaluated_at: Option<String>,
+    timeline: Vec<TimelineEvent>,
+    sources: Vec<ShownSource<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ShownSource<'a> {
+    kind: &'a str,
+    id: &'a str,
+    fetched_at: String,
+    origin: &'a str,
+}
+
+pub fn verdict_glyph(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Blocked => "✗ blocked",
+        Verdict::Overdue => "! overdue",
+        Verdict::Info => "i info   ",
+        Verdict::Pass => "✓ pass   ",
+    }
+}
+
+pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), CommandError> {
+    ctx.refresh().await?;
+    let id = ctx
+        .store
+        .find_order(reference)
+        .await?
+        .ok_or_else(|| CommandError::UnknownOrder(reference.to_string()))?;
+    let detail = ctx
+        .store
+        .order_detail(id)
+        .await?
+        .ok_or_else(|| CommandError::UnknownOrder(reference.to_string()))?;
+    let events = timeline(&detail.facts);
+    if json {
+        let shown = ShownOrder {
+            order: &detail.row.name,
+            queue: detail.row.queue,
+            findings: &detail.findings,
+            storefront_id: detail.row.storefront_id.as_deref(),
+            customer: detail.row.customer.as_deref(),
+            placed_at: detail.row.placed_at.map(|t| t.to_rfc3339()),
+            ship_by: detail.row.ship_by.map(|t| t.to_rfc3339()),
+            evaluated_at: detail.row.evaluated_at.map(|t| t.to_rfc3339()),
+            timeline: events,
+            sources: detail
+                .payloads
+                .iter()
+                .map(|p| ShownSource {
+                    kind: &p.kind,
+                    id: &p.doc_id,
+                    fetched_at: p.fetched_at.to_rfc3339(),
+                    origin: &p.origin,
+                })
+                .collect(),
+        };
+        let text =
+            serde_json::to_string_pretty(&shown).map_err(|e| CommandError::Other(e.to_string()))?;
+        return emit(&format!("{text}\n"));
+    }
+    emit(&render_text(&detail, &events))
+}
+
+fn render_text(detail: &OrderDetail, events: &[TimelineEvent]) -> String {
+    let row = &detail.row;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  [{}]  {}",
+        sanitize(&row.name),
+        row.queue.as_str(),
+        sanitize(row.customer.as_deref().unwrap_or(""))
+    );
+    if let Some(placed) = row.placed_at {
+        let _ = writeln!(out, "placed   {}", local_time(placed));
+    }
+    if let Some(ship_by) = row.ship_by {
+        let _ = writeln!(out, "ship by  {}", local_time(ship_by));
+    }
+    let _ = writeln!(out, "\nFindings");
+    if detail.findings.is_empty() {
+        let _ = writeln!(out, "  nothing to report");
+    }
+    for finding in &detail.findings {
+        let _ = writeln!(
+            out,
+            "  {}  {:<22} {}",
+            verdict_glyph(finding.verdict),
+            finding.code.as_str(),
+            sanitize(&finding.reason)
+        );
+        for evidence in &finding.evidence {
+            let _ = writeln!(
+                out,
+                "                 {} {} = {} (seen {})",
+                evidence.system,
+                sanitize(&evidence.field),
+                sanitize(&evidence.value),
+                local_time(evidence.observed_at)
+            );
+        }
+    }
+    let _ = writeln!(out, "\nTimeline");
+    for event in events {
+        let _ = writeln!(
+            out,
+            "  {}  {:<10} {}",
+            local_time(event.at),
+            event.system.as_str(),
+            sanitize(&event.event)
+        );
+    }
+    let _ = writeln!(out, "\nSources");
+    for payload in &detail.payloads {
+        let _ = writeln!(
+            out,
+            "  {:<30} {:<14} fetched {}  from {}",
+            payload.kind,
+            sanitize(&payload.doc_id),
+            local_time(payload.fetched_at),
+            sanitize(&payload.origin)
+        );
+    }
+    out
+}

@@ -1,0 +1,294 @@
+//! `orderdeck.toml`: the documented defaults in `assets/orderdeck.toml`, with
+//! the user's file laid over them key by key. Every error names the key.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use serde::Deserialize;
+
+use crate::engine::{CategoryPolicy, Policy, SlaPolicy, Tolerances, VendorPolicy};
+
+/// The built-in defaults, also the documentation of every key.
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/orderdeck.toml");
+
+#[derive(Debug, thiserror::Error)]
+#[error("config {origin}: {key}: {message}")]
+pub struct ConfigError {
+    /// The file, or "built-in defaults".
+    pub origin: String,
+    /// The dotted key at fault, e.g. `sla.cutoff`.
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub shop: ShopConfig,
+    pub storefront: StorefrontConfig,
+    pub warehouse: WarehouseConfig,
+    #[serde(default)]
+    pub carriers: BTreeMap<String, CarrierConfig>,
+    pub sla: SlaConfig,
+    pub tolerances: TolerancesConfig,
+    #[serde(default)]
+    pub vendors: Vec<VendorConfig>,
+    #[serde(default)]
+    pub roles: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopConfig {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorefrontConfig {
+    pub kind: String,
+    pub base_url: String,
+    pub api_version: String,
+    pub token_env: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseConfig {
+    pub kind: String,
+    pub base_url: String,
+    pub key_env: String,
+    pub secret_env: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierConfig {
+    pub base_url: String,
+    pub client_id_env: Option<String>,
+    pub client_secret_env: Option<String>,
+    pub api_key_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaConfig {
+    pub timezone: String,
+    pub cutoff: String,
+    pub ship_within_business_days: u32,
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    #[serde(default)]
+    pub shipping_methods: BTreeMap<String, u32>,
+    #[serde(default)]
+    pub categories: Vec<CategoryConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryConfig {
+    pub name: String,
+    pub sku_prefixes: Vec<String>,
+    pub ship_within_business_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TolerancesConfig {
+    pub sync_lag: String,
+    pub warehouse_handoff: String,
+    pub no_tracking: String,
+    pub tracking_stall: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorConfig {
+    pub id: String,
+    #[serde(default)]
+    pub third_party: bool,
+    pub ship_within_business_days: Option<u32>,
+    pub confirm_within: Option<String>,
+    pub edi_inbox: Option<PathBuf>,
+    pub edi_outbox: Option<PathBuf>,
+}
+
+impl Config {
+    /// The built-in defaults alone.
+    pub fn builtin() -> Result<Config, ConfigError> {
+        Config::from_layers("built-in defaults", None)
+    }
+
+    /// Reads `path` and lays it over the built-in defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            origin: origin.clone(),
+            key: "(file)".into(),
+            message: format!("cannot read: {e}"),
+        })?;
+        Config::from_layers(&origin, Some(&text))
+    }
+
+    /// Parses `text` as a user file laid over the built-in defaults.
+    pub fn from_str_over_defaults(origin: &str, text: &str) -> Result<Config, ConfigError> {
+        Config::from_layers(origin, Some(text))
+    }
+
+    fn from_layers(origin: &str, user: Option<&str>) -> Result<Config, ConfigError> {
+        let mut merged = parse_table("built-in defaults", DEFAULT_CONFIG)?;
+        if let Some(text) = user {
+            let mut user_table = parse_table(origin, text)?;
+            // Roles grant power: a user's [roles] replaces the defaults whole,
+            // so no default account keeps a role the user did not write.
+            if let Some(roles) = user_table.remove("roles") {
+                merged.insert("roles".to_string(), roles);
+            }
+            merge_tables(&mut merged, user_table);
+        }
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
+                ConfigError {
+                    origin: origin.to_string(),
+                    key: e.path().to_string(),
+                    message: e.inner().message().to_string(),
+                }
+            })?;
+        config.policy_for(origin)?;
+        Ok(config)
+    }
+
+    /// The engine's view of the rules. Validated when the config is loaded, so
+    /// this only fails for a config built by hand.
+    pub fn policy(&self) -> Result<Policy, ConfigError> {
+        self.policy_for("config")
+    }
+
+    fn policy_for(&self, origin: &str) -> Result<Policy, ConfigError> {
+        let err = |key: &str, message: String| ConfigError {
+            origin: origin.to_string(),
+            key: key.to_string(),
+            message,
+        };
+        let timezone = self.sla.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+            err(
+                "sla.timezone",
+                format!(
+                    "unknown time zone {:?} (an IANA name such as \"America/New_York\")",
+                    self.sla.timezone
+                ),
+            )
+        })?;
+        let cutoff = NaiveTime::parse_from_str(&self.sla.cutoff, "%H:%M").map_err(|_| {
+            err(
+                "sla.cutoff",
+                format!("{:?} is not a time of day as HH:MM", self.sla.cutoff),
+            )
+        })?;
+        let mut holidays = BTreeSet::new();
+        for (i, day) in self.sla.holidays.iter().enumerate() {
+            let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
+                err(
+                    &format!("sla.holidays[{i}]"),
+                    format!("{day:?} is not a date as YYYY-MM-DD"),
+                )
+            })?;
+            holidays.insert(date);
+        }
+        let shipping_methods = self
+            .sla
+            .shipping_methods
+            .iter()
+            .map(|(method, days)| (method.trim().to_lowercase(), *days))
+            .collect();
+        let categories = self
+            .sla
+            .categories
+            .iter()
+            .map(|c| CategoryPolicy {
+                name: c.name.clone(),
+                sku_prefixes: c.sku_prefixes.clone(),
+                ship_within_business_days: c.ship_within_business_days,
+            })
+            .collect();
+        let duration = |key: &str, value: &str| {
+            parse_duration(value).map_err(|message| err(&format!("tolerances.{key}"), message))
+        };
+        let tolerances = Tolerances {
+            sync_lag: duration("sync_lag", &self.tolerances.sync_lag)?,
+            warehouse_handoff: duration("warehouse_handoff", &self.tolerances.warehouse_handoff)?,
+            no_tracking: duration("no_tracking", &self.tolerances.no_tracking)?,
+            tracking_stall: duration("tracking_stall", &self.tolerances.tracking_stall)?,
+        };
+        let mut seen = BTreeSet::new();
+        let mut vendors = Vec::with_capacity(self.vendors.len());
+        for (i, vendor) in self.vendors.iter().enumerate() {
+            if !seen.insert(vendor.id.to_lowercase()) {
+                return Err(err(
+                    &format!("vendors[{i}].id"),
+                    format!("vendor {:?} is listed twice", vendor.id),
+                ));
+            }
+            let confirm_within = vendor
+                .confirm_within
+                .as_deref()
+                .map(parse_duration)
+                .transpose()
+                .map_err(|message| err(&format!("vendors[{i}].confirm_within"), message))?;
+            vendors.push(VendorPolicy {
+                id: vendor.id.clone(),
+                third_party: vendor.third_party,
+                ship_within_business_days: vendor.ship_within_business_days,
+                confirm_within,
+            });
+        }
+        Ok(Policy {
+            sla: SlaPolicy {
+                timezone,
+                cutoff,
+                ship_within_business_days: self.sla.ship_within_business_days,
+                holidays,
+                shipping_methods,
+                categories,
+            },
+            tolerances,
+            vendors,
+        })
+    }
+}
+
+/// Durations are written like "90s", "2h", "3d".
+pub fn parse_duration(value: &str) -> Result<TimeDelta, String> {
+    let parsed = humantime::parse_duration(value.trim()).map_err(|e| {
+        format!("{value:?} is not a duration such as \"90s\", \"2h\" or \"3d\" ({e})")
+    })?;
+    TimeDelta::from_std(parsed).map_err(|_| format!("{value:?} is too long"))
+}
+
+fn parse_table(origin: &str, text: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>().map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+        ConfigError {
+            origin: origin.to_string(),
+            key: line.map_or_else(|| "(syntax)".to_string(), |l| format!("line {l}")),
+            message: e.message().to_string(),
+        }
+    })
+}
+
+/// Tables merge key by key; any other value (arrays included) replaces.
+fn merge_tables(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => {
+                merge_tables(base_table, overlay_table)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}

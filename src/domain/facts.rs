@@ -1,0 +1,180 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    CarrierShipment, FulfillmentOrder, PurchaseOrder, StorefrontOrder, WarehouseOrder,
+    WarehouseShipment,
+};
+
+/// A value as one system stated it, and when orderdeck observed it (the fetch
+/// or import time, which is what a sync lag is measured against).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Observed<T> {
+    pub observed_at: DateTime<Utc>,
+    pub value: T,
+}
+
+impl<T> Observed<T> {
+    pub fn new(observed_at: DateTime<Utc>, value: T) -> Self {
+        Observed { observed_at, value }
+    }
+}
+
+/// Another storefront order that declares itself a replacement of this one
+/// (tagged `replacement-of:NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplacementLink {
+    pub replacement_name: String,
+    pub replacement_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything every system has said about one order: the engine's whole input
+/// besides policy and `now`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderFacts {
+    pub storefront: Option<Observed<StorefrontOrder>>,
+    /// The storefront's fulfilment orders (holds, schedules, rejected
+    /// requests), the latest snapshot for this order.
+    pub fulfillment_orders: Option<Observed<Vec<FulfillmentOrder>>>,
+    pub warehouse_orders: Vec<Observed<WarehouseOrder>>,
+    pub warehouse_shipments: Vec<Observed<WarehouseShipment>>,
+    pub carrier_shipments: Vec<Observed<CarrierShipment>>,
+    pub purchase_orders: Vec<Observed<PurchaseOrder>>,
+    pub replacements: Vec<ReplacementLink>,
+}
+
+impl OrderFacts {
+    /// The order's display name, from whichever system knows it.
+    pub fn display_name(&self) -> Option<&str> {
+        if let Some(order) = &self.storefront {
+            return Some(order.value.name.as_str());
+        }
+        self.warehouse_orders
+            .iter()
+            .map(|w| w.value.order_number.as_str())
+            .chain(
+                self.warehouse_shipments
+                    .iter()
+                    .map(|s| s.value.order_number.as_str()),
+            )
+            .next()
+    }
+
+    /// Keeps facts from every source in a canonical order so that the result
+    /// of an evaluation never depends on the order payloads arrived in.
+    pub fn canonicalize(&mut self) {
+        self.warehouse_orders
+            .sort_by(|a, b| a.value.id.cmp(&b.value.id));
+        self.warehouse_shipments
+            .sort_by(|a, b| a.value.id.cmp(&b.value.id));
+        self.carrier_shipments
+            .sort_by(|a, b| a.value.tracking_number.cmp(&b.value.tracking_number));
+        self.purchase_orders
+            .sort_by(|a, b| a.value.po_number.cmp(&b.value.po_number));
+        self.replacements
+            .sort_by(|a, b| a.replacement_id.cmp(&b.replacement_id));
+        self.replacements.dedup();
+    }
+}
+
+/// What one document from one system says, in canonical form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DocumentContent {
+    StorefrontOrder(StorefrontOrder),
+    /// Every fulfilment order the body held for one storefront order: a
+    /// snapshot that replaces the previous one for that order.
+    FulfillmentOrders {
+        order_id: String,
+        fulfillment_orders: Vec<FulfillmentOrder>,
+    },
+    WarehouseOrder(WarehouseOrder),
+    WarehouseShipment(WarehouseShipment),
+}
+
+impl DocumentContent {
+    /// The name the store files this kind of document under.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DocumentContent::StorefrontOrder(_) => "storefront.order",
+            DocumentContent::FulfillmentOrders { .. } => "storefront.fulfillment_orders",
+            DocumentContent::WarehouseOrder(_) => "warehouse.order",
+            DocumentContent::WarehouseShipment(_) => "warehouse.shipment",
+        }
+    }
+
+    /// The document's own id in its system; with `kind` it names one snapshot.
+    pub fn doc_id(&self) -> &str {
+        match self {
+            DocumentContent::StorefrontOrder(order) => &order.id,
+            DocumentContent::FulfillmentOrders { order_id, .. } => order_id,
+            DocumentContent::WarehouseOrder(order) => &order.id,
+            DocumentContent::WarehouseShipment(shipment) => &shipment.id,
+        }
+    }
+
+    /// Orders two snapshots of one document by the system's own clock, so that
+    /// an older payload imported after a newer one never wins.
+    pub fn version(&self) -> i64 {
+        match self {
+            DocumentContent::StorefrontOrder(order) => storefront_version(order),
+            DocumentContent::FulfillmentOrders {
+                fulfillment_orders, ..
+            } => fulfillment_orders
+                .iter()
+                .filter_map(|f| f.updated_at)
+                .max()
+                .map_or(0, |t| t.timestamp_millis()),
+            DocumentContent::WarehouseOrder(order) => order
+                .modified_at
+                .or(order.created_at)
+                .map_or(0, |t| t.timestamp_millis()),
+            // A label is only ever voided after it was created, so a voided
+            // snapshot is the later one.
+            DocumentContent::WarehouseShipment(shipment) => {
+                shipment.shipped_at.timestamp_millis() * 2 + i64::from(shipment.voided)
+            }
+        }
+    }
+}
+
+impl OrderFacts {
+    /// Adds one document's facts; a document already known (same kind and id)
+    /// is replaced by the newer version.
+    pub fn absorb(&mut self, content: DocumentContent, observed_at: DateTime<Utc>) {
+        let version = content.version();
+        match content {
+            DocumentContent::StorefrontOrder(order) => {
+                let newer = self
+                    .storefront
+                    .as_ref()
+                    .is_none_or(|current| storefront_version(&current.value) <= version);
+                if newer {
+                    self.storefront = Some(Observed::new(observed_at, order));
+                }
+            }
+            DocumentContent::FulfillmentOrders {
+                fulfillment_orders, ..
+            } => self.fulfillment_orders = Some(Observed::new(observed_at, fulfillment_orders)),
+            DocumentContent::WarehouseOrder(order) => {
+                self.warehouse_orders.retain(|w| w.value.id != order.id);
+                self.warehouse_orders
+                    .push(Observed::new(observed_at, order));
+            }
+            DocumentContent::WarehouseShipment(shipment) => {
+                self.warehouse_shipments
+                    .retain(|s| s.value.id != shipment.id);
+                self.warehouse_shipments
+                    .push(Observed::new(observed_at, shipment));
+            }
+        }
+    }
+}
+
+fn storefront_version(order: &StorefrontOrder) -> i64 {
+    order
+        .updated_at
+        .unwrap_or(order.created_at)
+        .timestamp_millis()
+}

@@ -1,0 +1,234 @@
+//! Checks about the order's standing in the storefront: whether it exists
+//! there, was cancelled, refunded or replaced.
+
+use super::context::Context;
+use super::text;
+use super::Outcome;
+use crate::domain::{Evidence, FinancialStatus, FindingCode, System, Verdict};
+
+/// NOT_IN_STOREFRONT: the warehouse works on an order the storefront has not got.
+pub(super) fn presence(ctx: &Context<'_>, out: &mut Outcome) {
+    if ctx.storefront.is_some() {
+        return;
+    }
+    let orders = &ctx.facts.warehouse_orders;
+    let shipments = &ctx.facts.warehouse_shipments;
+    if orders.is_empty() && shipments.is_empty() {
+        return;
+    }
+    let mut known: Vec<String> = orders
+        .iter()
+        .map(|o| {
+            format!(
+                "order {} ({})",
+                o.value.order_number,
+                o.value.status.as_str()
+            )
+        })
+        .collect();
+    let mut evidence: Vec<Evidence> = orders
+        .iter()
+        .map(|o| {
+            Evidence::new(
+                System::Warehouse,
+                format!("order {} status", o.value.order_number),
+                o.value.status.as_str(),
+                o.observed_at,
+            )
+        })
+        .collect();
+    for shipment in shipments {
+        let label = shipment_label(shipment.value.tracking_number.as_deref());
+        known.push(if shipment.value.voided {
+            format!("a voided shipment ({label})")
+        } else {
+            format!("a shipment ({label})")
+        });
+        evidence.push(Evidence::new(
+            System::Warehouse,
+            format!("shipment {} for order", shipment.value.id),
+            shipment.value.order_number.clone(),
+            shipment.observed_at,
+        ));
+    }
+    out.add(
+        FindingCode::NotInStorefront,
+        Verdict::Blocked,
+        format!(
+            "The warehouse has {}, but the storefront has no such order",
+            known.join(", ")
+        ),
+        evidence,
+    );
+}
+
+/// CANCELLED / CANCELLED_BUT_ACTIVE: a cancelled order is only at rest when
+/// the warehouse has stopped too.
+pub(super) fn cancellation(ctx: &Context<'_>, out: &mut Outcome) {
+    let Some(sf) = ctx.storefront else {
+        return;
+    };
+    let Some(cancelled_at) = sf.value.cancelled_at else {
+        return;
+    };
+    let because = sf
+        .value
+        .cancel_reason
+        .as_deref()
+        .map(|reason| format!(" ({reason})"))
+        .unwrap_or_default();
+    let mut evidence = vec![Evidence::new(
+        System::Storefront,
+        "cancelled_at",
+        text::iso(cancelled_at),
+        sf.observed_at,
+    )];
+    let mut live = Vec::new();
+    for order in ctx
+        .facts
+        .warehouse_orders
+        .iter()
+        .filter(|o| o.value.status.is_live())
+    {
+        live.push(format!(
+            "order {} is {}",
+            order.value.order_number,
+            order.value.status.as_str()
+        ));
+        evidence.push(Evidence::new(
+            System::Warehouse,
+            format!("order {} status", order.value.order_number),
+            order.value.status.as_str(),
+            order.observed_at,
+        ));
+    }
+    for shipment in ctx.live_shipments() {
+        live.push(format!(
+            "shipped {} ago ({})",
+            text::duration(ctx.now - shipment.value.shipped_at),
+            shipment_label(shipment.value.tracking_number.as_deref())
+        ));
+        evidence.push(Evidence::new(
+            System::Warehouse,
+            format!("shipment {} shipped_at", shipment.value.id),
+            text::iso(shipment.value.shipped_at),
+            shipment.observed_at,
+        ));
+    }
+    let when = text::shop_time(ctx.policy.sla.timezone, cancelled_at);
+    if live.is_empty() {
+        out.add(
+            FindingCode::Cancelled,
+            Verdict::Info,
+            format!(
+                "Cancelled in the storefront on {when}{because}; nothing is live at the warehouse"
+            ),
+            evidence,
+        );
+    } else {
+        out.add(
+            FindingCode::CancelledButActive,
+            Verdict::Blocked,
+            format!(
+                "Cancelled in the storefront on {when}{because}, but at the warehouse {}",
+                live.join("; ")
+            ),
+            evidence,
+        );
+    }
+}
+
+/// REFUNDED_FULL / REFUNDED_PARTIAL: explains money going back; only a full
+/// refund with nothing left to fulfil also stops the SLA clock (by owing nothing).
+pub(super) fn refunds(ctx: &Context<'_>, out: &mut Outcome) {
+    let Some(sf) = ctx.storefront else {
+        return;
+    };
+    let listed = sf.value.owed_quantity();
+    let status = Evidence::new(
+        System::Storefront,
+        "financial_status",
+        sf.value.financial_status.as_str(),
+        sf.observed_at,
+    );
+    let owed = Evidence::new(
+        System::Storefront,
+        "quantity still to fulfil",
+        listed.to_string(),
+        sf.observed_at,
+    );
+    match sf.value.financial_status {
+        FinancialStatus::Refunded if listed == 0 => out.add(
+            FindingCode::RefundedFull,
+            Verdict::Info,
+            "Refunded in full; nothing is left to ship".to_string(),
+            vec![status, owed],
+        ),
+        FinancialStatus::PartiallyRefunded => {
+            let still_owed: u32 = ctx.lines.iter().map(|l| l.owed).sum();
+            let rest = if still_owed == 0 {
+                "nothing is left to ship".to_string()
+            } else {
+                format!(
+                    "{} still to ship, on the usual SLA",
+                    text::items(still_owed)
+                )
+            };
+            out.add(
+                FindingCode::RefundedPartial,
+                Verdict::Info,
+                format!("Partially refunded; {rest}"),
+                vec![status, owed],
+            );
+        }
+        _ => {}
+    }
+}
+
+/// REPLACEMENT_EXISTS: someone already sent the customer a new order.
+pub(super) fn replacements(ctx: &Context<'_>, out: &mut Outcome) {
+    let replacements = &ctx.facts.replacements;
+    if replacements.is_empty() {
+        return;
+    }
+    let zone = ctx.policy.sla.timezone;
+    let names: Vec<String> = replacements
+        .iter()
+        .map(|r| {
+            format!(
+                "{} (created {})",
+                r.replacement_name,
+                text::shop_time(zone, r.created_at)
+            )
+        })
+        .collect();
+    let noun = if names.len() == 1 {
+        "Replacement order"
+    } else {
+        "Replacement orders"
+    };
+    out.add(
+        FindingCode::ReplacementExists,
+        Verdict::Info,
+        format!("{noun} already created: {}", names.join(", ")),
+        replacements
+            .iter()
+            .map(|r| {
+                Evidence::new(
+                    System::Storefront,
+                    "replacement order",
+                    r.replacement_name.clone(),
+                    r.created_at,
+                )
+            })
+            .collect(),
+    );
+}
+
+/// How operators name a warehouse shipment: by its tracking number.
+pub(super) fn shipment_label(tracking: Option<&str>) -> String {
+    match tracking.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(number) => format!("label {number}"),
+        None => "label without tracking".to_string(),
+    }
+}

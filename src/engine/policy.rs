@@ -1,0 +1,68 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use chrono_tz::Tz;
+
+/// Everything the engine needs to know about the shop's rules, built from the
+/// config once; the engine never reads config itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub sla: SlaPolicy,
+    pub tolerances: Tolerances,
+    pub vendors: Vec<VendorPolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaPolicy {
+    /// The shop's zone: business days, the cutoff and deadlines are counted in it.
+    pub timezone: Tz,
+    /// Orders placed after this local time start the next business day.
+    pub cutoff: NaiveTime,
+    /// The default N: ship by the end of the Nth business day after the start day.
+    pub ship_within_business_days: u32,
+    pub holidays: BTreeSet<NaiveDate>,
+    /// N per shipping method, keyed by the method's code or title, lower-cased.
+    pub shipping_methods: BTreeMap<String, u32>,
+    pub categories: Vec<CategoryPolicy>,
+}
+
+/// A product category, recognised by SKU prefix, with its own N.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryPolicy {
+    pub name: String,
+    pub sku_prefixes: Vec<String>,
+    pub ship_within_business_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerances {
+    /// Warehouse shipped, storefront not yet updated: `SYNC_DELAY` until this
+    /// has passed, `FULFILMENT_NOT_SYNCED` after.
+    pub sync_lag: TimeDelta,
+    /// A paid order unknown to the warehouse is `NOT_AT_WAREHOUSE` after this.
+    pub warehouse_handoff: TimeDelta,
+    /// Shipped with no tracking number for longer than this: `NO_TRACKING`.
+    pub no_tracking: TimeDelta,
+    /// No carrier scan for longer than this: `TRACKING_STALLED`.
+    pub tracking_stall: TimeDelta,
+}
+
+/// A vendor's own rules. Lines are matched to a vendor by the line's `vendor`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VendorPolicy {
+    pub id: String,
+    /// Fulfilled by the vendor (drop-ship), not by our warehouse.
+    pub third_party: bool,
+    /// The vendor's own N, most specific of all SLA policies.
+    pub ship_within_business_days: Option<u32>,
+    /// How long the vendor has to acknowledge a purchase order.
+    pub confirm_within: Option<TimeDelta>,
+}
+
+impl Policy {
+    pub fn vendor(&self, vendor: &str) -> Option<&VendorPolicy> {
+        self.vendors
+            .iter()
+            .find(|v| v.id.eq_ignore_ascii_case(vendor.trim()))
+    }
+}

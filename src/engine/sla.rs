@@ -1,0 +1,165 @@
+//! The SLA clock of DESIGN.md §3: business days in the shop's zone, the daily
+//! cutoff, and the ship-by deadline at the end of the Nth business day.
+
+use std::fmt;
+
+use chrono::{
+    DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc, Weekday,
+};
+use chrono_tz::Tz;
+
+use super::policy::{Policy, SlaPolicy};
+use crate::domain::{OrderLine, StorefrontOrder};
+
+/// The last second of a shop day: deadlines are "by the end of the day".
+const END_OF_DAY: NaiveTime = match NaiveTime::from_hms_opt(23, 59, 59) {
+    Some(time) => time,
+    None => NaiveTime::MIN,
+};
+
+/// Weekends never count; configured holidays do not either.
+pub fn is_business_day(policy: &SlaPolicy, day: NaiveDate) -> bool {
+    !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !policy.holidays.contains(&day)
+}
+
+/// The business day the clock starts on: the order's own day in the shop's
+/// zone, unless it came after the cutoff (strictly: an order at the cutoff
+/// itself still makes the day) or on a weekend or holiday.
+pub fn start_day(policy: &SlaPolicy, placed_at: DateTime<Utc>) -> NaiveDate {
+    let local = placed_at.with_timezone(&policy.timezone);
+    let day = local.date_naive();
+    if local.time() > policy.cutoff || !is_business_day(policy, day) {
+        next_business_day(policy, day).unwrap_or(day)
+    } else {
+        day
+    }
+}
+
+/// The ship-by deadline: the end (23:59:59 shop time) of the Nth business day
+/// after the start day, `business_days` = 0 being the start day itself.
+pub fn ship_by(policy: &SlaPolicy, placed_at: DateTime<Utc>, business_days: u32) -> DateTime<Utc> {
+    let mut day = start_day(policy, placed_at);
+    for _ in 0..business_days {
+        match next_business_day(policy, day) {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    end_of_day(policy.timezone, day)
+}
+
+fn next_business_day(policy: &SlaPolicy, day: NaiveDate) -> Option<NaiveDate> {
+    let mut candidate = day.succ_opt()?;
+    // Terminates: holidays are finite, so some weekday is always free.
+    while !is_business_day(policy, candidate) {
+        candidate = candidate.succ_opt()?;
+    }
+    Some(candidate)
+}
+
+/// The last instant of `day` in `tz`. When clocks fall back over 23:59:59 it
+/// happens twice and the day ends at the second; when clocks jump over it,
+/// the day ends the second before the jump.
+fn end_of_day(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+    let last_second = day.and_time(END_OF_DAY);
+    match tz.from_local_datetime(&last_second).latest() {
+        Some(instant) => instant.with_timezone(&Utc),
+        None => first_instant_reaching(tz, last_second) - TimeDelta::seconds(1),
+    }
+}
+
+/// The first instant whose wall-clock time in `tz` is at or after `local`:
+/// for a local time inside a gap, the moment the clocks jumped. UTC offsets
+/// stay within a day, so two days either side brackets it.
+fn first_instant_reaching(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    const TWO_DAYS: i64 = 2 * 24 * 60 * 60;
+    let as_utc = local.and_utc().timestamp();
+    let (mut before, mut reached) = (as_utc - TWO_DAYS, as_utc + TWO_DAYS);
+    // Whole seconds, like the deadlines themselves.
+    while reached - before > 1 {
+        let middle = before + (reached - before) / 2;
+        let middle_local =
+            DateTime::from_timestamp(middle, 0).map(|at| at.with_timezone(&tz).naive_local());
+        if middle_local.is_none_or(|at| at >= local) {
+            reached = middle;
+        } else {
+            before = middle;
+        }
+    }
+    DateTime::from_timestamp(reached, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Which policy set a line's N; shown to operators so a deadline can be traced
+/// back to the config that produced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlaSource {
+    Vendor(String),
+    ShippingMethod(String),
+    Category(String),
+    Default,
+}
+
+/// The N (business days to ship within) chosen for one line, and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlaRule {
+    pub business_days: u32,
+    pub source: SlaSource,
+}
+
+impl fmt::Display for SlaRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = if self.business_days == 1 {
+            "day"
+        } else {
+            "days"
+        };
+        write!(f, "{} business {unit}, ", self.business_days)?;
+        match &self.source {
+            SlaSource::Vendor(id) => write!(f, "vendor {id}'s SLA"),
+            SlaSource::ShippingMethod(method) => write!(f, "shipping method {method}"),
+            SlaSource::Category(name) => write!(f, "category {name}"),
+            SlaSource::Default => f.write_str("default SLA"),
+        }
+    }
+}
+
+/// N for one line, most specific policy first: the line's vendor, the order's
+/// shipping method, the line's category (by SKU prefix), the shop default.
+pub fn rule_for_line(policy: &Policy, order: &StorefrontOrder, line: &OrderLine) -> SlaRule {
+    let vendor = line
+        .vendor
+        .as_deref()
+        .and_then(|name| policy.vendor(name))
+        .and_then(|v| {
+            v.ship_within_business_days.map(|days| SlaRule {
+                business_days: days,
+                source: SlaSource::Vendor(v.id.clone()),
+            })
+        });
+    let method = || {
+        let method = order.shipping_method.as_deref()?.trim().to_lowercase();
+        let days = *policy.sla.shipping_methods.get(&method)?;
+        Some(SlaRule {
+            business_days: days,
+            source: SlaSource::ShippingMethod(method),
+        })
+    };
+    let category = || {
+        let sku = line.sku.as_deref()?.trim().to_lowercase();
+        let category = policy.sla.categories.iter().find(|c| {
+            c.sku_prefixes.iter().any(|prefix| {
+                let prefix = prefix.trim().to_lowercase();
+                // An empty prefix would silently claim every SKU.
+                !prefix.is_empty() && sku.starts_with(&prefix)
+            })
+        })?;
+        Some(SlaRule {
+            business_days: category.ship_within_business_days,
+            source: SlaSource::Category(category.name.clone()),
+        })
+    };
+    vendor.or_else(method).or_else(category).unwrap_or(SlaRule {
+        business_days: policy.sla.ship_within_business_days,
+        source: SlaSource::Default,
+    })
+}

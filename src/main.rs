@@ -1,0 +1,189 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use orderdeck::commands::{
+    self, demo::DemoOptions, report::ReportFormat, CommandError, Context, GlobalOptions,
+};
+use orderdeck::connectors::Source;
+
+/// Exit status when some input was kept aside but the rest loaded.
+const EXIT_PARTIAL: u8 = 3;
+
+#[derive(Parser)]
+#[command(
+    name = "orderdeck",
+    version,
+    about = "Reconciles storefront, warehouse and carrier data into explained queues"
+)]
+struct Cli {
+    /// Config file (default: orderdeck.toml in the user config dir, else the built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH (default: in the user data dir) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, value_name = "URL")]
+    db: Option<String>,
+    /// Evaluate as of this moment (RFC 3339), for tests and replays.
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    now: Option<DateTime<Utc>>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// A fresh demo database from the seeded synthetic shop, then its queues.
+    Demo {
+        /// How many orders the synthetic shop has.
+        #[arg(long, default_value_t = 200)]
+        orders: u64,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Where the demo keeps its payloads and database (default: the data dir).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Load saved payloads (API responses, webhook bodies) exactly as a sync would.
+    Import {
+        #[arg(long, value_enum)]
+        source: SourceArg,
+        /// Files or directories of files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// The current queues: overdue, informational, blocked.
+    Queues {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One order: findings, cross-system timeline, sources.
+    Show {
+        /// Order name (with or without #) or storefront id.
+        order: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reports.
+    Report {
+        #[command(subcommand)]
+        report: ReportKind,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportKind {
+    /// Orders owing goods past their ship-by deadline.
+    Breaches {
+        #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+        format: FormatArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SourceArg {
+    Storefront,
+    Warehouse,
+    Carrier,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Json,
+}
+
+fn parse_now(value: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("{value:?} is not an RFC 3339 time such as 2026-11-23T09:00:00Z ({e})")
+        })
+}
+
+fn main() -> ExitCode {
+    let _ = color_eyre::install();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("orderdeck: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("orderdeck: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(error: &CommandError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text.replace('\n', " ")
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
+    let global = GlobalOptions {
+        config: cli.config,
+        db: cli.db,
+        now: cli.now,
+    };
+    if let Command::Demo { orders, seed, dir } = cli.command {
+        commands::demo::run(&global, &DemoOptions { orders, seed, dir }).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ctx = Context::open(&global).await?;
+    let code = match cli.command {
+        Command::Demo { .. } => ExitCode::SUCCESS,
+        Command::Import { source, files } => {
+            let source = match source {
+                SourceArg::Storefront => Source::Storefront,
+                SourceArg::Warehouse => Source::Warehouse,
+                SourceArg::Carrier => Source::Carrier,
+            };
+            let report = commands::import::run(&ctx, source, &files).await?;
+            if report.clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_PARTIAL)
+            }
+        }
+        Command::Queues { json } => {
+            commands::queues::run(&ctx, json).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Show { order, json } => {
+            commands::show::run(&ctx, &order, json).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Report {
+            report: ReportKind::Breaches { format },
+        } => {
+            let format = match format {
+                FormatArg::Csv => ReportFormat::Csv,
+                FormatArg::Json => ReportFormat::Json,
+            };
+            commands::report::breaches(&ctx, format).await?;
+            ExitCode::SUCCESS
+        }
+    };
+    ctx.store.close().await;
+    Ok(code)
+}

@@ -1,0 +1,7 @@
+//! Where orderdeck keeps its files by default.
+
+use directories::ProjectDirs;
+
+pub fn project_dirs() -> Option<ProjectDirs> {
+    ProjectDirs::from("", "", "orderdeck")
+}

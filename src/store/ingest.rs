@@ -1,0 +1,617 @@
+//! Files incoming documents under their order entity. Orders are matched
+//! across systems by the storefront's id wherever the other system carries it
+//! (ShipStation's `orderKey`), else by the order name with or without `#`
+//! (DESIGN.md §2); the result must not depend on which system spoke first.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+use super::params::{bind_all, insert_rows, placeholders, Param};
+use super::{to_millis, QueryContext, StoreError};
+use crate::domain::{normalize_order_name, DocumentContent, OrderFacts};
+
+/// One document as read from a backend or a saved file.
+#[derive(Debug, Clone)]
+pub struct IncomingDoc {
+    pub content: DocumentContent,
+    /// The exact JSON the document came from.
+    pub raw: String,
+    /// Where it came from: a file path or a request URL.
+    pub origin: String,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// The orders a batch touched, ready for evaluation.
+#[derive(Debug, Default)]
+pub struct IngestOutcome {
+    /// Orders first seen in this batch, with every fact they have (the batch
+    /// holds all of them); only their replacement links still come from the
+    /// store.
+    pub fresh: Vec<(i64, String, OrderFacts)>,
+    /// Orders that existed before: their facts are read back from the store.
+    pub existing: Vec<i64>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Entity {
+    id: Option<i64>,
+    storefront_id: Option<String>,
+    name: Option<String>,
+    name_key: Option<String>,
+    warehouse_key: Option<String>,
+    customer: Option<String>,
+    placed_at: Option<i64>,
+    /// Set when this entity turned out to be the same order as another.
+    merged_into: Option<usize>,
+}
+
+struct DocKeys {
+    /// Storefront order id the document is about (its own id, or `order_id`).
+    storefront_id: Option<String>,
+    /// Warehouse `orderKey`: the storefront id when an integration set it.
+    warehouse_key: Option<String>,
+    name: Option<String>,
+    /// Only the storefront owns an order's name; warehouse numbers only fill a gap.
+    owns_name: bool,
+}
+
+fn keys_of(content: &DocumentContent) -> DocKeys {
+    match content {
+        DocumentContent::StorefrontOrder(order) => DocKeys {
+            storefront_id: Some(order.id.clone()),
+            warehouse_key: None,
+            name: Some(order.name.clone()),
+            owns_name: true,
+        },
+        DocumentContent::FulfillmentOrders { order_id, .. } => DocKeys {
+            storefront_id: Some(order_id.clone()),
+            warehouse_key: None,
+            name: None,
+            owns_name: false,
+        },
+        DocumentContent::WarehouseOrder(order) => DocKeys {
+            storefront_id: None,
+            warehouse_key: order.order_key.clone(),
+            name: Some(order.order_number.clone()),
+            owns_name: false,
+        },
+        DocumentContent::WarehouseShipment(shipment) => DocKeys {
+            storefront_id: None,
+            warehouse_key: shipment.order_key.clone(),
+            name: Some(shipment.order_number.clone()),
+            owns_name: false,
+        },
+    }
+}
+
+#[derive(Default)]
+struct Resolver {
+    entities: Vec<Entity>,
+    by_storefront_id: HashMap<String, usize>,
+    by_warehouse_key: HashMap<String, usize>,
+    by_name_key: HashMap<String, usize>,
+}
+
+impl Resolver {
+    fn root(&self, mut slot: usize) -> usize {
+        while let Some(next) = self.entities[slot].merged_into {
+            slot = next;
+        }
+        slot
+    }
+
+    fn index(&mut self, slot: usize) {
+        let entity = &self.entities[slot];
+        if let Some(key) = &entity.storefront_id {
+            self.by_storefront_id.insert(key.clone(), slot);
+        }
+        if let Some(key) = &entity.warehouse_key {
+            self.by_warehouse_key.insert(key.clone(), slot);
+        }
+        if let Some(key) = &entity.name_key {
+            self.by_name_key.insert(key.clone(), slot);
+        }
+    }
+
+    fn add(&mut self, entity: Entity) -> usize {
+        self.entities.push(entity);
+        let slot = self.entities.len() - 1;
+        self.index(slot);
+        slot
+    }
+
+    fn by_id_key(&self, key: &str) -> Option<usize> {
+        self.by_storefront_id
+            .get(key)
+            .or_else(|| self.by_warehouse_key.get(key))
+            .map(|&slot| self.root(slot))
+    }
+
+    /// The entity this document belongs to, merging entities that the
+    /// document shows to be one order.
+    fn resolve(&mut self, keys: &DocKeys) -> usize {
+        let id_key = keys
+            .storefront_id
+            .as_deref()
+            .or(keys.warehouse_key.as_deref());
+        let name_key = keys.name.as_deref().map(normalize_order_name);
+        let by_id = id_key.and_then(|k| self.by_id_key(k));
+        // A storefront order never joins another storefront order's entity by
+        // name alone; a warehouse document falls back to the name when its
+        // key is not a storefront id we know (DESIGN.md §2).
+        let by_name = name_key.as_deref().and_then(|k| {
+            let slot = self.root(*self.by_name_key.get(k)?);
+            let owned_by_other = self.entities[slot]
+                .storefront_id
+                .as_deref()
+                .is_some_and(|sid| Some(sid) != keys.storefront_id.as_deref());
+            let contradicted = owned_by_other && (keys.storefront_id.is_some() || by_id.is_some());
+            (!contradicted).then_some(slot)
+        });
+        let slot = match (by_id, by_name) {
+            (Some(a), Some(b)) if a != b => self.merge(a, b),
+            (Some(a), _) | (None, Some(a)) => a,
+            (None, None) => self.add(Entity::default()),
+        };
+        self.apply_keys(slot, keys, name_key);
+        slot
+    }
+
+    fn merge(&mut self, a: usize, b: usize) -> usize {
+        // The entity already in the store with the lowest id survives, so
+        // the surviving id does not depend on arrival order.
+        let rank = |e: &Entity| e.id.unwrap_or(i64::MAX);
+        let (survivor, loser) = if rank(&self.entities[a]) <= rank(&self.entities[b]) {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let lost = std::mem::take(&mut self.entities[loser]);
+        self.entities[loser].id = lost.id;
+        self.entities[loser].merged_into = Some(survivor);
+        let target = &mut self.entities[survivor];
+        target.storefront_id = target.storefront_id.take().or(lost.storefront_id);
+        target.warehouse_key = target.warehouse_key.take().or(lost.warehouse_key);
+        if target.name_key.is_none() {
+            target.name_key = lost.name_key;
+            target.name = lost.name;
+        }
+        target.customer = target.customer.take().or(lost.customer);
+        target.placed_at = target.placed_at.or(lost.placed_at);
+        self.index(survivor);
+        survivor
+    }
+
+    fn apply_keys(&mut self, slot: usize, keys: &DocKeys, name_key: Option<String>) {
+        let entity = &mut self.entities[slot];
+        if let Some(sid) = &keys.storefront_id {
+            entity.storefront_id = Some(sid.clone());
+        }
+        if let Some(key) = keys
+            .warehouse_key
+            .as_ref()
+            .filter(|_| entity.warehouse_key.is_none())
+        {
+            entity.warehouse_key = Some(key.clone());
+        }
+        if keys.owns_name || entity.name_key.is_none() {
+            if let (Some(name), Some(key)) = (&keys.name, name_key) {
+                if let Some(old) = entity.name_key.replace(key) {
+                    if self.by_name_key.get(&old) == Some(&slot) {
+                        self.by_name_key.remove(&old);
+                    }
+                }
+                self.entities[slot].name = Some(name.clone());
+            }
+        }
+        self.index(slot);
+    }
+}
+
+/// Files one batch of documents inside the caller's transaction.
+pub async fn ingest_batch(
+    conn: &mut AnyConnection,
+    docs: Vec<IncomingDoc>,
+) -> Result<IngestOutcome, StoreError> {
+    let docs = newest_per_document(docs);
+    if docs.is_empty() {
+        return Ok(IngestOutcome::default());
+    }
+    let keys: Vec<DocKeys> = docs.iter().map(|d| keys_of(&d.content)).collect();
+    let mut resolver = load_matching_entities(conn, &keys).await?;
+    let existing_count = resolver.entities.len();
+
+    let mut slots = Vec::with_capacity(docs.len());
+    for (doc, doc_keys) in docs.iter().zip(&keys) {
+        let slot = resolver.resolve(doc_keys);
+        if let DocumentContent::StorefrontOrder(order) = &doc.content {
+            let entity = &mut resolver.entities[slot];
+            entity.customer = order.customer_name.clone().or(entity.customer.take());
+            entity.placed_at = Some(to_millis(order.created_at));
+        }
+        slots.push(slot);
+    }
+    let changed_at = docs
+        .iter()
+        .map(|d| to_millis(d.fetched_at))
+        .max()
+        .unwrap_or(0);
+
+    persist_merges(conn, &resolver, existing_count).await?;
+    upsert_existing(conn, &resolver, existing_count, &slots, changed_at).await?;
+    insert_new(conn, &mut resolver, existing_count, changed_at).await?;
+
+    let order_ids: Vec<i64> = slots
+        .iter()
+        .map(|&slot| {
+            resolver.entities[resolver.root(slot)]
+                .id
+                .unwrap_or_default()
+        })
+        .collect();
+    upsert_payloads(conn, &docs, &order_ids).await?;
+    let originals = relink_replacements(conn, &docs, &order_ids).await?;
+
+    let mut fresh: HashMap<usize, OrderFacts> = HashMap::new();
+    let mut existing = BTreeSet::new();
+    for (doc, &slot) in docs.into_iter().zip(&slots) {
+        let root = resolver.root(slot);
+        if root < existing_count {
+            existing.extend(resolver.entities[root].id);
+        } else {
+            fresh
+                .entry(root)
+                .or_default()
+                .absorb(doc.content, doc.fetched_at);
+        }
+    }
+    let fresh_ids: BTreeSet<i64> = fresh
+        .keys()
+        .filter_map(|&slot| resolver.entities[slot].id)
+        .collect();
+    existing.extend(originals.into_iter().filter(|id| !fresh_ids.contains(id)));
+    let mut fresh: Vec<(i64, String, OrderFacts)> = fresh
+        .into_iter()
+        .filter_map(|(slot, facts)| {
+            let entity = &resolver.entities[slot];
+            Some((
+                entity.id?,
+                entity.name_key.clone().unwrap_or_default(),
+                facts,
+            ))
+        })
+        .collect();
+    fresh.sort_by_key(|(id, _, _)| *id);
+    Ok(IngestOutcome {
+        fresh,
+        existing: existing.into_iter().collect(),
+    })
+}
+
+/// Two snapshots of one document in one batch: keep the newer (the later one
+/// on a tie), as the store would across batches.
+fn newest_per_document(docs: Vec<IncomingDoc>) -> Vec<IncomingDoc> {
+    let mut position: HashMap<(&'static str, String), usize> = HashMap::new();
+    let mut kept: Vec<IncomingDoc> = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let key = (doc.content.kind(), doc.content.doc_id().to_string());
+        match position.get(&key) {
+            Some(&i) if kept[i].content.version() <= doc.content.version() => kept[i] = doc,
+            Some(_) => {}
+            None => {
+                position.insert(key, kept.len());
+                kept.push(doc);
+            }
+        }
+    }
+    kept
+}
+
+async fn load_matching_entities(
+    conn: &mut AnyConnection,
+    keys: &[DocKeys],
+) -> Result<Resolver, StoreError> {
+    let id_keys: BTreeSet<&str> = keys
+        .iter()
+        .flat_map(|k| [k.storefront_id.as_deref(), k.warehouse_key.as_deref()])
+        .flatten()
+        .collect();
+    let name_keys: BTreeSet<String> = keys
+        .iter()
+        .filter_map(|k| k.name.as_deref().map(normalize_order_name))
+        .collect();
+    let mut resolver = Resolver::default();
+    let mut params: Vec<Param> = Vec::new();
+    let id_list = placeholders(1, id_keys.len());
+    let name_list = placeholders(id_keys.len() + 1, name_keys.len());
+    params.extend(id_keys.iter().map(|k| Param::Text(k.to_string())));
+    params.extend(name_keys.iter().map(|k| Param::Text(k.clone())));
+    let mut conditions = Vec::new();
+    if !id_keys.is_empty() {
+        conditions.push(format!(
+            "storefront_id IN ({id_list}) OR warehouse_key IN ({id_list})"
+        ));
+    }
+    if !name_keys.is_empty() {
+        conditions.push(format!("name_key IN ({name_list})"));
+    }
+    if conditions.is_empty() {
+        return Ok(resolver);
+    }
+    let sql = format!(
+        "SELECT id, storefront_id, name, name_key, warehouse_key, customer, placed_at \
+         FROM orders WHERE {} ORDER BY id",
+        conditions.join(" OR ")
+    );
+    let rows = bind_all(sqlx::query(&sql), params)
+        .fetch_all(&mut *conn)
+        .await
+        .context("matching documents to orders")?;
+    for row in rows {
+        resolver.add(Entity {
+            id: Some(row.try_get("id").context("reading orders.id")?),
+            storefront_id: row.try_get("storefront_id").context("reading orders")?,
+            name: row.try_get("name").context("reading orders")?,
+            name_key: row.try_get("name_key").context("reading orders")?,
+            warehouse_key: row.try_get("warehouse_key").context("reading orders")?,
+            customer: row.try_get("customer").context("reading orders")?,
+            placed_at: row.try_get("placed_at").context("reading orders")?,
+            merged_into: None,
+        });
+    }
+    Ok(resolver)
+}
+
+/// Entities already in the store that a document showed to be one order: the
+/// loser's documents move to the survivor, then the loser goes.
+async fn persist_merges(
+    conn: &mut AnyConnection,
+    resolver: &Resolver,
+    existing_count: usize,
+) -> Result<(), StoreError> {
+    for slot in 0..existing_count {
+        let entity = &resolver.entities[slot];
+        let (Some(loser), Some(_)) = (entity.id, entity.merged_into) else {
+            continue;
+        };
+        let Some(survivor) = resolver.entities[resolver.root(slot)].id else {
+            continue;
+        };
+        for sql in [
+            "UPDATE payloads SET order_id = $1 WHERE order_id = $2",
+            "UPDATE replacement_links SET replacement_order_id = $1 WHERE replacement_order_id = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(survivor)
+                .bind(loser)
+                .execute(&mut *conn)
+                .await
+                .context("merging two records of one order")?;
+        }
+        for sql in [
+            "DELETE FROM findings WHERE order_id = $1",
+            "DELETE FROM orders WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(loser)
+                .execute(&mut *conn)
+                .await
+                .context("merging two records of one order")?;
+        }
+    }
+    Ok(())
+}
+
+fn entity_params(entity: &Entity, changed_at: i64) -> Vec<Param> {
+    vec![
+        Param::OptText(entity.storefront_id.clone()),
+        Param::OptText(entity.name.clone()),
+        Param::OptText(entity.name_key.clone()),
+        Param::OptText(entity.warehouse_key.clone()),
+        Param::OptText(entity.customer.clone()),
+        Param::OptInt(entity.placed_at),
+        Param::Int(changed_at),
+    ]
+}
+
+async fn upsert_existing(
+    conn: &mut AnyConnection,
+    resolver: &Resolver,
+    existing_count: usize,
+    slots: &[usize],
+    changed_at: i64,
+) -> Result<(), StoreError> {
+    let touched: BTreeSet<usize> = slots
+        .iter()
+        .map(|&s| resolver.root(s))
+        .filter(|&s| s < existing_count)
+        .collect();
+    let rows: Vec<Vec<Param>> = touched
+        .into_iter()
+        .filter_map(|slot| {
+            let entity = &resolver.entities[slot];
+            let mut row = vec![Param::Int(entity.id?)];
+            row.extend(entity_params(entity, changed_at));
+            Some(row)
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO orders (id, storefront_id, name, name_key, warehouse_key, customer, placed_at, facts_changed_at)",
+        "ON CONFLICT (id) DO UPDATE SET storefront_id = excluded.storefront_id, name = excluded.name, \
+         name_key = excluded.name_key, warehouse_key = excluded.warehouse_key, customer = excluded.customer, \
+         placed_at = excluded.placed_at, facts_changed_at = excluded.facts_changed_at",
+        rows,
+        "updating matched orders",
+    )
+    .await
+}
+
+async fn insert_new(
+    conn: &mut AnyConnection,
+    resolver: &mut Resolver,
+    existing_count: usize,
+    changed_at: i64,
+) -> Result<(), StoreError> {
+    let new_slots: Vec<usize> = (existing_count..resolver.entities.len())
+        .filter(|&slot| resolver.entities[slot].merged_into.is_none())
+        .collect();
+    // Rows come back from RETURNING in no promised order, so each is matched
+    // to its entity by a unique key it carries.
+    for chunk in new_slots.chunks(1_000) {
+        let width = 7;
+        let mut sql = String::from(
+            "INSERT INTO orders (storefront_id, name, name_key, warehouse_key, customer, placed_at, facts_changed_at) VALUES ",
+        );
+        let mut params = Vec::with_capacity(chunk.len() * width);
+        for (i, &slot) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(i * width + 1, width));
+            sql.push(')');
+            params.extend(entity_params(&resolver.entities[slot], changed_at));
+        }
+        sql.push_str(" RETURNING id, storefront_id, name_key");
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .context("recording new orders")?;
+        for row in rows {
+            let id: i64 = row.try_get("id").context("reading new order ids")?;
+            let storefront_id: Option<String> = row
+                .try_get("storefront_id")
+                .context("reading new order ids")?;
+            let name_key: Option<String> =
+                row.try_get("name_key").context("reading new order ids")?;
+            let slot = storefront_id
+                .and_then(|k| resolver.by_storefront_id.get(&k).copied())
+                .or_else(|| name_key.and_then(|k| resolver.by_name_key.get(&k).copied()));
+            if let Some(slot) = slot {
+                let root = resolver.root(slot);
+                resolver.entities[root].id = Some(id);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn upsert_payloads(
+    conn: &mut AnyConnection,
+    docs: &[IncomingDoc],
+    order_ids: &[i64],
+) -> Result<(), StoreError> {
+    let mut rows = Vec::with_capacity(docs.len());
+    for (doc, &order_id) in docs.iter().zip(order_ids) {
+        let facts =
+            serde_json::to_string(&doc.content).map_err(|source| StoreError::CorruptFacts {
+                order_id,
+                kind: doc.content.kind().to_string(),
+                source,
+            })?;
+        rows.push(vec![
+            Param::Int(order_id),
+            Param::Text(doc.content.kind().to_string()),
+            Param::Text(doc.content.doc_id().to_string()),
+            Param::Int(doc.content.version()),
+            Param::Int(to_millis(doc.fetched_at)),
+            Param::Text(doc.origin.clone()),
+            Param::Text(doc.raw.clone()),
+            Param::Text(facts),
+        ]);
+    }
+    insert_rows(
+        conn,
+        "INSERT INTO payloads (order_id, source, doc_id, version, fetched_at, origin, raw, facts)",
+        "ON CONFLICT (order_id, source, doc_id) DO UPDATE SET version = excluded.version, \
+         fetched_at = excluded.fetched_at, origin = excluded.origin, raw = excluded.raw, \
+         facts = excluded.facts WHERE payloads.version <= excluded.version",
+        rows,
+        "storing payloads",
+    )
+    .await
+}
+
+/// Records which storefront orders replace which, and returns the ids of the
+/// originals whose facts that changed.
+async fn relink_replacements(
+    conn: &mut AnyConnection,
+    docs: &[IncomingDoc],
+    order_ids: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    let mut storefront_orders = Vec::new();
+    let mut links = Vec::new();
+    for (doc, &order_id) in docs.iter().zip(order_ids) {
+        let DocumentContent::StorefrontOrder(order) = &doc.content else {
+            continue;
+        };
+        storefront_orders.push(order_id);
+        if let Some(original) = order.replaces() {
+            links.push(vec![
+                Param::Text(normalize_order_name(original)),
+                Param::Int(order_id),
+                Param::Text(order.name.clone()),
+                Param::Text(order.id.clone()),
+                Param::Int(to_millis(order.created_at)),
+            ]);
+        }
+    }
+    if storefront_orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut original_keys: BTreeSet<String> = BTreeSet::new();
+    for chunk in super::params::id_chunks(&storefront_orders) {
+        let sql = format!(
+            "DELETE FROM replacement_links WHERE replacement_order_id IN ({}) RETURNING original_key",
+            placeholders(1, chunk.len())
+        );
+        let params = chunk.iter().map(|&id| Param::Int(id)).collect();
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .context("refreshing replacement links")?;
+        for row in rows {
+            original_keys.insert(
+                row.try_get("original_key")
+                    .context("reading replacement links")?,
+            );
+        }
+    }
+    for link in &links {
+        if let Some(Param::Text(key)) = link.first() {
+            original_keys.insert(key.clone());
+        }
+    }
+    insert_rows(
+        conn,
+        "INSERT INTO replacement_links (original_key, replacement_order_id, replacement_name, replacement_storefront_id, created_at)",
+        "ON CONFLICT (original_key, replacement_order_id) DO NOTHING",
+        links,
+        "recording replacement links",
+    )
+    .await?;
+    if original_keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = original_keys.into_iter().collect();
+    let sql = format!(
+        "SELECT id FROM orders WHERE name_key IN ({})",
+        placeholders(1, keys.len())
+    );
+    let rows = bind_all(
+        sqlx::query(&sql),
+        keys.into_iter().map(Param::Text).collect(),
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("finding replaced orders")?;
+    rows.iter()
+        .map(|row| {
+            row.try_get::<i64, _>("id")
+                .context("reading replaced orders")
+        })
+        .collect()
+}

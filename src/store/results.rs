@@ -1,0 +1,243 @@
+//! Reading an order's facts back, and writing what the engine made of them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, Row};
+
+use super::params::{bind_all, id_chunks, insert_rows, placeholders, Param};
+use super::{from_millis, to_millis, QueryContext, StoreError};
+use crate::domain::{DocumentContent, Finding, OrderFacts, ReplacementLink, Verdict};
+use crate::engine::Evaluation;
+
+/// Every stored fact of each order in `ids`, replacement links included.
+pub async fn load_facts(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, OrderFacts)>, StoreError> {
+    let mut facts: HashMap<i64, OrderFacts> =
+        ids.iter().map(|&id| (id, OrderFacts::default())).collect();
+    for chunk in id_chunks(ids) {
+        let list = placeholders(1, chunk.len());
+        let params: Vec<Param> = chunk.iter().map(|&id| Param::Int(id)).collect();
+        let sql = format!(
+            "SELECT order_id, source, fetched_at, facts FROM payloads WHERE order_id IN ({list})"
+        );
+        let rows = bind_all(sqlx::query(&sql), params.clone())
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading stored facts")?;
+        for row in rows {
+            let order_id: i64 = row.try_get("order_id").context("reading stored facts")?;
+            let kind: String = row.try_get("source").context("reading stored facts")?;
+            let fetched_at: i64 = row.try_get("fetched_at").context("reading stored facts")?;
+            let json: String = row.try_get("facts").context("reading stored facts")?;
+            let content: DocumentContent =
+                serde_json::from_str(&json).map_err(|source| StoreError::CorruptFacts {
+                    order_id,
+                    kind,
+                    source,
+                })?;
+            facts
+                .entry(order_id)
+                .or_default()
+                .absorb(content, from_millis(fetched_at));
+        }
+        let sql = format!(
+            "SELECT o.id AS order_id, l.replacement_name, l.replacement_storefront_id, l.created_at \
+             FROM replacement_links l JOIN orders o ON o.name_key = l.original_key \
+             WHERE o.id IN ({list})"
+        );
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading replacement links")?;
+        for row in rows {
+            let order_id: i64 = row
+                .try_get("order_id")
+                .context("reading replacement links")?;
+            facts
+                .entry(order_id)
+                .or_default()
+                .replacements
+                .push(link_from_row(&row)?);
+        }
+    }
+    let mut out: Vec<(i64, OrderFacts)> = facts.into_iter().collect();
+    out.sort_by_key(|(id, _)| *id);
+    for (_, f) in &mut out {
+        f.canonicalize();
+    }
+    Ok(out)
+}
+
+fn link_from_row(row: &sqlx::any::AnyRow) -> Result<ReplacementLink, StoreError> {
+    Ok(ReplacementLink {
+        replacement_name: row
+            .try_get("replacement_name")
+            .context("reading replacement links")?,
+        replacement_id: row
+            .try_get("replacement_storefront_id")
+            .context("reading replacement links")?,
+        created_at: from_millis(
+            row.try_get("created_at")
+                .context("reading replacement links")?,
+        ),
+    })
+}
+
+/// Adds the replacement links of orders first seen in this batch (the batch
+/// itself cannot hold them if the replacement arrived earlier).
+pub async fn attach_replacements(
+    conn: &mut AnyConnection,
+    fresh: &mut [(i64, String, OrderFacts)],
+) -> Result<(), StoreError> {
+    let keys: Vec<String> = fresh
+        .iter()
+        .map(|(_, key, _)| key.clone())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let mut by_key: HashMap<String, Vec<ReplacementLink>> = HashMap::new();
+    for chunk in keys.chunks(10_000) {
+        let sql = format!(
+            "SELECT original_key, replacement_name, replacement_storefront_id, created_at \
+             FROM replacement_links WHERE original_key IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let params = chunk.iter().cloned().map(Param::Text).collect();
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading replacement links")?;
+        for row in rows {
+            let key: String = row
+                .try_get("original_key")
+                .context("reading replacement links")?;
+            by_key.entry(key).or_default().push(link_from_row(&row)?);
+        }
+    }
+    for (_, key, facts) in fresh.iter_mut() {
+        if let Some(links) = by_key.remove(key.as_str()) {
+            facts.replacements.extend(links);
+        }
+        facts.canonicalize();
+    }
+    Ok(())
+}
+
+/// The finding an operator should read first: the engine sorts findings by
+/// severity, and a pass is never the headline.
+fn headline(findings: &[Finding]) -> Option<&Finding> {
+    findings.iter().find(|f| f.verdict != Verdict::Pass)
+}
+
+/// Writes each order's findings and queue summary as evaluated at `at`.
+pub async fn save_evaluations(
+    conn: &mut AnyConnection,
+    evaluations: &[(i64, Evaluation)],
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if evaluations.is_empty() {
+        return Ok(());
+    }
+    let evaluated_at = to_millis(at);
+    let summary_rows = evaluations
+        .iter()
+        .map(|(id, eval)| {
+            let top = headline(&eval.findings);
+            vec![
+                Param::Int(*id),
+                Param::Text(eval.queue.as_str().to_string()),
+                Param::OptText(top.map(|f| f.code.as_str().to_string())),
+                Param::OptText(top.map(|f| f.reason.clone())),
+                Param::OptInt(eval.ship_by.map(to_millis)),
+                Param::Int(evaluated_at),
+                // The engine promises a moment after `at`; holding it to that
+                // here keeps a re-evaluation loop from ever spinning.
+                Param::OptInt(
+                    eval.next_change_at
+                        .map(|t| to_millis(t).max(evaluated_at + 1)),
+                ),
+                Param::Int(0),
+            ]
+        })
+        .collect();
+    // The insert half never runs (every order exists); it is how one
+    // statement updates many rows on both SQLite and PostgreSQL.
+    insert_rows(
+        conn,
+        "INSERT INTO orders (id, queue, top_code, top_reason, ship_by, evaluated_at, next_eval_at, facts_changed_at)",
+        "ON CONFLICT (id) DO UPDATE SET queue = excluded.queue, top_code = excluded.top_code, \
+         top_reason = excluded.top_reason, ship_by = excluded.ship_by, \
+         evaluated_at = excluded.evaluated_at, next_eval_at = excluded.next_eval_at",
+        summary_rows,
+        "saving queue placement",
+    )
+    .await?;
+    let ids: Vec<i64> = evaluations.iter().map(|(id, _)| *id).collect();
+    for chunk in id_chunks(&ids) {
+        let sql = format!(
+            "DELETE FROM findings WHERE order_id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        bind_all(
+            sqlx::query(&sql),
+            chunk.iter().map(|&id| Param::Int(id)).collect(),
+        )
+        .execute(&mut *conn)
+        .await
+        .context("replacing findings")?;
+    }
+    let mut finding_rows = Vec::new();
+    for (id, eval) in evaluations {
+        for (position, finding) in eval.findings.iter().enumerate() {
+            let evidence = serde_json::to_string(&finding.evidence).map_err(|source| {
+                StoreError::CorruptFacts {
+                    order_id: *id,
+                    kind: "evidence".into(),
+                    source,
+                }
+            })?;
+            finding_rows.push(vec![
+                Param::Int(*id),
+                Param::Int(position as i64),
+                Param::Text(finding.code.as_str().to_string()),
+                Param::Text(finding.verdict.as_str().to_string()),
+                Param::Text(finding.reason.clone()),
+                Param::Text(evidence),
+            ]);
+        }
+    }
+    insert_rows(
+        conn,
+        "INSERT INTO findings (order_id, position, code, verdict, reason, evidence)",
+        "",
+        finding_rows,
+        "saving findings",
+    )
+    .await
+}
+
+/// Orders whose stored evaluation may be out of date at `now`: never
+/// evaluated, a moment they were waiting for has come, or they were evaluated
+/// as of a later moment (`--now` in the past). Each term is served by an
+/// index; re-evaluating the returned orders takes them out of the set, so
+/// callers repeat until it is empty.
+pub async fn due_for_evaluation(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let now = to_millis(now);
+    let rows = sqlx::query(
+        "SELECT id FROM orders WHERE evaluated_at IS NULL OR next_eval_at <= $1 OR evaluated_at > $1 LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
+    .context("finding orders due for evaluation")?;
+    rows.iter()
+        .map(|row| row.try_get::<i64, _>("id").context("reading due orders"))
+        .collect()
+}
