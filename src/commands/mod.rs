@@ -87,9 +87,12 @@ pub fn load_config(options: &GlobalOptions) -> Result<Config, ConfigError> {
 
 /// Times are stored in UTC and shown in the operator's zone.
 pub fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
+    let local = at.with_timezone(&Local);
+    if local.offset().local_minus_utc() == 0 {
+        format!("{} UTC", local.format("%Y-%m-%d %H:%M"))
+    } else {
+        local.format("%Y-%m-%d %H:%M %:z").to_string()
+    }
 }
 
 /// "2d 3h", "45m": how far apart two moments are, for a person.

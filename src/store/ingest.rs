@@ -290,15 +290,30 @@ pub async fn ingest_batch(
     })
 }
 
-/// Two snapshots of one document in one batch: keep the newer (the later one
-/// on a tie), as the store would across batches.
+/// Whether a snapshot replaces the stored one: the system's own clock
+/// decides; on a tie the fuller body wins (a trimmed `fields=` response must
+/// not shadow a whole one), then the body's text, so arrival order never
+/// matters. `PAYLOAD_SUPERSEDES` says the same in SQL.
+fn supersedes(new: &IncomingDoc, old: &IncomingDoc) -> bool {
+    let (new_version, old_version) = (new.content.version(), old.content.version());
+    new_version > old_version
+        || (new_version == old_version
+            && (new.raw.chars().count(), &new.raw) >= (old.raw.chars().count(), &old.raw))
+}
+
+const PAYLOAD_SUPERSEDES: &str =
+    "payloads.version < excluded.version OR (payloads.version = excluded.version \
+     AND (length(excluded.raw) > length(payloads.raw) \
+     OR (length(excluded.raw) = length(payloads.raw) AND excluded.raw >= payloads.raw)))";
+
+/// Two snapshots of one document in one batch: keep the one the store would.
 fn newest_per_document(docs: Vec<IncomingDoc>) -> Vec<IncomingDoc> {
     let mut position: HashMap<(&'static str, String), usize> = HashMap::new();
     let mut kept: Vec<IncomingDoc> = Vec::with_capacity(docs.len());
     for doc in docs {
         let key = (doc.content.kind(), doc.content.doc_id().to_string());
         match position.get(&key) {
-            Some(&i) if kept[i].content.version() <= doc.content.version() => kept[i] = doc,
+            Some(&i) if supersedes(&doc, &kept[i]) => kept[i] = doc,
             Some(_) => {}
             None => {
                 position.insert(key, kept.len());
@@ -526,9 +541,11 @@ async fn upsert_payloads(
     insert_rows(
         conn,
         "INSERT INTO payloads (order_id, source, doc_id, version, fetched_at, origin, raw, facts)",
-        "ON CONFLICT (order_id, source, doc_id) DO UPDATE SET version = excluded.version, \
-         fetched_at = excluded.fetched_at, origin = excluded.origin, raw = excluded.raw, \
-         facts = excluded.facts WHERE payloads.version <= excluded.version",
+        &format!(
+            "ON CONFLICT (order_id, source, doc_id) DO UPDATE SET version = excluded.version, \
+             fetched_at = excluded.fetched_at, origin = excluded.origin, raw = excluded.raw, \
+             facts = excluded.facts WHERE {PAYLOAD_SUPERSEDES}"
+        ),
         rows,
         "storing payloads",
     )
