@@ -563,3 +563,81 @@ async fn bad_database_urls_are_named() {
         "password leaked: {error}"
     );
 }
+
+#[tokio::test]
+async fn a_parcel_reported_before_its_shipment_joins_the_order() {
+    use orderdeck::domain::{CarrierShipment, DocumentContent, ShipmentStatus, TrackingScan};
+    use orderdeck::store::{ingest_batch, IncomingDoc};
+    use sqlx::Acquire;
+
+    for db in dbs::all().await {
+        let dir = tempfile::tempdir().expect("dir");
+        let now = at("2026-11-23T15:00:00Z");
+        let parcel = CarrierShipment {
+            carrier: "ups".into(),
+            tracking_number: "1z 999 aa1 0123456784".into(),
+            status: ShipmentStatus::Delivered,
+            raw_status: "D".into(),
+            incident: None,
+            scans: vec![TrackingScan {
+                at: at("2026-11-23T12:00:00Z"),
+                status: ShipmentStatus::Delivered,
+                carrier_code: "D".into(),
+                description: "Delivered".into(),
+                location: None,
+            }],
+            delivered_at: Some(at("2026-11-23T12:00:00Z")),
+        };
+        {
+            let mut conn = db.store.pool().acquire().await.expect("conn");
+            let mut tx = conn.begin().await.expect("tx");
+            let outcome = ingest_batch(
+                &mut tx,
+                vec![IncomingDoc {
+                    content: DocumentContent::CarrierShipment(parcel),
+                    raw: "{}".into(),
+                    origin: "test".into(),
+                    fetched_at: now,
+                }],
+            )
+            .await
+            .expect("ingest");
+            reconcile::reconcile_batch(&mut tx, outcome, &policy(), now)
+                .await
+                .expect("reconcile");
+            tx.commit().await.expect("commit");
+        }
+        let shipments = json!({"shipments": [{
+            "shipmentId": 77, "orderId": 9300, "orderKey": "900", "orderNumber": "1300",
+            "createDate": "2026-11-20T08:00:00.0000000", "trackingNumber": "1Z999AA10123456784",
+            "carrierCode": "ups", "voided": false, "shipmentItems": null
+        }]});
+        load(
+            &db.store,
+            Source::Warehouse,
+            &write(dir.path(), "sh.json", &shipments),
+            now,
+        )
+        .await;
+        assert_eq!(
+            order_count(&db.store).await,
+            1,
+            "{}: the parcel joined its order",
+            db.label
+        );
+        let id = db
+            .store
+            .find_order("1300")
+            .await
+            .expect("find")
+            .expect("order");
+        let detail = db
+            .store
+            .order_detail(id)
+            .await
+            .expect("detail")
+            .expect("detail");
+        assert_eq!(detail.facts.carrier_shipments.len(), 1, "{}", db.label);
+        assert_eq!(detail.facts.warehouse_shipments.len(), 1, "{}", db.label);
+    }
+}

@@ -91,6 +91,9 @@ pub enum DocumentContent {
     },
     WarehouseOrder(WarehouseOrder),
     WarehouseShipment(WarehouseShipment),
+    /// One parcel as its carrier reports it; it finds its order through the
+    /// tracking number.
+    CarrierShipment(CarrierShipment),
 }
 
 impl DocumentContent {
@@ -101,6 +104,7 @@ impl DocumentContent {
             DocumentContent::FulfillmentOrders { .. } => "storefront.fulfillment_orders",
             DocumentContent::WarehouseOrder(_) => "warehouse.order",
             DocumentContent::WarehouseShipment(_) => "warehouse.shipment",
+            DocumentContent::CarrierShipment(_) => "carrier.tracking",
         }
     }
 
@@ -111,6 +115,7 @@ impl DocumentContent {
             DocumentContent::FulfillmentOrders { order_id, .. } => order_id,
             DocumentContent::WarehouseOrder(order) => &order.id,
             DocumentContent::WarehouseShipment(shipment) => &shipment.id,
+            DocumentContent::CarrierShipment(shipment) => &shipment.tracking_number,
         }
     }
 
@@ -134,6 +139,10 @@ impl DocumentContent {
             // snapshot is the later one.
             DocumentContent::WarehouseShipment(shipment) => {
                 shipment.shipped_at.timestamp_millis() * 2 + i64::from(shipment.voided)
+            }
+            // Carriers only ever add scans.
+            DocumentContent::CarrierShipment(shipment) => {
+                shipment.last_scan_at().map_or(0, |t| t.timestamp_millis())
             }
         }
     }
@@ -166,6 +175,12 @@ impl OrderFacts {
                 self.warehouse_shipments
                     .retain(|s| s.value.id != shipment.id);
                 self.warehouse_shipments
+                    .push(Observed::new(observed_at, shipment));
+            }
+            DocumentContent::CarrierShipment(shipment) => {
+                self.carrier_shipments
+                    .retain(|s| s.value.tracking_number != shipment.tracking_number);
+                self.carrier_shipments
                     .push(Observed::new(observed_at, shipment));
             }
         }

@@ -55,6 +55,18 @@ struct DocKeys {
     name: Option<String>,
     /// Only the storefront owns an order's name; warehouse numbers only fill a gap.
     owns_name: bool,
+    /// Parcels the document names: how a carrier's tracking reply finds its
+    /// order, whichever arrived first.
+    tracking_numbers: Vec<String>,
+}
+
+/// Carriers print tracking numbers with spaces and in either case.
+pub(crate) fn tracking_key(number: &str) -> String {
+    number
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 fn keys_of(content: &DocumentContent) -> DocKeys {
@@ -64,24 +76,43 @@ fn keys_of(content: &DocumentContent) -> DocKeys {
             warehouse_key: None,
             name: Some(order.name.clone()),
             owns_name: true,
+            tracking_numbers: order
+                .fulfillments
+                .iter()
+                .flat_map(|f| f.tracking_numbers.iter().map(|t| tracking_key(t)))
+                .collect(),
         },
         DocumentContent::FulfillmentOrders { order_id, .. } => DocKeys {
             storefront_id: Some(order_id.clone()),
             warehouse_key: None,
             name: None,
             owns_name: false,
+            tracking_numbers: Vec::new(),
         },
         DocumentContent::WarehouseOrder(order) => DocKeys {
             storefront_id: None,
             warehouse_key: order.order_key.clone(),
             name: Some(order.order_number.clone()),
             owns_name: false,
+            tracking_numbers: Vec::new(),
         },
         DocumentContent::WarehouseShipment(shipment) => DocKeys {
             storefront_id: None,
             warehouse_key: shipment.order_key.clone(),
             name: Some(shipment.order_number.clone()),
             owns_name: false,
+            tracking_numbers: shipment
+                .tracking_number
+                .iter()
+                .map(|t| tracking_key(t))
+                .collect(),
+        },
+        DocumentContent::CarrierShipment(shipment) => DocKeys {
+            storefront_id: None,
+            warehouse_key: None,
+            name: None,
+            owns_name: false,
+            tracking_numbers: vec![tracking_key(&shipment.tracking_number)],
         },
     }
 }
@@ -92,6 +123,7 @@ struct Resolver {
     by_storefront_id: HashMap<String, usize>,
     by_warehouse_key: HashMap<String, usize>,
     by_name_key: HashMap<String, usize>,
+    by_tracking: HashMap<String, usize>,
 }
 
 impl Resolver {
@@ -150,11 +182,30 @@ impl Resolver {
             let contradicted = owned_by_other && (keys.storefront_id.is_some() || by_id.is_some());
             (!contradicted).then_some(slot)
         });
-        let slot = match (by_id, by_name) {
-            (Some(a), Some(b)) if a != b => self.merge(a, b),
-            (Some(a), _) | (None, Some(a)) => a,
-            (None, None) => self.add(Entity::default()),
+        let by_tracking = keys
+            .tracking_numbers
+            .iter()
+            .filter_map(|t| self.by_tracking.get(t).map(|&slot| self.root(slot)));
+        let mut candidates: Vec<usize> = by_id
+            .into_iter()
+            .chain(by_name)
+            .chain(by_tracking)
+            .collect();
+        candidates.dedup();
+        let slot = match candidates.split_first() {
+            None => self.add(Entity::default()),
+            Some((&first, rest)) => rest.iter().fold(first, |kept, &other| {
+                let other = self.root(other);
+                if other == kept {
+                    kept
+                } else {
+                    self.merge(kept, other)
+                }
+            }),
         };
+        for tracking in &keys.tracking_numbers {
+            self.by_tracking.insert(tracking.clone(), slot);
+        }
         self.apply_keys(slot, keys, name_key);
         slot
     }
@@ -252,6 +303,7 @@ pub async fn ingest_batch(
         })
         .collect();
     upsert_payloads(conn, &docs, &order_ids).await?;
+    record_parcels(conn, &keys, &order_ids).await?;
     let originals = relink_replacements(conn, &docs, &order_ids).await?;
 
     let mut fresh: HashMap<usize, OrderFacts> = HashMap::new();
@@ -337,12 +389,18 @@ async fn load_matching_entities(
         .iter()
         .filter_map(|k| k.name.as_deref().map(normalize_order_name))
         .collect();
+    let tracking: BTreeSet<&str> = keys
+        .iter()
+        .flat_map(|k| k.tracking_numbers.iter().map(String::as_str))
+        .collect();
     let mut resolver = Resolver::default();
     let mut params: Vec<Param> = Vec::new();
     let id_list = placeholders(1, id_keys.len());
     let name_list = placeholders(id_keys.len() + 1, name_keys.len());
+    let tracking_list = placeholders(id_keys.len() + name_keys.len() + 1, tracking.len());
     params.extend(id_keys.iter().map(|k| Param::Text(k.to_string())));
     params.extend(name_keys.iter().map(|k| Param::Text(k.clone())));
+    params.extend(tracking.iter().map(|k| Param::Text(k.to_string())));
     let mut conditions = Vec::new();
     if !id_keys.is_empty() {
         conditions.push(format!(
@@ -351,6 +409,11 @@ async fn load_matching_entities(
     }
     if !name_keys.is_empty() {
         conditions.push(format!("name_key IN ({name_list})"));
+    }
+    if !tracking.is_empty() {
+        conditions.push(format!(
+            "id IN (SELECT order_id FROM order_tracking WHERE tracking_number IN ({tracking_list}))"
+        ));
     }
     if conditions.is_empty() {
         return Ok(resolver);
@@ -364,9 +427,11 @@ async fn load_matching_entities(
         .fetch_all(&mut *conn)
         .await
         .context("matching documents to orders")?;
+    let mut slot_of_id = HashMap::new();
     for row in rows {
-        resolver.add(Entity {
-            id: Some(row.try_get("id").context("reading orders.id")?),
+        let id: i64 = row.try_get("id").context("reading orders.id")?;
+        let slot = resolver.add(Entity {
+            id: Some(id),
             storefront_id: row.try_get("storefront_id").context("reading orders")?,
             name: row.try_get("name").context("reading orders")?,
             name_key: row.try_get("name_key").context("reading orders")?,
@@ -375,6 +440,28 @@ async fn load_matching_entities(
             placed_at: row.try_get("placed_at").context("reading orders")?,
             merged_into: None,
         });
+        slot_of_id.insert(id, slot);
+    }
+    if !tracking.is_empty() {
+        let sql = format!(
+            "SELECT tracking_number, order_id FROM order_tracking WHERE tracking_number IN ({})",
+            placeholders(1, tracking.len())
+        );
+        let params = tracking
+            .iter()
+            .map(|k| Param::Text(k.to_string()))
+            .collect();
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .context("matching parcels to orders")?;
+        for row in rows {
+            let number: String = row.try_get("tracking_number").context("reading parcels")?;
+            let order_id: i64 = row.try_get("order_id").context("reading parcels")?;
+            if let Some(&slot) = slot_of_id.get(&order_id) {
+                resolver.by_tracking.insert(number, slot);
+            }
+        }
     }
     Ok(resolver)
 }
@@ -396,6 +483,7 @@ async fn persist_merges(
         };
         for sql in [
             "UPDATE payloads SET order_id = $1 WHERE order_id = $2",
+            "UPDATE order_tracking SET order_id = $1 WHERE order_id = $2",
             "UPDATE replacement_links SET replacement_order_id = $1 WHERE replacement_order_id = $2",
         ] {
             sqlx::query(sql)
@@ -470,9 +558,28 @@ async fn insert_new(
     existing_count: usize,
     changed_at: i64,
 ) -> Result<(), StoreError> {
-    let new_slots: Vec<usize> = (existing_count..resolver.entities.len())
+    let (new_slots, keyless): (Vec<usize>, Vec<usize>) = (existing_count..resolver.entities.len())
         .filter(|&slot| resolver.entities[slot].merged_into.is_none())
-        .collect();
+        .partition(|&slot| {
+            let entity = &resolver.entities[slot];
+            entity.storefront_id.is_some() || entity.name_key.is_some()
+        });
+    // A parcel no order has claimed yet has no unique key to match a
+    // RETURNING row by; such orders are rare and go one by one.
+    for slot in keyless {
+        let params = entity_params(&resolver.entities[slot], changed_at);
+        let row = bind_all(
+            sqlx::query(
+                "INSERT INTO orders (storefront_id, name, name_key, warehouse_key, customer, placed_at, facts_changed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            ),
+            params,
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .context("recording a parcel's order")?;
+        resolver.entities[slot].id = Some(row.try_get("id").context("reading new order ids")?);
+    }
     // Rows come back from RETURNING in no promised order, so each is matched
     // to its entity by a unique key it carries.
     for chunk in new_slots.chunks(1_000) {
@@ -548,6 +655,33 @@ async fn upsert_payloads(
         ),
         rows,
         "storing payloads",
+    )
+    .await
+}
+
+/// Remembers which order each parcel belongs to, so a carrier's reply (which
+/// names only the parcel) finds its order even when it arrives first.
+async fn record_parcels(
+    conn: &mut AnyConnection,
+    keys: &[DocKeys],
+    order_ids: &[i64],
+) -> Result<(), StoreError> {
+    let mut parcels: HashMap<&str, i64> = HashMap::new();
+    for (doc_keys, &order_id) in keys.iter().zip(order_ids) {
+        for number in &doc_keys.tracking_numbers {
+            parcels.insert(number, order_id);
+        }
+    }
+    let rows: Vec<Vec<Param>> = parcels
+        .into_iter()
+        .map(|(number, order_id)| vec![Param::Text(number.to_string()), Param::Int(order_id)])
+        .collect();
+    insert_rows(
+        conn,
+        "INSERT INTO order_tracking (tracking_number, order_id)",
+        "ON CONFLICT (tracking_number) DO UPDATE SET order_id = excluded.order_id",
+        rows,
+        "recording parcels",
     )
     .await
 }
