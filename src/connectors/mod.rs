@@ -1,8 +1,12 @@
 //! One module per real backend API. Each turns its wire format into domain
 //! types; wire structs never leave their module.
 
+pub mod http;
+pub mod secret;
 pub mod shipstation;
+pub mod shipstation_client;
 pub mod shopify;
+pub mod shopify_client;
 mod stream;
 
 pub use crate::domain::DocumentContent;

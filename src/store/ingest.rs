@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::params::{bind_all, insert_rows, placeholders, Param};
 use super::{to_millis, QueryContext, StoreError};
-use crate::domain::{normalize_order_name, DocumentContent, OrderFacts};
+use crate::domain::{normalize_order_name, DocumentContent, OrderFacts, ShipmentStatus};
 
 /// One document as read from a backend or a saved file.
 #[derive(Debug, Clone)]
@@ -58,6 +58,10 @@ struct DocKeys {
     /// Parcels the document names: how a carrier's tracking reply finds its
     /// order, whichever arrived first.
     tracking_numbers: Vec<String>,
+    /// What the document calls the parcels' carrier, if it says.
+    carrier_hint: Option<String>,
+    /// The carrier says the parcel's journey is over: stop polling it.
+    settled: bool,
 }
 
 /// Carriers print tracking numbers with spaces and in either case.
@@ -81,6 +85,11 @@ fn keys_of(content: &DocumentContent) -> DocKeys {
                 .iter()
                 .flat_map(|f| f.tracking_numbers.iter().map(|t| tracking_key(t)))
                 .collect(),
+            carrier_hint: order
+                .fulfillments
+                .iter()
+                .find_map(|f| f.tracking_company.clone()),
+            settled: false,
         },
         DocumentContent::FulfillmentOrders { order_id, .. } => DocKeys {
             storefront_id: Some(order_id.clone()),
@@ -88,6 +97,8 @@ fn keys_of(content: &DocumentContent) -> DocKeys {
             name: None,
             owns_name: false,
             tracking_numbers: Vec::new(),
+            carrier_hint: None,
+            settled: false,
         },
         DocumentContent::WarehouseOrder(order) => DocKeys {
             storefront_id: None,
@@ -95,6 +106,8 @@ fn keys_of(content: &DocumentContent) -> DocKeys {
             name: Some(order.order_number.clone()),
             owns_name: false,
             tracking_numbers: Vec::new(),
+            carrier_hint: None,
+            settled: false,
         },
         DocumentContent::WarehouseShipment(shipment) => DocKeys {
             storefront_id: None,
@@ -106,6 +119,8 @@ fn keys_of(content: &DocumentContent) -> DocKeys {
                 .iter()
                 .map(|t| tracking_key(t))
                 .collect(),
+            carrier_hint: shipment.carrier_code.clone(),
+            settled: false,
         },
         DocumentContent::CarrierShipment(shipment) => DocKeys {
             storefront_id: None,
@@ -113,6 +128,13 @@ fn keys_of(content: &DocumentContent) -> DocKeys {
             name: None,
             owns_name: false,
             tracking_numbers: vec![tracking_key(&shipment.tracking_number)],
+            carrier_hint: Some(shipment.carrier.clone()),
+            settled: matches!(
+                shipment.status,
+                ShipmentStatus::Delivered
+                    | ShipmentStatus::ReturnedToSender
+                    | ShipmentStatus::Cancelled
+            ),
         },
     }
 }
@@ -666,20 +688,32 @@ async fn record_parcels(
     keys: &[DocKeys],
     order_ids: &[i64],
 ) -> Result<(), StoreError> {
-    let mut parcels: HashMap<&str, i64> = HashMap::new();
+    let mut parcels: HashMap<&str, (i64, Option<&str>, bool)> = HashMap::new();
     for (doc_keys, &order_id) in keys.iter().zip(order_ids) {
         for number in &doc_keys.tracking_numbers {
-            parcels.insert(number, order_id);
+            let entry = parcels.entry(number).or_insert((order_id, None, false));
+            entry.0 = order_id;
+            entry.1 = doc_keys.carrier_hint.as_deref().or(entry.1);
+            entry.2 |= doc_keys.settled;
         }
     }
     let rows: Vec<Vec<Param>> = parcels
         .into_iter()
-        .map(|(number, order_id)| vec![Param::Text(number.to_string()), Param::Int(order_id)])
+        .map(|(number, (order_id, hint, settled))| {
+            vec![
+                Param::Text(number.to_string()),
+                Param::Int(order_id),
+                Param::OptText(hint.map(str::to_string)),
+                Param::Int(i64::from(settled)),
+            ]
+        })
         .collect();
     insert_rows(
         conn,
-        "INSERT INTO order_tracking (tracking_number, order_id)",
-        "ON CONFLICT (tracking_number) DO UPDATE SET order_id = excluded.order_id",
+        "INSERT INTO order_tracking (tracking_number, order_id, carrier_hint, settled)",
+        "ON CONFLICT (tracking_number) DO UPDATE SET order_id = excluded.order_id, \
+         carrier_hint = COALESCE(excluded.carrier_hint, order_tracking.carrier_hint), \
+         settled = CASE WHEN excluded.settled = 1 THEN 1 ELSE order_tracking.settled END",
         rows,
         "recording parcels",
     )

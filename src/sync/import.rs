@@ -7,7 +7,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use sqlx::Acquire;
+use sqlx::{Acquire, AnyConnection};
 use tokio::sync::mpsc;
 
 use crate::connectors::{self, Item, Source};
@@ -143,33 +143,10 @@ pub async fn import_file(
     })?;
     let mut evaluated = 0;
     while let Some(items) = incoming.recv().await {
-        let mut docs = Vec::with_capacity(items.len());
-        let mut rejects = Vec::new();
-        for item in items {
-            match item {
-                Item::Document(doc) => docs.push(IncomingDoc {
-                    content: doc.content,
-                    raw: doc.raw,
-                    origin: origin.clone(),
-                    fetched_at: now,
-                }),
-                Item::Rejected(rejected) => {
-                    report.rejected.push(rejected.reason.clone());
-                    rejects.push(RejectRow {
-                        source: source.as_str().to_string(),
-                        origin: origin.clone(),
-                        order_ref: rejected.order,
-                        reason: rejected.reason,
-                        raw: rejected.raw,
-                        rejected_at: now,
-                    });
-                }
-            }
-        }
-        report.documents += docs.len();
-        let outcome = store::ingest_batch(&mut tx, docs).await?;
-        evaluated += reconcile::reconcile_batch(&mut tx, outcome, policy, now).await?;
-        store::insert_rejects(&mut tx, rejects).await?;
+        let applied = apply_items(&mut tx, policy, source, items, &origin, now).await?;
+        report.documents += applied.documents;
+        report.rejected.extend(applied.rejected);
+        evaluated += applied.evaluated;
     }
     let parsed = parser
         .await
@@ -215,6 +192,56 @@ pub async fn import_file(
             Ok((report, 0))
         }
     }
+}
+
+/// What one batch of items did to the store.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub documents: usize,
+    /// One reason per document kept aside.
+    pub rejected: Vec<String>,
+    pub evaluated: usize,
+}
+
+/// Files one batch of parsed items inside the caller's transaction: documents
+/// are stored and their orders re-evaluated, rejected ones kept aside.
+pub async fn apply_items(
+    conn: &mut AnyConnection,
+    policy: &Policy,
+    source: Source,
+    items: Vec<Item>,
+    origin: &str,
+    now: DateTime<Utc>,
+) -> Result<Applied, StoreError> {
+    let mut applied = Applied::default();
+    let mut docs = Vec::with_capacity(items.len());
+    let mut rejects = Vec::new();
+    for item in items {
+        match item {
+            Item::Document(doc) => docs.push(IncomingDoc {
+                content: doc.content,
+                raw: doc.raw,
+                origin: origin.to_string(),
+                fetched_at: now,
+            }),
+            Item::Rejected(rejected) => {
+                applied.rejected.push(rejected.reason.clone());
+                rejects.push(RejectRow {
+                    source: source.as_str().to_string(),
+                    origin: origin.to_string(),
+                    order_ref: rejected.order,
+                    reason: rejected.reason,
+                    raw: rejected.raw,
+                    rejected_at: now,
+                });
+            }
+        }
+    }
+    applied.documents = docs.len();
+    let outcome = store::ingest_batch(conn, docs).await?;
+    applied.evaluated = reconcile::reconcile_batch(conn, outcome, policy, now).await?;
+    store::insert_rejects(conn, rejects).await?;
+    Ok(applied)
 }
 
 fn read_prefix(path: &Path) -> String {

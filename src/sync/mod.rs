@@ -1,5 +1,7 @@
 //! Bringing data in: saved payloads now, pollers and workers later. Everything
 //! here reaches the UI only through the store and channels.
 
+pub mod connections;
 pub mod import;
+pub mod poll;
 pub mod reconcile;

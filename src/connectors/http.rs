@@ -1,0 +1,250 @@
+//! HTTP plumbing every backend shares: a rate limiter per backend (governor),
+//! timeouts, and retries with exponential backoff and jitter (backon) that
+//! give way to the server's own `Retry-After`.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::{RequestBuilder, Response, StatusCode};
+
+/// Why a request to a backend failed, naming the backend and never a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("{backend}: {method} {path}: {source}")]
+    Transport {
+        backend: &'static str,
+        method: String,
+        path: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{backend}: {method} {path}: HTTP {status}{detail}")]
+    Status {
+        backend: &'static str,
+        method: String,
+        path: String,
+        status: StatusCode,
+        /// What the server said, trimmed.
+        detail: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("{backend}: {what}")]
+    Config { backend: &'static str, what: String },
+}
+
+impl HttpError {
+    fn retryable(&self) -> bool {
+        match self {
+            HttpError::Transport { source, .. } => {
+                source.is_timeout()
+                    || source.is_connect()
+                    || source.is_request()
+                    || source.is_body()
+            }
+            HttpError::Status { status, .. } => {
+                *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+            }
+            HttpError::Config { .. } => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            HttpError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// How hard to try before giving up.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: usize,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// A server asking for a longer pause than this is treated as down.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+/// One backend's client: shared connection pool, its own request budget.
+#[derive(Clone)]
+pub struct Backend {
+    pub name: &'static str,
+    pub client: reqwest::Client,
+    limiter: Arc<DefaultDirectRateLimiter>,
+    retry: RetryPolicy,
+}
+
+impl Backend {
+    /// `per_minute` is the backend's documented allowance.
+    pub fn new(
+        name: &'static str,
+        per_minute: u32,
+        timeout: Duration,
+        retry: RetryPolicy,
+    ) -> Result<Self, HttpError> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("orderdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HttpError::Config {
+                backend: name,
+                what: format!("cannot build an HTTP client: {e}"),
+            })?;
+        let quota =
+            Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN));
+        Ok(Backend {
+            name,
+            client,
+            limiter: Arc::new(RateLimiter::direct(quota)),
+            retry,
+        })
+    }
+
+    /// Sends the request `build` makes (called again for each attempt),
+    /// waiting for the rate limiter first and retrying what a retry can fix.
+    /// Any non-success status that is left is an error.
+    pub async fn send(&self, build: impl Fn() -> RequestBuilder) -> Result<Response, HttpError> {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.retry.min_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_max_times(self.retry.attempts.saturating_sub(1))
+            .with_jitter();
+        let max_retry_after = self.retry.max_retry_after;
+        (|| async { self.attempt(&build).await })
+            .retry(backoff)
+            .when(|e: &HttpError| {
+                e.retryable() && e.retry_after().is_none_or(|wait| wait <= max_retry_after)
+            })
+            .adjust(|e: &HttpError, planned| e.retry_after().or(planned))
+            .notify(|e: &HttpError, wait| tracing::warn!(error = %e, ?wait, "retrying"))
+            .await
+    }
+
+    async fn attempt(&self, build: &impl Fn() -> RequestBuilder) -> Result<Response, HttpError> {
+        self.limiter.until_ready().await;
+        let request = build().build().map_err(|source| HttpError::Transport {
+            backend: self.name,
+            method: "?".into(),
+            path: "?".into(),
+            source,
+        })?;
+        let method = request.method().to_string();
+        let path = request.url().path().to_string();
+        let response =
+            self.client
+                .execute(request)
+                .await
+                .map_err(|source| HttpError::Transport {
+                    backend: self.name,
+                    method: method.clone(),
+                    path: path.clone(),
+                    source,
+                })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let retry_after = retry_after(&response);
+        let detail = response.text().await.unwrap_or_default();
+        let detail: String = detail
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        Err(HttpError::Status {
+            backend: self.name,
+            method,
+            path,
+            status,
+            detail: if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            },
+            retry_after,
+        })
+    }
+
+    /// Reads a success body whole, naming the request on failure.
+    pub async fn body(&self, response: Response) -> Result<Vec<u8>, HttpError> {
+        let path = response.url().path().to_string();
+        response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|source| HttpError::Transport {
+                backend: self.name,
+                method: "GET".into(),
+                path,
+                source,
+            })
+    }
+}
+
+/// `Retry-After` in seconds (the form these APIs use), or an HTTP date.
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?;
+    if let Ok(seconds) = value.trim().parse::<f64>() {
+        return Some(Duration::from_secs_f64(seconds.max(0.0)));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    wait.to_std().ok()
+}
+
+/// The `rel="next"` URL of a `Link` header (Shopify's cursor pagination).
+pub fn next_link(response: &Response) -> Option<String> {
+    let header = response
+        .headers()
+        .get(reqwest::header::LINK)?
+        .to_str()
+        .ok()?;
+    header.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+    })
+}
+
+/// A base URL and an API path joined without doubling or dropping a slash.
+pub fn join(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}

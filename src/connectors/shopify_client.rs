@@ -1,0 +1,160 @@
+//! Shopify REST Admin API over HTTP: orders listed by `updated_at_min` with
+//! cursor pagination through the `Link` header, single orders, and each
+//! order's fulfilment orders. Bodies are handed back raw: `shopify.rs` reads
+//! them exactly as `import` does.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::Response;
+
+use super::http::{join, next_link, Backend, HttpError, RetryPolicy};
+use super::secret::Secret;
+
+/// Shopify's standard plan leaks 2 requests a second from a bucket of 40.
+const REQUESTS_PER_MINUTE: u32 = 120;
+const PAGE_SIZE: u32 = 250;
+
+pub struct ShopifyClient {
+    backend: Backend,
+    base_url: String,
+    api_version: String,
+    token: Secret,
+}
+
+/// One page of a listing, and where the next one is.
+pub struct Page {
+    pub body: Vec<u8>,
+    pub next: Option<String>,
+    /// The request, for the stored snapshot's origin.
+    pub origin: String,
+}
+
+impl ShopifyClient {
+    pub fn new(
+        base_url: &str,
+        api_version: &str,
+        token: Secret,
+        timeout: Duration,
+    ) -> Result<Self, HttpError> {
+        Ok(ShopifyClient {
+            backend: Backend::new(
+                "storefront",
+                REQUESTS_PER_MINUTE,
+                timeout,
+                RetryPolicy::default(),
+            )?,
+            base_url: base_url.to_string(),
+            api_version: api_version.to_string(),
+            token,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        join(
+            &self.base_url,
+            &format!("admin/api/{}/{}", self.api_version, path),
+        )
+    }
+
+    async fn get(&self, url: &str) -> Result<Response, HttpError> {
+        let response = self
+            .backend
+            .send(|| {
+                self.backend
+                    .client
+                    .get(url)
+                    .header("X-Shopify-Access-Token", self.token.expose())
+                    .header("Accept", "application/json")
+            })
+            .await?;
+        self.ease_off(&response).await;
+        Ok(response)
+    }
+
+    /// The bucket is reported as `used/size`; near full, pause long enough
+    /// for it to leak rather than collect a 429.
+    async fn ease_off(&self, response: &Response) {
+        let Some((used, size)) = response
+            .headers()
+            .get("X-Shopify-Shop-Api-Call-Limit")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once('/'))
+            .and_then(|(used, size)| {
+                Some((
+                    used.trim().parse::<u32>().ok()?,
+                    size.trim().parse::<u32>().ok()?,
+                ))
+            })
+        else {
+            return;
+        };
+        if used + 4 >= size {
+            tokio::time::sleep(Duration::from_millis(500 * u64::from(used + 4 - size + 1))).await;
+        }
+    }
+
+    /// The first page of orders changed since `updated_since` (all orders
+    /// when `None`), any status.
+    pub async fn first_orders_page(
+        &self,
+        updated_since: Option<DateTime<Utc>>,
+    ) -> Result<Page, HttpError> {
+        let mut url = format!("{}?status=any&limit={PAGE_SIZE}", self.url("orders.json"));
+        if let Some(since) = updated_since {
+            url.push_str("&updated_at_min=");
+            url.push_str(
+                &since
+                    .to_rfc3339_opts(SecondsFormat::Secs, true)
+                    .replace('+', "%2B"),
+            );
+        }
+        self.page(&url).await
+    }
+
+    /// The page a previous page's `next` points at.
+    pub async fn next_orders_page(&self, next: &str) -> Result<Page, HttpError> {
+        self.page(next).await
+    }
+
+    async fn page(&self, url: &str) -> Result<Page, HttpError> {
+        let response = self.get(url).await?;
+        let next = next_link(&response);
+        let origin = response.url().to_string();
+        Ok(Page {
+            body: self.backend.body(response).await?,
+            next,
+            origin,
+        })
+    }
+
+    /// One order by its id: `{"order": {…}}`.
+    pub async fn order(&self, id: &str) -> Result<Page, HttpError> {
+        self.page(&self.url(&format!("orders/{id}.json"))).await
+    }
+
+    /// Orders with this name (`#1001`), any status: `{"orders": […]}`.
+    pub async fn orders_named(&self, name: &str) -> Result<Page, HttpError> {
+        let encoded: String = name
+            .chars()
+            .map(|c| {
+                if c == '#' {
+                    "%23".to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+        self.page(&format!(
+            "{}?status=any&name={encoded}",
+            self.url("orders.json")
+        ))
+        .await
+    }
+
+    /// An order's fulfilment orders: `{"fulfillment_orders": […]}`.
+    pub async fn fulfillment_orders(&self, order_id: &str) -> Result<Page, HttpError> {
+        self.page(&self.url(&format!("orders/{order_id}/fulfillment_orders.json")))
+            .await
+    }
+}

@@ -1,0 +1,110 @@
+//! What incremental sync needs to remember: how far each listing got, and
+//! which parcels are still travelling.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{to_millis, QueryContext, Store, StoreError};
+
+/// A parcel to ask its carrier about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenParcel {
+    pub tracking_number: String,
+    /// What the storefront or warehouse called the carrier.
+    pub carrier_hint: Option<String>,
+    pub order_id: i64,
+}
+
+/// How to reach one order in each backend, for a resync.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrderKeys {
+    pub storefront_id: Option<String>,
+    pub name: Option<String>,
+    pub parcels: Vec<OpenParcel>,
+}
+
+impl Store {
+    pub async fn cursor(&self, listing: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT position FROM sync_cursors WHERE listing = $1")
+            .bind(listing.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .context("reading a sync cursor")?;
+        row.map(|r| {
+            r.try_get::<String, _>("position")
+                .context("reading a sync cursor")
+        })
+        .transpose()
+    }
+
+    pub async fn set_cursor(
+        &self,
+        listing: &str,
+        position: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sync_cursors (listing, position, succeeded_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (listing) DO UPDATE SET position = excluded.position, succeeded_at = excluded.succeeded_at",
+        )
+        .bind(listing.to_string())
+        .bind(position.to_string())
+        .bind(to_millis(at))
+        .execute(&self.pool)
+        .await
+        .context("saving a sync cursor")?;
+        Ok(())
+    }
+
+    /// Parcels whose carrier has not yet said the journey is over, a page at
+    /// a time after `after` (a tracking number).
+    pub async fn open_parcels(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<OpenParcel>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT tracking_number, carrier_hint, order_id FROM order_tracking \
+             WHERE settled = 0 AND tracking_number > $1 ORDER BY tracking_number LIMIT $2",
+        )
+        .bind(after.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing parcels to track")?;
+        rows.iter().map(parcel_row).collect()
+    }
+
+    pub async fn order_keys(&self, order_id: i64) -> Result<OrderKeys, StoreError> {
+        let row = sqlx::query("SELECT storefront_id, name FROM orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("reading an order's keys")?;
+        let Some(row) = row else {
+            return Ok(OrderKeys::default());
+        };
+        let parcels = sqlx::query(
+            "SELECT tracking_number, carrier_hint, order_id FROM order_tracking WHERE order_id = $1 ORDER BY tracking_number",
+        )
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading an order's parcels")?;
+        Ok(OrderKeys {
+            storefront_id: row
+                .try_get("storefront_id")
+                .context("reading an order's keys")?,
+            name: row.try_get("name").context("reading an order's keys")?,
+            parcels: parcels.iter().map(parcel_row).collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+fn parcel_row(row: &sqlx::any::AnyRow) -> Result<OpenParcel, StoreError> {
+    Ok(OpenParcel {
+        tracking_number: row.try_get("tracking_number").context("reading parcels")?,
+        carrier_hint: row.try_get("carrier_hint").context("reading parcels")?,
+        order_id: row.try_get("order_id").context("reading parcels")?,
+    })
+}

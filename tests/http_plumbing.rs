@@ -1,0 +1,126 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! The shared HTTP plumbing against a real server on loopback: retries that
+//! honour Retry-After, backoff on 5xx, no retry on a client error.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use orderdeck::connectors::http::{Backend, RetryPolicy};
+
+type Script = Arc<Vec<(u16, Option<&'static str>)>>;
+
+/// Serves `script[n]` to the n-th request (the last one repeats).
+async fn serve(script: Vec<(u16, Option<&'static str>)>) -> (String, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let state = (Arc::new(script), hits.clone());
+    let app = Router::new()
+        .route(
+            "/thing",
+            get(
+                |State((script, hits)): State<(Script, Arc<AtomicUsize>)>| async move {
+                    let n = hits.fetch_add(1, Ordering::SeqCst);
+                    let (status, retry_after) = script[n.min(script.len() - 1)];
+                    let mut headers = HeaderMap::new();
+                    if let Some(value) = retry_after {
+                        headers.insert("Retry-After", value.parse().unwrap());
+                    }
+                    (
+                        StatusCode::from_u16(status).unwrap(),
+                        headers,
+                        format!("reply {n}"),
+                    )
+                },
+            ),
+        )
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/thing", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, hits)
+}
+
+fn backend() -> Backend {
+    Backend::new(
+        "test-backend",
+        6_000,
+        Duration::from_secs(5),
+        RetryPolicy {
+            attempts: 4,
+            min_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(5),
+        },
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_429_waits_as_long_as_the_server_asks() {
+    let (url, hits) = serve(vec![(429, Some("1")), (200, None)]).await;
+    let backend = backend();
+    let started = Instant::now();
+    let response = backend
+        .send(|| backend.client.get(&url))
+        .await
+        .expect("retried");
+    assert_eq!(response.text().await.unwrap(), "reply 1");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_with_backoff_then_given_up() {
+    let (url, hits) = serve(vec![(503, None), (500, None), (200, None)]).await;
+    let backend = backend();
+    backend
+        .send(|| backend.client.get(&url))
+        .await
+        .expect("third time lucky");
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+
+    let (url, hits) = serve(vec![(502, None)]).await;
+    let error = backend
+        .send(|| backend.client.get(&url))
+        .await
+        .expect_err("always failing");
+    assert_eq!(hits.load(Ordering::SeqCst), 4, "bounded attempts");
+    let text = error.to_string();
+    assert!(
+        text.contains("test-backend") && text.contains("502") && text.contains("/thing"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let (url, hits) = serve(vec![(401, None), (200, None)]).await;
+    let backend = backend();
+    let error = backend
+        .send(|| backend.client.get(&url))
+        .await
+        .expect_err("unauthorised");
+    assert_eq!(error.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_server_asking_for_too_long_a_pause_is_not_waited_for() {
+    let (url, hits) = serve(vec![(429, Some("3600")), (200, None)]).await;
+    let backend = backend();
+    let started = Instant::now();
+    backend
+        .send(|| backend.client.get(&url))
+        .await
+        .expect_err("gives up");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
