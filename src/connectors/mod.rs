@@ -1,6 +1,7 @@
 //! One module per real backend API. Each turns its wire format into domain
 //! types; wire structs never leave their module.
 
+pub mod carriers;
 pub mod http;
 pub mod secret;
 pub mod shipstation;

@@ -61,21 +61,63 @@ impl OrderFacts {
             .next()
     }
 
-    /// Keeps facts from every source in a canonical order so that the result
-    /// of an evaluation never depends on the order payloads arrived in.
+    /// Keeps facts from every source, and the lists inside them, in one
+    /// canonical order, so that an evaluation never depends on the order in
+    /// which payloads or their elements arrived.
     pub fn canonicalize(&mut self) {
-        self.warehouse_orders
-            .sort_by(|a, b| a.value.id.cmp(&b.value.id));
-        self.warehouse_shipments
-            .sort_by(|a, b| a.value.id.cmp(&b.value.id));
+        self.warehouse_orders.sort_by(|a, b| a.value.id.cmp(&b.value.id));
+        self.warehouse_shipments.sort_by(|a, b| a.value.id.cmp(&b.value.id));
         self.carrier_shipments
             .sort_by(|a, b| a.value.tracking_number.cmp(&b.value.tracking_number));
-        self.purchase_orders
-            .sort_by(|a, b| a.value.po_number.cmp(&b.value.po_number));
-        self.replacements
-            .sort_by(|a, b| a.replacement_id.cmp(&b.replacement_id));
+        self.purchase_orders.sort_by(|a, b| a.value.po_number.cmp(&b.value.po_number));
+        self.replacements.sort_by(|a, b| a.replacement_id.cmp(&b.replacement_id));
         self.replacements.dedup();
+        if let Some(order) = &mut self.storefront {
+            let order = &mut order.value;
+            order.lines.sort_by(|a, b| a.id.cmp(&b.id));
+            order.fulfillments.sort_by(|a, b| a.id.cmp(&b.id));
+            order.refunds.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        if let Some(orders) = &mut self.fulfillment_orders {
+            orders.value.sort_by(|a, b| a.id.cmp(&b.id));
+            for order in &mut orders.value {
+                order.holds.sort_by(hold_order);
+            }
+        }
     }
+
+    /// Whether `canonicalize` would change nothing: checked, not assumed, so
+    /// the engine can borrow facts the store already ordered and copy only
+    /// the rest.
+    pub fn is_canonical(&self) -> bool {
+        fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> bool {
+            items.windows(2).all(|w| key(&w[0]) <= key(&w[1]))
+        }
+        let storefront_sorted = self.storefront.as_ref().is_none_or(|order| {
+            let order = &order.value;
+            sorted(&order.lines, |l| l.id.clone())
+                && sorted(&order.fulfillments, |f| f.id.clone())
+                && sorted(&order.refunds, |r| r.id.clone())
+        });
+        let holds_sorted = self.fulfillment_orders.as_ref().is_none_or(|orders| {
+            sorted(&orders.value, |o| o.id.clone())
+                && orders
+                    .value
+                    .iter()
+                    .all(|o| o.holds.windows(2).all(|w| hold_order(&w[0], &w[1]).is_le()))
+        });
+        storefront_sorted
+            && holds_sorted
+            && sorted(&self.warehouse_orders, |w| w.value.id.clone())
+            && sorted(&self.warehouse_shipments, |w| w.value.id.clone())
+            && sorted(&self.carrier_shipments, |c| c.value.tracking_number.clone())
+            && sorted(&self.purchase_orders, |p| p.value.po_number.clone())
+            && self.replacements.windows(2).all(|w| w[0].replacement_id < w[1].replacement_id)
+    }
+}
+
+fn hold_order(a: &super::FulfillmentHold, b: &super::FulfillmentHold) -> std::cmp::Ordering {
+    (a.held_since, &a.reason, &a.reason_notes).cmp(&(b.held_since, &b.reason, &b.reason_notes))
 }
 
 /// What one document from one system says, in canonical form.

@@ -2,6 +2,7 @@
 //! [`Context`] and adds its findings, and notes when the passing of time alone
 //! would change its answer.
 
+mod carrier;
 mod context;
 mod promise;
 mod storefront;
@@ -30,6 +31,7 @@ const CHECKS: &[Check] = &[
     warehouse::cancelled_at_warehouse,
     warehouse::sync,
     warehouse::tracking,
+    carrier::parcels,
 ];
 
 pub(super) fn evaluate(facts: &OrderFacts, policy: &Policy, now: DateTime<Utc>) -> Evaluation {

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::params::{bind_all, insert_rows, placeholders, Param};
+use super::params::{bind_all, insert_rows, placeholders, Param, Style};
 use super::{to_millis, QueryContext, StoreError};
 use crate::domain::{normalize_order_name, DocumentContent, OrderFacts, ShipmentStatus};
 
@@ -288,7 +288,7 @@ pub async fn ingest_batch(
     conn: &mut AnyConnection,
     docs: Vec<IncomingDoc>,
 ) -> Result<IngestOutcome, StoreError> {
-    let docs = newest_per_document(docs);
+    let mut docs = newest_per_document(docs);
     if docs.is_empty() {
         return Ok(IngestOutcome::default());
     }
@@ -324,7 +324,7 @@ pub async fn ingest_batch(
                 .unwrap_or_default()
         })
         .collect();
-    upsert_payloads(conn, &docs, &order_ids).await?;
+    upsert_payloads(conn, &mut docs, &order_ids).await?;
     record_parcels(conn, &keys, &order_ids).await?;
     let originals = relink_replacements(conn, &docs, &order_ids).await?;
 
@@ -416,25 +416,32 @@ async fn load_matching_entities(
         .flat_map(|k| k.tracking_numbers.iter().map(String::as_str))
         .collect();
     let mut resolver = Resolver::default();
+    let style = Style::of(conn);
     let mut params: Vec<Param> = Vec::new();
-    let id_list = placeholders(1, id_keys.len());
-    let name_list = placeholders(id_keys.len() + 1, name_keys.len());
-    let tracking_list = placeholders(id_keys.len() + name_keys.len() + 1, tracking.len());
-    params.extend(id_keys.iter().map(|k| Param::Text(k.to_string())));
-    params.extend(name_keys.iter().map(|k| Param::Text(k.clone())));
-    params.extend(tracking.iter().map(|k| Param::Text(k.to_string())));
     let mut conditions = Vec::new();
-    if !id_keys.is_empty() {
+    let list = |values: Vec<String>, params: &mut Vec<Param>| {
+        let text = placeholders(style, params.len() + 1, values.len());
+        params.extend(values.into_iter().map(Param::Text));
+        text
+    };
+    let ids: Vec<String> = id_keys.iter().map(|k| k.to_string()).collect();
+    if !ids.is_empty() {
+        // Each list is written out where it is used: with `?` a reused list
+        // would bind the wrong values.
+        let storefront_ids = list(ids.clone(), &mut params);
+        let warehouse_keys = list(ids, &mut params);
         conditions.push(format!(
-            "storefront_id IN ({id_list}) OR warehouse_key IN ({id_list})"
+            "storefront_id IN ({storefront_ids}) OR warehouse_key IN ({warehouse_keys})"
         ));
     }
     if !name_keys.is_empty() {
-        conditions.push(format!("name_key IN ({name_list})"));
+        let names = list(name_keys.iter().cloned().collect(), &mut params);
+        conditions.push(format!("name_key IN ({names})"));
     }
     if !tracking.is_empty() {
+        let numbers = list(tracking.iter().map(|t| t.to_string()).collect(), &mut params);
         conditions.push(format!(
-            "id IN (SELECT order_id FROM order_tracking WHERE tracking_number IN ({tracking_list}))"
+            "id IN (SELECT order_id FROM order_tracking WHERE tracking_number IN ({numbers}))"
         ));
     }
     if conditions.is_empty() {
@@ -467,7 +474,7 @@ async fn load_matching_entities(
     if !tracking.is_empty() {
         let sql = format!(
             "SELECT tracking_number, order_id FROM order_tracking WHERE tracking_number IN ({})",
-            placeholders(1, tracking.len())
+            placeholders(Style::of(conn), 1, tracking.len())
         );
         let params = tracking
             .iter()
@@ -615,7 +622,7 @@ async fn insert_new(
                 sql.push_str(", ");
             }
             sql.push('(');
-            sql.push_str(&placeholders(i * width + 1, width));
+            sql.push_str(&placeholders(Style::of(conn), i * width + 1, width));
             sql.push(')');
             params.extend(entity_params(&resolver.entities[slot], changed_at));
         }
@@ -643,13 +650,14 @@ async fn insert_new(
     Ok(())
 }
 
+/// Moves each document's raw body into the store: nothing reads it after.
 async fn upsert_payloads(
     conn: &mut AnyConnection,
-    docs: &[IncomingDoc],
+    docs: &mut [IncomingDoc],
     order_ids: &[i64],
 ) -> Result<(), StoreError> {
     let mut rows = Vec::with_capacity(docs.len());
-    for (doc, &order_id) in docs.iter().zip(order_ids) {
+    for (doc, &order_id) in docs.iter_mut().zip(order_ids) {
         let facts =
             serde_json::to_string(&doc.content).map_err(|source| StoreError::CorruptFacts {
                 order_id,
@@ -663,7 +671,7 @@ async fn upsert_payloads(
             Param::Int(doc.content.version()),
             Param::Int(to_millis(doc.fetched_at)),
             Param::Text(doc.origin.clone()),
-            Param::Text(doc.raw.clone()),
+            Param::Text(std::mem::take(&mut doc.raw)),
             Param::Text(facts),
         ]);
     }
@@ -751,7 +759,7 @@ async fn relink_replacements(
     for chunk in super::params::id_chunks(&storefront_orders) {
         let sql = format!(
             "DELETE FROM replacement_links WHERE replacement_order_id IN ({}) RETURNING original_key",
-            placeholders(1, chunk.len())
+            placeholders(Style::of(conn), 1, chunk.len())
         );
         let params = chunk.iter().map(|&id| Param::Int(id)).collect();
         let rows = bind_all(sqlx::query(&sql), params)
@@ -784,7 +792,7 @@ async fn relink_replacements(
     let keys: Vec<String> = original_keys.into_iter().collect();
     let sql = format!(
         "SELECT id FROM orders WHERE name_key IN ({})",
-        placeholders(1, keys.len())
+        placeholders(Style::of(conn), 1, keys.len())
     );
     let rows = bind_all(
         sqlx::query(&sql),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::params::{bind_all, insert_rows, placeholders, Param};
+use super::params::{bind_all, insert_rows, placeholders, Param, Style};
 use super::{from_millis, results, to_millis, QueryContext, Store, StoreError};
 use crate::domain::{
     normalize_order_name, Evidence, Finding, FindingCode, OrderFacts, Queue, Verdict,
@@ -96,6 +96,13 @@ fn order_row(row: &AnyRow) -> Result<OrderRow, StoreError> {
 }
 
 impl Store {
+    fn placeholder_style(&self) -> Style {
+        match self.backend {
+            super::Backend::Sqlite => Style::Anonymous,
+            super::Backend::Postgres => Style::Numbered,
+        }
+    }
+
     /// One page of a queue, most urgent first (earliest deadline, then id),
     /// continuing after `after` (the last row of the previous page).
     pub async fn queue_page(
@@ -149,7 +156,7 @@ impl Store {
             let sql = format!(
                 "SELECT order_id, code, verdict, reason, evidence FROM findings \
                  WHERE order_id IN ({}) ORDER BY order_id, position",
-                placeholders(1, chunk.len())
+                placeholders(self.placeholder_style(), 1, chunk.len())
             );
             let rows = bind_all(
                 sqlx::query(&sql),

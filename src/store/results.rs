@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::params::{bind_all, id_chunks, insert_rows, placeholders, Param};
+use super::params::{bind_all, id_chunks, insert_rows, placeholders, Param, Style};
 use super::{from_millis, to_millis, QueryContext, StoreError};
 use crate::domain::{DocumentContent, Finding, OrderFacts, ReplacementLink, Verdict};
 use crate::engine::Evaluation;
@@ -18,7 +18,7 @@ pub async fn load_facts(
     let mut facts: HashMap<i64, OrderFacts> =
         ids.iter().map(|&id| (id, OrderFacts::default())).collect();
     for chunk in id_chunks(ids) {
-        let list = placeholders(1, chunk.len());
+        let list = placeholders(Style::of(conn), 1, chunk.len());
         let params: Vec<Param> = chunk.iter().map(|&id| Param::Int(id)).collect();
         let sql = format!(
             "SELECT order_id, source, fetched_at, facts FROM payloads WHERE order_id IN ({list})"
@@ -102,7 +102,7 @@ pub async fn attach_replacements(
         let sql = format!(
             "SELECT original_key, replacement_name, replacement_storefront_id, created_at \
              FROM replacement_links WHERE original_key IN ({})",
-            placeholders(1, chunk.len())
+            placeholders(Style::of(conn), 1, chunk.len())
         );
         let params = chunk.iter().cloned().map(Param::Text).collect();
         let rows = bind_all(sqlx::query(&sql), params)
@@ -178,7 +178,7 @@ pub async fn save_evaluations(
     for chunk in id_chunks(&ids) {
         let sql = format!(
             "DELETE FROM findings WHERE order_id IN ({})",
-            placeholders(1, chunk.len())
+            placeholders(Style::of(conn), 1, chunk.len())
         );
         bind_all(
             sqlx::query(&sql),

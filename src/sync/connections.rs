@@ -24,8 +24,12 @@ pub struct Connections {
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-fn secret(backend: &'static str, key: &str, variable: &str) -> Result<Secret, ConnectError> {
-    Secret::from_env(variable).map_err(|message| ConnectError {
+/// Where secrets come from: the process environment, or (in tests and the
+/// demo, which run the simulator in-process) a given table.
+pub type SecretSource<'a> = &'a dyn Fn(&str) -> Result<Secret, String>;
+
+fn secret(source: SecretSource<'_>, backend: &'static str, key: &str, variable: &str) -> Result<Secret, ConnectError> {
+    source(variable).map_err(|message| ConnectError {
         backend,
         message: format!("{message} (named by {key})"),
     })
@@ -39,7 +43,12 @@ fn client_error(e: HttpError) -> ConnectError {
 }
 
 impl Connections {
+    /// Secrets from the environment variables the config names.
     pub fn from_config(config: &Config) -> Result<Connections, ConnectError> {
+        Connections::with_secrets(config, &Secret::from_env)
+    }
+
+    pub fn with_secrets(config: &Config, secrets: SecretSource<'_>) -> Result<Connections, ConnectError> {
         if config.storefront.kind != "shopify" {
             return Err(ConnectError {
                 backend: "storefront",
@@ -58,14 +67,12 @@ impl Connections {
                 ),
             });
         }
-        let token = secret(
-            "storefront",
+        let token = secret(secrets, "storefront",
             "storefront.token_env",
             &config.storefront.token_env,
         )?;
-        let key = secret("warehouse", "warehouse.key_env", &config.warehouse.key_env)?;
-        let warehouse_secret = secret(
-            "warehouse",
+        let key = secret(secrets, "warehouse", "warehouse.key_env", &config.warehouse.key_env)?;
+        let warehouse_secret = secret(secrets, "warehouse",
             "warehouse.secret_env",
             &config.warehouse.secret_env,
         )?;

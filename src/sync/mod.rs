@@ -5,3 +5,4 @@ pub mod connections;
 pub mod import;
 pub mod poll;
 pub mod reconcile;
+pub mod resync;

@@ -44,7 +44,7 @@ impl SyncReport {
 }
 
 #[derive(Debug, thiserror::Error)]
-enum PassError {
+pub(super) enum PassError {
     #[error(transparent)]
     Http(#[from] HttpError),
     #[error("{0}")]
@@ -55,7 +55,7 @@ enum PassError {
 
 /// Files one fetched body: parsed whole (pages are small), applied in one
 /// transaction. Returns what it held, for cursors.
-async fn apply_body(
+pub(super) async fn apply_body(
     store: &Store,
     policy: &Policy,
     source: Source,
@@ -126,10 +126,12 @@ pub async fn sync_once(
     Ok(report)
 }
 
-fn absorb(listing: &mut ListingReport, applied: Applied) {
-    listing.pages += 1;
-    listing.documents += applied.documents;
-    listing.rejected.extend(applied.rejected);
+impl ListingReport {
+    pub(super) fn absorb(&mut self, applied: Applied) {
+        self.pages += 1;
+        self.documents += applied.documents;
+        self.rejected.extend(applied.rejected);
+    }
 }
 
 /// Storefront orders changed since the cursor; returns the ids of orders
@@ -160,7 +162,7 @@ async fn storefront_orders(
                 now,
             )
             .await?;
-            absorb(&mut listing, applied);
+            listing.absorb(applied);
             for content in contents {
                 if let DocumentContent::StorefrontOrder(order) = content {
                     newest = newest.max(order.updated_at.or(Some(order.created_at)));
@@ -207,7 +209,7 @@ async fn fulfillment_orders(
                 now,
             )
             .await?;
-            absorb(&mut listing, applied);
+            listing.absorb(applied);
             Ok(())
         }
         .await;
@@ -251,7 +253,7 @@ async fn warehouse(
                 now,
             )
             .await?;
-            absorb(&mut listing, applied);
+            listing.absorb(applied);
             for content in contents {
                 let stamp = match content {
                     DocumentContent::WarehouseOrder(order) => {

@@ -2,6 +2,7 @@
 //! derived from them once (the goods still owed, the warehouse shipments the
 //! storefront has not heard of, the holds).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
@@ -16,28 +17,14 @@ use crate::engine::sla::{self, SlaRule};
 /// A copy of the facts in which every list is in a fixed order, so that the
 /// findings (down to the order of names in a reason) never depend on the
 /// order payloads arrived in.
-pub(super) fn canonical(facts: &OrderFacts) -> OrderFacts {
-    let mut facts = facts.clone();
-    facts.canonicalize();
-    if let Some(order) = &mut facts.storefront {
-        let order = &mut order.value;
-        order.lines.sort_by(|a, b| a.id.cmp(&b.id));
-        order.fulfillments.sort_by(|a, b| a.id.cmp(&b.id));
-        order.refunds.sort_by(|a, b| a.id.cmp(&b.id));
+pub(super) fn canonical(facts: &OrderFacts) -> Cow<'_, OrderFacts> {
+    if facts.is_canonical() {
+        Cow::Borrowed(facts)
+    } else {
+        let mut facts = facts.clone();
+        facts.canonicalize();
+        Cow::Owned(facts)
     }
-    if let Some(orders) = &mut facts.fulfillment_orders {
-        orders.value.sort_by(|a, b| a.id.cmp(&b.id));
-        for order in &mut orders.value {
-            order.holds.sort_by(|a, b| {
-                (a.held_since, &a.reason, &a.reason_notes).cmp(&(
-                    b.held_since,
-                    &b.reason,
-                    &b.reason_notes,
-                ))
-            });
-        }
-    }
-    facts
 }
 
 /// A storefront line that still owes goods.
