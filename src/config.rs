@@ -221,6 +221,14 @@ impl Config {
             no_tracking: duration("no_tracking", &self.tolerances.no_tracking)?,
             tracking_stall: duration("tracking_stall", &self.tolerances.tracking_stall)?,
         };
+        for name in self.carriers.keys() {
+            if !["fedex", "ups", "usps", "dhl"].contains(&name.as_str()) {
+                return Err(err(
+                    &format!("carriers.{name}"),
+                    "not a carrier orderdeck knows (fedex, ups, usps, dhl)".to_string(),
+                ));
+            }
+        }
         let mut seen = BTreeSet::new();
         let mut vendors = Vec::with_capacity(self.vendors.len());
         for (i, vendor) in self.vendors.iter().enumerate() {

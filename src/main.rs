@@ -45,6 +45,27 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// The simulated backends alone (Shopify, ShipStation, FedEx, UPS, USPS,
+    /// DHL) on loopback, until Ctrl-C or SIGTERM.
+    Sim {
+        /// Port on 127.0.0.1 (default: any free port).
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// How many orders the simulated shop has.
+        #[arg(long, default_value_t = 200)]
+        orders: u64,
+        /// Write an orderdeck.toml pointing every backend at the simulator.
+        #[arg(long, value_name = "FILE")]
+        write_config: Option<PathBuf>,
+    },
+    /// Sync every configured backend, then reconcile.
+    Sync {
+        /// One incremental pass, then exit.
+        #[arg(long, required = true)]
+        once: bool,
+    },
     /// Load saved payloads (API responses, webhook bodies) exactly as a sync would.
     Import {
         #[arg(long, value_enum)]
@@ -149,9 +170,25 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         commands::demo::run(&global, &DemoOptions { orders, seed, dir }).await?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Sim {
+        port,
+        seed,
+        orders,
+        write_config,
+    } = cli.command
+    {
+        let options = commands::sim::SimCommandOptions {
+            port,
+            seed,
+            orders,
+            write_config,
+        };
+        commands::sim::run(&global, &options).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let ctx = Context::open(&global).await?;
     let code = match cli.command {
-        Command::Demo { .. } => ExitCode::SUCCESS,
+        Command::Demo { .. } | Command::Sim { .. } => ExitCode::SUCCESS,
         Command::Import { source, files } => {
             let source = match source {
                 SourceArg::Storefront => Source::Storefront,
@@ -160,6 +197,16 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             };
             let report = commands::import::run(&ctx, source, &files).await?;
             if report.clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_PARTIAL)
+            }
+        }
+        Command::Sync { once: _ } => {
+            let report = commands::sync::once(&ctx).await?;
+            if report.listings.iter().any(|l| l.error.is_some()) {
+                ExitCode::FAILURE
+            } else if report.clean() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(EXIT_PARTIAL)

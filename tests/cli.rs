@@ -429,3 +429,69 @@ fn every_public_shopify_fixture_imports_as_it_shows() {
         "{origin}"
     );
 }
+
+#[test]
+fn saved_carrier_replies_import_and_join_their_orders() {
+    let Some(dir) = fixtures() else { return };
+    let carriers = dir.join("../carriers");
+    let deck = Deck::new();
+    // The UPS sample's parcel, shipped by the warehouse for order #7.
+    let shipments = deck.write(
+        "shipments.json",
+        &json!({"shipments": [{"shipmentId": 1, "orderId": 70, "orderKey": "7", "orderNumber": "7",
+                "createDate": "2022-01-20T08:00:00.0000000", "trackingNumber": "1Z1442YY7229014688",
+                "carrierCode": "ups", "voided": false}]}),
+    );
+    let out = deck.run(&[
+        "--now",
+        NOW,
+        "import",
+        "--source",
+        "warehouse",
+        shipments.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ups = carriers.join("ups-track-delivered.json");
+    let out = deck.run(&[
+        "--now",
+        NOW,
+        "import",
+        "--source",
+        "carrier",
+        ups.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = deck.run(&["--now", NOW, "show", "7", "--json"]);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = shown["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["carrier.tracking", "warehouse.shipment"], "{shown}");
+    let events: Vec<&str> = shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["system"] == "carrier")
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert!(!events.is_empty(), "{shown}");
+
+    // A storefront body is not a carrier reply.
+    let out = deck.run(&[
+        "import",
+        "--source",
+        "carrier",
+        dir.join("order-authorized-fulfillment-failed.json")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).contains("not a carrier tracking reply"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -530,9 +530,12 @@ fn other_shopify_resources_are_unsupported_shapes_named_by_key() {
 }
 
 #[test]
-fn carrier_bodies_are_not_supported_yet() {
-    let result = read_body(Source::Carrier, &b"{}"[..], &mut |_| {});
-    assert!(matches!(result, Err(WireError::UnsupportedSource)));
+fn an_order_body_given_as_a_carrier_reply_is_refused_by_shape() {
+    let result = read_body(Source::Carrier, &br#"{"orders": []}"#[..], &mut |_| {});
+    let Err(WireError::UnsupportedShape(message)) = result else {
+        panic!("{result:?}");
+    };
+    assert!(message.contains("trackResponse"), "{message}");
 }
 
 /// Serves `{"orders":[…]}` with `total` generated orders, one small piece

@@ -7,6 +7,7 @@ pub mod import;
 pub mod queues;
 pub mod report;
 pub mod show;
+pub mod sim;
 pub mod sync;
 
 use std::io::Write;

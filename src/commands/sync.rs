@@ -8,8 +8,7 @@ use crate::sync::poll::{sync_once, SyncReport};
 /// reconcile. Listing failures are printed on stderr; the report decides the
 /// exit status.
 pub async fn once(ctx: &Context) -> Result<SyncReport, CommandError> {
-    let connections =
-        Connections::from_config(&ctx.config).map_err(|e| CommandError::Other(e.to_string()))?;
+    let connections = Connections::from_config(&ctx.config);
     let report = sync_once(&ctx.store, &ctx.policy, &connections, ctx.now).await?;
     let mut out = String::new();
     for listing in &report.listings {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::HeaderMap;
 use reqwest::{RequestBuilder, Response, StatusCode};
 
 /// Why a request to a backend failed, naming the backend and never a secret.
@@ -43,6 +44,7 @@ impl HttpError {
                     || source.is_connect()
                     || source.is_request()
                     || source.is_body()
+                    || source.is_decode()
             }
             HttpError::Status { status, .. } => {
                 *status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
@@ -126,7 +128,7 @@ impl Backend {
     /// Sends the request `build` makes (called again for each attempt),
     /// waiting for the rate limiter first and retrying what a retry can fix.
     /// Any non-success status that is left is an error.
-    pub async fn send(&self, build: impl Fn() -> RequestBuilder) -> Result<Response, HttpError> {
+    pub async fn send(&self, build: impl Fn() -> RequestBuilder) -> Result<Fetched, HttpError> {
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)
@@ -143,7 +145,7 @@ impl Backend {
             .await
     }
 
-    async fn attempt(&self, build: &impl Fn() -> RequestBuilder) -> Result<Response, HttpError> {
+    async fn attempt(&self, build: &impl Fn() -> RequestBuilder) -> Result<Fetched, HttpError> {
         self.limiter.until_ready().await;
         let request = build().build().map_err(|source| HttpError::Transport {
             backend: self.name,
@@ -165,7 +167,24 @@ impl Backend {
                 })?;
         let status = response.status();
         if status.is_success() {
-            return Ok(response);
+            // The body is read inside the attempt: a connection dropped
+            // half-way through it is retried like any other failure.
+            let url = response.url().to_string();
+            let headers = response.headers().clone();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|source| HttpError::Transport {
+                    backend: self.name,
+                    method,
+                    path,
+                    source,
+                })?;
+            return Ok(Fetched {
+                url,
+                headers,
+                body: body.to_vec(),
+            });
         }
         let retry_after = retry_after(&response);
         let detail = response.text().await.unwrap_or_default();
@@ -187,20 +206,20 @@ impl Backend {
             retry_after,
         })
     }
+}
 
-    /// Reads a success body whole, naming the request on failure.
-    pub async fn body(&self, response: Response) -> Result<Vec<u8>, HttpError> {
-        let path = response.url().path().to_string();
-        response
-            .bytes()
-            .await
-            .map(|b| b.to_vec())
-            .map_err(|source| HttpError::Transport {
-                backend: self.name,
-                method: "GET".into(),
-                path,
-                source,
-            })
+/// A successful reply, read whole.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL answered, for the stored snapshot's origin.
+    pub url: String,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -220,12 +239,8 @@ fn retry_after(response: &Response) -> Option<Duration> {
 }
 
 /// The `rel="next"` URL of a `Link` header (Shopify's cursor pagination).
-pub fn next_link(response: &Response) -> Option<String> {
-    let header = response
-        .headers()
-        .get(reqwest::header::LINK)?
-        .to_str()
-        .ok()?;
+pub fn next_link(fetched: &Fetched) -> Option<String> {
+    let header = fetched.header("link")?;
     header.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
         params

@@ -64,8 +64,6 @@ pub enum WireError {
     Syntax(#[source] serde_json::Error),
     #[error("{0}")]
     UnsupportedShape(String),
-    #[error("carrier tracking payloads are not supported by import yet")]
-    UnsupportedSource,
 }
 
 /// Reads one saved payload body from `reader` without holding the whole body

@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::America::Los_Angeles;
-use reqwest::Response;
 use serde::Deserialize;
 
-use super::http::{join, Backend, HttpError, RetryPolicy};
+use super::http::{join, Backend, Fetched, HttpError, RetryPolicy};
 use super::secret::Secret;
 
 const REQUESTS_PER_MINUTE: u32 = 40;
@@ -85,7 +84,7 @@ impl ShipStationClient {
         })
     }
 
-    async fn get(&self, url: &str) -> Result<Response, HttpError> {
+    async fn get(&self, url: &str) -> Result<Fetched, HttpError> {
         let resume = self.resume_at.lock().map(|mut r| r.take()).unwrap_or(None);
         if let Some(at) = resume {
             tokio::time::sleep_until(at.into()).await;
@@ -102,9 +101,7 @@ impl ShipStationClient {
             .await?;
         let header = |name: &str| {
             response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
+                .header(name)
                 .and_then(|v| v.trim().parse::<u64>().ok())
         };
         if let (Some(0), Some(reset)) = (
@@ -168,18 +165,16 @@ impl ShipStationClient {
     }
 
     async fn fetch(&self, url: &str) -> Result<Page, HttpError> {
-        let response = self.get(url).await?;
-        let origin = response.url().to_string();
-        let body = self.backend.body(response).await?;
-        let paging: Paging = serde_json::from_slice(&body).unwrap_or(Paging {
+        let fetched = self.get(url).await?;
+        let paging: Paging = serde_json::from_slice(&fetched.body).unwrap_or(Paging {
             page: None,
             pages: None,
         });
         Ok(Page {
             page: paging.page.unwrap_or(1),
             pages: paging.pages.unwrap_or(1),
-            body,
-            origin,
+            body: fetched.body,
+            origin: fetched.url,
         })
     }
 }

@@ -6,9 +6,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use reqwest::Response;
 
-use super::http::{join, next_link, Backend, HttpError, RetryPolicy};
+use super::http::{join, next_link, Backend, Fetched, HttpError, RetryPolicy};
 use super::secret::Secret;
 
 /// Shopify's standard plan leaks 2 requests a second from a bucket of 40.
@@ -57,7 +56,7 @@ impl ShopifyClient {
         )
     }
 
-    async fn get(&self, url: &str) -> Result<Response, HttpError> {
+    async fn get(&self, url: &str) -> Result<Fetched, HttpError> {
         let response = self
             .backend
             .send(|| {
@@ -74,11 +73,9 @@ impl ShopifyClient {
 
     /// The bucket is reported as `used/size`; near full, pause long enough
     /// for it to leak rather than collect a 429.
-    async fn ease_off(&self, response: &Response) {
+    async fn ease_off(&self, response: &Fetched) {
         let Some((used, size)) = response
-            .headers()
-            .get("X-Shopify-Shop-Api-Call-Limit")
-            .and_then(|v| v.to_str().ok())
+            .header("X-Shopify-Shop-Api-Call-Limit")
             .and_then(|v| v.split_once('/'))
             .and_then(|(used, size)| {
                 Some((
@@ -118,13 +115,11 @@ impl ShopifyClient {
     }
 
     async fn page(&self, url: &str) -> Result<Page, HttpError> {
-        let response = self.get(url).await?;
-        let next = next_link(&response);
-        let origin = response.url().to_string();
+        let fetched = self.get(url).await?;
         Ok(Page {
-            body: self.backend.body(response).await?,
-            next,
-            origin,
+            next: next_link(&fetched),
+            origin: fetched.url,
+            body: fetched.body,
         })
     }
 

@@ -67,7 +67,7 @@ pub(super) fn read_body(
     let wire = match source {
         Source::Storefront => &shopify::WIRE,
         Source::Warehouse => &shipstation::WIRE,
-        Source::Carrier => return Err(WireError::UnsupportedSource),
+        Source::Carrier => return super::carriers::read_saved(reader, on_item),
     };
     let mut out = Out {
         on_item,

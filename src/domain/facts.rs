@@ -65,12 +65,16 @@ impl OrderFacts {
     /// canonical order, so that an evaluation never depends on the order in
     /// which payloads or their elements arrived.
     pub fn canonicalize(&mut self) {
-        self.warehouse_orders.sort_by(|a, b| a.value.id.cmp(&b.value.id));
-        self.warehouse_shipments.sort_by(|a, b| a.value.id.cmp(&b.value.id));
+        self.warehouse_orders
+            .sort_by(|a, b| a.value.id.cmp(&b.value.id));
+        self.warehouse_shipments
+            .sort_by(|a, b| a.value.id.cmp(&b.value.id));
         self.carrier_shipments
             .sort_by(|a, b| a.value.tracking_number.cmp(&b.value.tracking_number));
-        self.purchase_orders.sort_by(|a, b| a.value.po_number.cmp(&b.value.po_number));
-        self.replacements.sort_by(|a, b| a.replacement_id.cmp(&b.replacement_id));
+        self.purchase_orders
+            .sort_by(|a, b| a.value.po_number.cmp(&b.value.po_number));
+        self.replacements
+            .sort_by(|a, b| a.replacement_id.cmp(&b.replacement_id));
         self.replacements.dedup();
         if let Some(order) = &mut self.storefront {
             let order = &mut order.value;
@@ -112,7 +116,10 @@ impl OrderFacts {
             && sorted(&self.warehouse_shipments, |w| w.value.id.clone())
             && sorted(&self.carrier_shipments, |c| c.value.tracking_number.clone())
             && sorted(&self.purchase_orders, |p| p.value.po_number.clone())
-            && self.replacements.windows(2).all(|w| w[0].replacement_id < w[1].replacement_id)
+            && self
+                .replacements
+                .windows(2)
+                .all(|w| w[0].replacement_id < w[1].replacement_id)
     }
 }
 

@@ -439,7 +439,10 @@ async fn load_matching_entities(
         conditions.push(format!("name_key IN ({names})"));
     }
     if !tracking.is_empty() {
-        let numbers = list(tracking.iter().map(|t| t.to_string()).collect(), &mut params);
+        let numbers = list(
+            tracking.iter().map(|t| t.to_string()).collect(),
+            &mut params,
+        );
         conditions.push(format!(
             "id IN (SELECT order_id FROM order_tracking WHERE tracking_number IN ({numbers}))"
         ));

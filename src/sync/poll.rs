@@ -3,16 +3,17 @@
 //! warehouse orders and shipments, each page filed and reconciled in its own
 //! transaction. A backend that fails is reported; the others go on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::Acquire;
 
-use super::connections::Connections;
+use super::connections::{ConnectError, Connections};
 use super::import::{apply_items, Applied};
+use crate::connectors::carriers::{Carrier, CarrierError};
 use crate::connectors::http::HttpError;
 use crate::connectors::shipstation_client::Listing;
-use crate::connectors::{self, DocumentContent, Item, Source};
+use crate::connectors::{self, Document, DocumentContent, Item, Source};
 use crate::engine::Policy;
 use crate::store::{Store, StoreError};
 
@@ -51,6 +52,10 @@ pub(super) enum PassError {
     Body(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Unavailable(#[from] ConnectError),
+    #[error(transparent)]
+    Carrier(#[from] CarrierError),
 }
 
 /// Files one fetched body: parsed whole (pages are small), applied in one
@@ -73,23 +78,7 @@ pub(super) async fn apply_body(
             Item::Rejected(_) => None,
         })
         .collect();
-    let mut conn = store
-        .pool()
-        .acquire()
-        .await
-        .map_err(|source| StoreError::Query {
-            context: format!("filing {origin}"),
-            source,
-        })?;
-    let mut tx = conn.begin().await.map_err(|source| StoreError::Query {
-        context: format!("filing {origin}"),
-        source,
-    })?;
-    let applied = apply_items(&mut tx, policy, source, items, origin, now).await?;
-    tx.commit().await.map_err(|source| StoreError::Query {
-        context: format!("filing {origin}"),
-        source,
-    })?;
+    let applied = apply_items_in_tx(store, policy, source, items, origin, now).await?;
     Ok((applied, contents))
 }
 
@@ -117,6 +106,9 @@ pub async fn sync_once(
             .listings
             .push(warehouse(store, policy, connections, listing, now).await);
     }
+    report
+        .listings
+        .extend(parcels(store, policy, connections, now).await);
     for listing in &report.listings {
         if let Some(error) = &listing.error {
             tracing::warn!(listing = listing.listing, %error, "sync pass incomplete");
@@ -149,8 +141,9 @@ async fn storefront_orders(
     };
     let mut owing = BTreeSet::new();
     let result: Result<(), PassError> = async {
+        let client = connections.storefront.as_ref().map_err(Clone::clone)?;
         let since = cursor_time(store.cursor(LISTING).await?);
-        let mut page = connections.storefront.first_orders_page(since).await?;
+        let mut page = client.first_orders_page(since).await?;
         let mut newest: Option<DateTime<Utc>> = None;
         loop {
             let (applied, contents) = apply_body(
@@ -172,7 +165,7 @@ async fn storefront_orders(
                 }
             }
             match page.next.take() {
-                Some(next) => page = connections.storefront.next_orders_page(&next).await?,
+                Some(next) => page = client.next_orders_page(&next).await?,
                 None => break,
             }
         }
@@ -197,9 +190,12 @@ async fn fulfillment_orders(
         listing: "storefront.fulfillment_orders",
         ..ListingReport::default()
     };
+    let Ok(client) = connections.storefront.as_ref() else {
+        return listing;
+    };
     for order_id in owing {
         let result: Result<(), PassError> = async {
-            let page = connections.storefront.fulfillment_orders(order_id).await?;
+            let page = client.fulfillment_orders(order_id).await?;
             let (applied, _) = apply_body(
                 store,
                 policy,
@@ -239,11 +235,12 @@ async fn warehouse(
         ..ListingReport::default()
     };
     let result: Result<(), PassError> = async {
+        let client = connections.warehouse.as_ref().map_err(Clone::clone)?;
         let since = cursor_time(store.cursor(name).await?);
         let mut newest: Option<DateTime<Utc>> = None;
         let mut number = 1;
         loop {
-            let page = connections.warehouse.page(which, since, number).await?;
+            let page = client.page(which, since, number).await?;
             let (applied, contents) = apply_body(
                 store,
                 policy,
@@ -277,4 +274,128 @@ async fn warehouse(
     .await;
     listing.error = result.err().map(|e| e.to_string());
     listing
+}
+
+/// Parcels asked of their carriers at once; FedEx takes up to 30 a request.
+const PARCELS_PER_CALL: usize = 30;
+
+/// Every parcel still travelling, asked of its carrier; one listing per
+/// carrier. The carrier comes from what the storefront or warehouse called
+/// it, else from the tracking number's pattern.
+async fn parcels(
+    store: &Store,
+    policy: &Policy,
+    connections: &Connections,
+    now: DateTime<Utc>,
+) -> Vec<ListingReport> {
+    let mut by_carrier: BTreeMap<Carrier, Vec<String>> = BTreeMap::new();
+    let mut unknown = ListingReport {
+        listing: "carrier.unrecognised",
+        ..ListingReport::default()
+    };
+    let mut after = String::new();
+    loop {
+        let page = match store.open_parcels(&after, 1_000).await {
+            Ok(page) => page,
+            Err(e) => {
+                unknown.error = Some(e.to_string());
+                break;
+            }
+        };
+        let Some(last) = page.last() else { break };
+        after = last.tracking_number.clone();
+        for parcel in page {
+            let carrier = parcel
+                .carrier_hint
+                .as_deref()
+                .and_then(Carrier::from_name)
+                .or_else(|| Carrier::from_tracking_number(&parcel.tracking_number));
+            match carrier {
+                Some(carrier) => by_carrier
+                    .entry(carrier)
+                    .or_default()
+                    .push(parcel.tracking_number),
+                None => unknown.rejected.push(format!(
+                    "parcel {} (carrier {:?}): no configured carrier recognises it",
+                    parcel.tracking_number,
+                    parcel.carrier_hint.as_deref().unwrap_or("not named")
+                )),
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    for (carrier, numbers) in by_carrier {
+        let mut listing = ListingReport {
+            listing: carrier_listing(carrier),
+            ..ListingReport::default()
+        };
+        let result: Result<(), PassError> = async {
+            let client = match connections.carriers.get(&carrier) {
+                Some(Ok(client)) => client,
+                Some(Err(e)) => return Err(e.clone().into()),
+                None => {
+                    return Err(ConnectError {
+                        backend: format!("carriers.{}", carrier.as_str()),
+                        message: "not configured".into(),
+                    }
+                    .into())
+                }
+            };
+            for chunk in numbers.chunks(PARCELS_PER_CALL) {
+                let shipments = client.track(chunk).await?;
+                let origin = format!("{} tracking API", carrier.name());
+                let items: Vec<Item> = shipments
+                    .into_iter()
+                    .map(|shipment| {
+                        // The client hands back parcels, not the reply's
+                        // bytes: the normalised parcel is what is kept.
+                        let raw = serde_json::to_string(&shipment).unwrap_or_default();
+                        Item::Document(Document {
+                            raw,
+                            content: DocumentContent::CarrierShipment(shipment),
+                        })
+                    })
+                    .collect();
+                let applied =
+                    apply_items_in_tx(store, policy, Source::Carrier, items, &origin, now).await?;
+                listing.absorb(applied);
+            }
+            Ok(())
+        }
+        .await;
+        listing.error = result.err().map(|e| e.to_string());
+        reports.push(listing);
+    }
+    if !unknown.rejected.is_empty() || unknown.error.is_some() {
+        reports.push(unknown);
+    }
+    reports
+}
+
+fn carrier_listing(carrier: Carrier) -> &'static str {
+    match carrier {
+        Carrier::Fedex => "carrier.fedex",
+        Carrier::Ups => "carrier.ups",
+        Carrier::Usps => "carrier.usps",
+        Carrier::Dhl => "carrier.dhl",
+    }
+}
+
+async fn apply_items_in_tx(
+    store: &Store,
+    policy: &Policy,
+    source: Source,
+    items: Vec<Item>,
+    origin: &str,
+    now: DateTime<Utc>,
+) -> Result<Applied, PassError> {
+    let context = |source| StoreError::Query {
+        context: format!("filing {origin}"),
+        source,
+    };
+    let mut conn = store.pool().acquire().await.map_err(context)?;
+    let mut tx = conn.begin().await.map_err(context)?;
+    let applied = apply_items(&mut tx, policy, source, items, origin, now).await?;
+    tx.commit().await.map_err(context)?;
+    Ok(applied)
 }

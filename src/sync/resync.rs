@@ -47,16 +47,33 @@ pub async fn resync_order(
             ..ListingReport::default()
         };
         let result: Result<(), PassError> = async {
+            let client = connections.storefront.as_ref().map_err(Clone::clone)?;
             let page = match (&keys.storefront_id, &keys.name) {
-                (Some(id), _) => connections.storefront.order(id).await?,
-                (None, Some(name)) => connections.storefront.orders_named(name).await?,
+                (Some(id), _) => client.order(id).await?,
+                (None, Some(name)) => client.orders_named(name).await?,
                 (None, None) => return Ok(()),
             };
-            let (applied, _) = apply_body(store, policy, Source::Storefront, &page.body, &page.origin, now).await?;
+            let (applied, _) = apply_body(
+                store,
+                policy,
+                Source::Storefront,
+                &page.body,
+                &page.origin,
+                now,
+            )
+            .await?;
             listing.absorb(applied);
             if let Some(id) = &keys.storefront_id {
-                let page = connections.storefront.fulfillment_orders(id).await?;
-                let (applied, _) = apply_body(store, policy, Source::Storefront, &page.body, &page.origin, now).await?;
+                let page = client.fulfillment_orders(id).await?;
+                let (applied, _) = apply_body(
+                    store,
+                    policy,
+                    Source::Storefront,
+                    &page.body,
+                    &page.origin,
+                    now,
+                )
+                .await?;
                 listing.absorb(applied);
             }
             Ok(())
@@ -71,12 +88,21 @@ pub async fn resync_order(
             ..ListingReport::default()
         };
         let result: Result<(), PassError> = async {
+            let client = connections.warehouse.as_ref().map_err(Clone::clone)?;
             let Some(name) = &keys.name else {
                 return Ok(());
             };
             for which in [Listing::Orders, Listing::Shipments] {
-                let page = connections.warehouse.by_order_number(which, name).await?;
-                let (applied, _) = apply_body(store, policy, Source::Warehouse, &page.body, &page.origin, now).await?;
+                let page = client.by_order_number(which, name).await?;
+                let (applied, _) = apply_body(
+                    store,
+                    policy,
+                    Source::Warehouse,
+                    &page.body,
+                    &page.origin,
+                    now,
+                )
+                .await?;
                 listing.absorb(applied);
             }
             Ok(())

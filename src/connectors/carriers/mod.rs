@@ -13,9 +13,12 @@ mod dhl;
 mod fedex;
 mod http;
 mod numbers;
+mod saved;
 mod ups;
 mod usps;
 mod zones;
+
+pub use saved::read_saved;
 
 pub use auth::Credentials;
 pub use client::CarrierClient;

@@ -1,0 +1,87 @@
+//! The synthetic shop's fixed vocabulary: goods, customers, places.
+
+use chrono_tz::America::{Chicago, Denver, Los_Angeles, New_York, Phoenix};
+
+use super::calendar::THIRD_PARTY_VENDOR;
+use super::plan::Place;
+
+/// (SKU, title, vendor, unit price in cents). The `acme-home` lines are the
+/// third-party vendor's (drop-shipped).
+pub const IN_HOUSE: [(&str, &str, &str, u64); 4] = [
+    ("MUG-BLUE", "Stoneware mug, blue", "orderdeck-goods", 1800),
+    ("TEE-M-BLK", "T-shirt M black", "orderdeck-goods", 2500),
+    ("LAMP-OAK", "Oak desk lamp", "orderdeck-goods", 6400),
+    ("CANDLE-3", "Candle set of 3", "orderdeck-goods", 2200),
+];
+pub const DROP_SHIPPED: [(&str, &str, &str, u64); 2] = [
+    (
+        "SOFA-3S-GRY",
+        "Three-seat sofa, grey",
+        THIRD_PARTY_VENDOR,
+        89900,
+    ),
+    ("RUG-160", "Wool rug 160x230", THIRD_PARTY_VENDOR, 34900),
+];
+
+pub const FIRST_NAMES: [&str; 8] = [
+    "Ada", "Bob", "Chen", "Dana", "Eve", "Farid", "Grace", "Hugo",
+];
+pub const LAST_NAMES: [&str; 8] = [
+    "Lovelace",
+    "Norman",
+    "Wei",
+    "Scully",
+    "Moneypenny",
+    "Khan",
+    "Hopper",
+    "Reyes",
+];
+
+const fn place(
+    street: &'static str,
+    city: &'static str,
+    state: &'static str,
+    zip: &'static str,
+    zone: chrono_tz::Tz,
+) -> Place {
+    Place {
+        street,
+        city,
+        state,
+        zip,
+        zone,
+    }
+}
+
+/// Where customers live.
+pub const ADDRESSES: [Place; 8] = [
+    place("12 Elm St", "Burlington", "VT", "05401", New_York),
+    place("480 Lake Shore Dr", "Chicago", "IL", "60611", Chicago),
+    place("77 Pearl St", "Denver", "CO", "80203", Denver),
+    place(
+        "1500 Mission St",
+        "San Francisco",
+        "CA",
+        "94103",
+        Los_Angeles,
+    ),
+    place("9 Peachtree Ave", "Atlanta", "GA", "30305", New_York),
+    place("301 Congress Ave", "Austin", "TX", "78701", Chicago),
+    place("45 Camelback Rd", "Phoenix", "AZ", "85016", Phoenix),
+    place("200 Pike St", "Seattle", "WA", "98101", Los_Angeles),
+];
+
+/// The warehouse every in-house parcel leaves from.
+pub const WAREHOUSE: Place = place("600 Meadowlands Pkwy", "Secaucus", "NJ", "07094", New_York);
+/// Where the drop-ship vendor's parcels leave from.
+pub const VENDOR_DOCK: Place = place("3100 Industrial Blvd", "Memphis", "TN", "38118", Chicago);
+
+/// Carrier hubs parcels pass through.
+pub const HUBS: [Place; 6] = [
+    place("", "Harrisburg", "PA", "17111", New_York),
+    place("", "Columbus", "OH", "43217", New_York),
+    place("", "Louisville", "KY", "40213", New_York),
+    place("", "Indianapolis", "IN", "46241", New_York),
+    place("", "Memphis", "TN", "38118", Chicago),
+    place("", "Dallas", "TX", "75261", Chicago),
+];

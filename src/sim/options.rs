@@ -1,0 +1,277 @@
+//! How the simulator is started: the world's size and seed, its clock, the
+//! rate limits it enforces and the faults it injects, and the fixed
+//! credentials it accepts.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+/// The Shopify Admin API access token (`X-Shopify-Access-Token`).
+pub const SHOPIFY_ACCESS_TOKEN: &str = "shpat_0rderdeck5im000000000000000";
+/// ShipStation's API key and secret (HTTP Basic auth).
+pub const SHIPSTATION_API_KEY: &str = "orderdeck-sim-key";
+pub const SHIPSTATION_API_SECRET: &str = "orderdeck-sim-secret";
+/// OAuth client credentials of each carrier that uses them.
+pub const FEDEX_CLIENT_ID: &str = "l7orderdecksimfedex";
+pub const FEDEX_CLIENT_SECRET: &str = "fedex-sim-secret";
+pub const UPS_CLIENT_ID: &str = "orderdeck-sim-ups";
+pub const UPS_CLIENT_SECRET: &str = "ups-sim-secret";
+pub const USPS_CLIENT_ID: &str = "orderdeck-sim-usps";
+pub const USPS_CLIENT_SECRET: &str = "usps-sim-secret";
+/// The DHL API key (`DHL-API-Key` header).
+pub const DHL_API_KEY: &str = "orderdeck-sim-dhl-key";
+
+/// The environment variables `orderdeck sim --write-config` names in the
+/// config it writes, with the value each must hold.
+pub const CREDENTIAL_ENV: [(&str, &str); 9] = [
+    ("ORDERDECK_SIM_SHOPIFY_TOKEN", SHOPIFY_ACCESS_TOKEN),
+    ("ORDERDECK_SIM_SHIPSTATION_KEY", SHIPSTATION_API_KEY),
+    ("ORDERDECK_SIM_SHIPSTATION_SECRET", SHIPSTATION_API_SECRET),
+    ("ORDERDECK_SIM_FEDEX_CLIENT_ID", FEDEX_CLIENT_ID),
+    ("ORDERDECK_SIM_FEDEX_CLIENT_SECRET", FEDEX_CLIENT_SECRET),
+    ("ORDERDECK_SIM_UPS_CLIENT_ID", UPS_CLIENT_ID),
+    ("ORDERDECK_SIM_UPS_CLIENT_SECRET", UPS_CLIENT_SECRET),
+    ("ORDERDECK_SIM_USPS_CLIENT_ID", USPS_CLIENT_ID),
+    ("ORDERDECK_SIM_USPS_CLIENT_SECRET", USPS_CLIENT_SECRET),
+];
+/// The DHL key's variable, kept apart because DHL has no OAuth pair.
+pub const DHL_API_KEY_ENV: (&str, &str) = ("ORDERDECK_SIM_DHL_API_KEY", DHL_API_KEY);
+
+/// The simulated backends, each mounted under its own URL prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Backend {
+    Shopify,
+    ShipStation,
+    Fedex,
+    Ups,
+    Usps,
+    Dhl,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 6] = [
+        Backend::Shopify,
+        Backend::ShipStation,
+        Backend::Fedex,
+        Backend::Ups,
+        Backend::Usps,
+        Backend::Dhl,
+    ];
+
+    /// The URL prefix: `/shopify`, `/shipstation`, `/fedex`, …
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Backend::Shopify => "/shopify",
+            Backend::ShipStation => "/shipstation",
+            Backend::Fedex => "/fedex",
+            Backend::Ups => "/ups",
+            Backend::Usps => "/usps",
+            Backend::Dhl => "/dhl",
+        }
+    }
+}
+
+/// Every endpoint the simulator serves; requests are counted per endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    /// `GET /shopify/admin/api/{version}/orders.json`
+    ShopifyOrders,
+    /// `GET /shopify/admin/api/{version}/orders/count.json`
+    ShopifyOrderCount,
+    /// `GET /shopify/admin/api/{version}/orders/{id}.json`
+    ShopifyOrder,
+    /// `GET /shopify/admin/api/{version}/orders/{id}/fulfillment_orders.json`
+    ShopifyFulfillmentOrders,
+    /// `GET /shipstation/orders`
+    ShipStationOrders,
+    /// `GET /shipstation/orders/{orderId}`
+    ShipStationOrder,
+    /// `GET /shipstation/shipments`
+    ShipStationShipments,
+    /// `POST /fedex/oauth/token`
+    FedexToken,
+    /// `POST /fedex/track/v1/trackingnumbers`
+    FedexTrack,
+    /// `POST /ups/security/v1/oauth/token`
+    UpsToken,
+    /// `GET /ups/api/track/v1/details/{inquiryNumber}`
+    UpsTrack,
+    /// `POST /usps/oauth2/v3/token`
+    UspsToken,
+    /// `GET /usps/tracking/v3/tracking/{trackingNumber}`
+    UspsTrack,
+    /// `GET /dhl/track/shipments`
+    DhlTrack,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 14] = [
+        Endpoint::ShopifyOrders,
+        Endpoint::ShopifyOrderCount,
+        Endpoint::ShopifyOrder,
+        Endpoint::ShopifyFulfillmentOrders,
+        Endpoint::ShipStationOrders,
+        Endpoint::ShipStationOrder,
+        Endpoint::ShipStationShipments,
+        Endpoint::FedexToken,
+        Endpoint::FedexTrack,
+        Endpoint::UpsToken,
+        Endpoint::UpsTrack,
+        Endpoint::UspsToken,
+        Endpoint::UspsTrack,
+        Endpoint::DhlTrack,
+    ];
+
+    pub fn backend(self) -> Backend {
+        match self {
+            Endpoint::ShopifyOrders
+            | Endpoint::ShopifyOrderCount
+            | Endpoint::ShopifyOrder
+            | Endpoint::ShopifyFulfillmentOrders => Backend::Shopify,
+            Endpoint::ShipStationOrders
+            | Endpoint::ShipStationOrder
+            | Endpoint::ShipStationShipments => Backend::ShipStation,
+            Endpoint::FedexToken | Endpoint::FedexTrack => Backend::Fedex,
+            Endpoint::UpsToken | Endpoint::UpsTrack => Backend::Ups,
+            Endpoint::UspsToken | Endpoint::UspsTrack => Backend::Usps,
+            Endpoint::DhlTrack => Backend::Dhl,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::ShopifyOrders => "shopify.orders",
+            Endpoint::ShopifyOrderCount => "shopify.orders.count",
+            Endpoint::ShopifyOrder => "shopify.order",
+            Endpoint::ShopifyFulfillmentOrders => "shopify.fulfillment_orders",
+            Endpoint::ShipStationOrders => "shipstation.orders",
+            Endpoint::ShipStationOrder => "shipstation.order",
+            Endpoint::ShipStationShipments => "shipstation.shipments",
+            Endpoint::FedexToken => "fedex.oauth",
+            Endpoint::FedexTrack => "fedex.track",
+            Endpoint::UpsToken => "ups.oauth",
+            Endpoint::UpsTrack => "ups.track",
+            Endpoint::UspsToken => "usps.oauth",
+            Endpoint::UspsTrack => "usps.track",
+            Endpoint::DhlTrack => "dhl.track",
+        }
+    }
+
+    pub(crate) fn slot(self) -> usize {
+        Endpoint::ALL
+            .iter()
+            .position(|e| *e == self)
+            .unwrap_or_default()
+    }
+}
+
+/// Faults one backend injects; all off by default. Probabilities are per
+/// request and drawn from a generator seeded by the world's seed, so a run
+/// is repeatable.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SystemFaults {
+    /// Added before every response.
+    pub latency: Duration,
+    /// Share of requests answered 429 with `Retry-After`.
+    pub too_many_requests: f64,
+    /// Share of requests answered 500, 502 or 503.
+    pub server_errors: f64,
+    /// Share of responses whose body stops halfway (the connection closes
+    /// short of the announced `Content-Length`).
+    pub truncated: f64,
+    /// Share of responses whose body is complete but not valid JSON.
+    pub malformed: f64,
+    /// The backend stops updating: from this moment on it answers with its
+    /// data as of this moment, whatever the clock says.
+    pub frozen_at: Option<DateTime<Utc>>,
+}
+
+/// Faults per backend.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    pub shopify: SystemFaults,
+    pub shipstation: SystemFaults,
+    pub fedex: SystemFaults,
+    pub ups: SystemFaults,
+    pub usps: SystemFaults,
+    pub dhl: SystemFaults,
+}
+
+impl Faults {
+    pub fn of(&self, backend: Backend) -> &SystemFaults {
+        match backend {
+            Backend::Shopify => &self.shopify,
+            Backend::ShipStation => &self.shipstation,
+            Backend::Fedex => &self.fedex,
+            Backend::Ups => &self.ups,
+            Backend::Usps => &self.usps,
+            Backend::Dhl => &self.dhl,
+        }
+    }
+
+    pub fn of_mut(&mut self, backend: Backend) -> &mut SystemFaults {
+        match backend {
+            Backend::Shopify => &mut self.shopify,
+            Backend::ShipStation => &mut self.shipstation,
+            Backend::Fedex => &mut self.fedex,
+            Backend::Ups => &mut self.ups,
+            Backend::Usps => &mut self.usps,
+            Backend::Dhl => &mut self.dhl,
+        }
+    }
+}
+
+/// The rate limits the simulator enforces, in real time; the defaults are
+/// the real services' published ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Shopify's leaky bucket: its size and how many requests leak per second.
+    pub shopify_bucket: u32,
+    pub shopify_leak_per_second: f64,
+    /// ShipStation's requests per 60-second window.
+    pub shipstation_per_minute: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            shopify_bucket: 40,
+            shopify_leak_per_second: 2.0,
+            shipstation_per_minute: 40,
+        }
+    }
+}
+
+/// What `start` needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimOptions {
+    /// The loopback port; `None` or `Some(0)` picks a free one.
+    pub port: Option<u16>,
+    pub seed: u64,
+    /// Orders in the world: most placed before `start` (the backlog), the
+    /// rest arriving while the clock runs.
+    pub orders: u64,
+    /// The world's clock at start; the backlog's situations hold then.
+    pub start: DateTime<Utc>,
+    /// Simulated seconds per real second; 0 stops the clock (tests move it
+    /// with `SimHandle::advance`).
+    pub speed: f64,
+    pub faults: Faults,
+    pub limits: Limits,
+}
+
+impl SimOptions {
+    /// A world of `orders` orders for `seed`, starting at `start`, running at
+    /// real speed, with the real rate limits and no faults.
+    pub fn new(seed: u64, orders: u64, start: DateTime<Utc>) -> Self {
+        SimOptions {
+            port: None,
+            seed,
+            orders,
+            start,
+            speed: 1.0,
+            faults: Faults::default(),
+            limits: Limits::default(),
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! ShipStation API V1: `GET /orders`, `GET /orders/{orderId}` and
+//! `GET /shipments`, paged by `page`/`pageSize` (at most 500), filtered by
+//! date windows given in Pacific time without an offset (as every ShipStation
+//! time is); HTTP Basic auth; 40 requests a minute with
+//! `X-Rate-Limit-Limit`/`-Remaining`/`-Reset` on every answer and 429 past
+//! the limit.
+//!
+//! Orders: `orderNumber` (starts with), `orderStatus`, `orderDateStart/End`,
+//! `createDateStart/End`, `modifyDateStart/End`, `sortBy` (OrderDate,
+//! ModifyDate, CreateDate; default: by `orderId`), `sortDir`. Shipments:
+//! `orderNumber`, `orderId`, `trackingNumber`, `createDateStart/End`,
+//! `shipDateStart/End`, `includeShipmentItems`, `sortBy` (ShipDate,
+//! CreateDate), `sortDir`. Filters ShipStation has that the simulator does not
+//! model are refused with 400.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::America::Los_Angeles;
+use serde_json::{json, Value};
+
+use super::{basic_credentials, endpoint, error, form_pairs, lock, param, reply, Shared};
+use crate::sim::options::{Backend, Endpoint, SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET};
+use crate::sim::plan::{OrderPlan, WhState};
+use crate::sim::wire;
+
+const MAX_PAGE_SIZE: usize = 500;
+const DEFAULT_PAGE_SIZE: usize = 100;
+const UNMODELLED: [&str; 8] = [
+    "customerName",
+    "itemKeyword",
+    "paymentDateStart",
+    "paymentDateEnd",
+    "tagId",
+    "recipientName",
+    "voidDateStart",
+    "voidDateEnd",
+];
+
+pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/orders",
+            endpoint(shared, Endpoint::ShipStationOrders, get(orders)),
+        )
+        .route(
+            "/orders/{id}",
+            endpoint(shared, Endpoint::ShipStationOrder, get(order)),
+        )
+        .route(
+            "/shipments",
+            endpoint(shared, Endpoint::ShipStationShipments, get(shipments)),
+        )
+}
+
+fn rate_headers(response: &mut Response, limit: u32, remaining: u32, reset: u64) {
+    let headers = response.headers_mut();
+    headers.insert("x-rate-limit-limit", HeaderValue::from(limit));
+    headers.insert("x-rate-limit-remaining", HeaderValue::from(remaining));
+    headers.insert("x-rate-limit-reset", HeaderValue::from(reset));
+}
+
+/// Checks Basic auth and the per-minute allowance, then answers with
+/// `handle`, every answer carrying the rate-limit headers.
+fn serve(shared: &Shared, headers: &HeaderMap, handle: impl FnOnce() -> Response) -> Response {
+    let authorised = basic_credentials(headers).is_some_and(|(key, secret)| {
+        key == SHIPSTATION_API_KEY && secret == SHIPSTATION_API_SECRET
+    });
+    if !authorised {
+        return error(
+            Backend::ShipStation,
+            StatusCode::UNAUTHORIZED,
+            "Authorization has been denied for this request.",
+        );
+    }
+    let allowance = lock(&shared.shipstation_window).take();
+    let mut response = if allowance.allowed {
+        handle()
+    } else {
+        error(
+            Backend::ShipStation,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests. Please wait for the rate limit window to reset.",
+        )
+    };
+    rate_headers(
+        &mut response,
+        allowance.limit,
+        allowance.remaining,
+        allowance.reset_seconds,
+    );
+    response
+}
+
+fn bad_request(message: String) -> Response {
+    error(Backend::ShipStation, StatusCode::BAD_REQUEST, &message)
+}
+
+/// A ShipStation date parameter: Pacific wall-clock time, with a space or a
+/// `T`, optional fraction, or a bare date (its start).
+fn pacific(key: &str, text: &str) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    let naive = [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .map(|d| d.and_time(chrono::NaiveTime::MIN))
+    })
+    .ok_or_else(|| format!("{key}: {text:?} is not a date-time such as 2026-11-20 08:30:00"))?;
+    Los_Angeles
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("{key}: {text:?} does not exist in Pacific time"))
+}
+
+type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+fn range(pairs: &[(String, String)], start: &str, end: &str) -> Result<Range, String> {
+    Ok((
+        param(pairs, start).map(|t| pacific(start, t)).transpose()?,
+        param(pairs, end).map(|t| pacific(end, t)).transpose()?,
+    ))
+}
+
+fn within(t: DateTime<Utc>, (start, end): Range) -> bool {
+    start.is_none_or(|s| t >= s) && end.is_none_or(|e| t <= e)
+}
+
+fn paging(pairs: &[(String, String)]) -> Result<(usize, usize), String> {
+    let page = match param(pairs, "page").map(str::parse::<usize>) {
+        None => 1,
+        Some(Ok(n)) if n >= 1 => n,
+        Some(_) => return Err("page: must be a whole number from 1".to_string()),
+    };
+    let size = match param(pairs, "pageSize").map(str::parse::<usize>) {
+        None => DEFAULT_PAGE_SIZE,
+        Some(Ok(n)) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+        Some(_) => return Err(format!("pageSize: must be between 1 and {MAX_PAGE_SIZE}")),
+    };
+    Ok((page, size))
+}
+
+/// `{key: [...], total, page, pages}` for one page of `items`.
+fn page_of(key: &str, items: Vec<Value>, page: usize, size: usize) -> Response {
+    let total = items.len();
+    let pages = total.div_ceil(size);
+    let shown: Vec<Value> = items
+        .into_iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .collect();
+    reply(
+        StatusCode::OK,
+        &json!({ key: shown, "total": total, "page": page, "pages": pages }),
+    )
+}
+
+fn refuse_unmodelled(pairs: &[(String, String)]) -> Result<(), String> {
+    match pairs.iter().find(|(k, _)| UNMODELLED.contains(&k.as_str())) {
+        Some((key, _)) => Err(format!(
+            "{key}: this filter is not modelled by the orderdeck simulator"
+        )),
+        None => Ok(()),
+    }
+}
+
+fn descending(pairs: &[(String, String)]) -> bool {
+    param(pairs, "sortDir").is_some_and(|d| d.eq_ignore_ascii_case("DESC"))
+}
+
+/// The warehouse orders at the backend's moment.
+fn visible(shared: &Shared) -> Vec<(u64, &OrderPlan, WhState)> {
+    let at = shared.view(Backend::ShipStation);
+    shared
+        .world
+        .warehouse_orders()
+        .filter_map(|(id, plan)| plan.warehouse_state(at).map(|state| (id, plan, state)))
+        .collect()
+}
+
+fn list_orders(shared: &Shared, pairs: &[(String, String)]) -> Result<Response, String> {
+    refuse_unmodelled(pairs)?;
+    let (page, size) = paging(pairs)?;
+    let number = param(pairs, "orderNumber");
+    let status = param(pairs, "orderStatus");
+    let ordered = range(pairs, "orderDateStart", "orderDateEnd")?;
+    let created = range(pairs, "createDateStart", "createDateEnd")?;
+    let modified = range(pairs, "modifyDateStart", "modifyDateEnd")?;
+    let mut found: Vec<(u64, &OrderPlan, WhState)> = visible(shared)
+        .into_iter()
+        .filter(|(_, plan, state)| {
+            number.is_none_or(|n| plan.order_number().starts_with(n.trim_start_matches('#')))
+                && status.is_none_or(|s| state.status.as_str() == s)
+                && within(plan.created_at, ordered)
+                && within(state.created_at, created)
+                && within(state.modified_at, modified)
+        })
+        .collect();
+    match param(pairs, "sortBy") {
+        None => {}
+        Some("OrderDate") => found.sort_by_key(|(id, plan, _)| (plan.created_at, *id)),
+        Some("ModifyDate") => found.sort_by_key(|(id, _, state)| (state.modified_at, *id)),
+        Some("CreateDate") => found.sort_by_key(|(id, _, state)| (state.created_at, *id)),
+        Some(other) => {
+            return Err(format!(
+                "sortBy: {other:?} is not OrderDate, ModifyDate or CreateDate"
+            ))
+        }
+    }
+    if descending(pairs) {
+        found.reverse();
+    }
+    let items = found
+        .iter()
+        .map(|(id, plan, state)| wire::shipstation::order(plan, *id, state))
+        .collect();
+    Ok(page_of("orders", items, page, size))
+}
+
+async fn orders(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    serve(&shared, &headers, || {
+        let pairs = form_pairs(query.as_deref().unwrap_or(""));
+        list_orders(&shared, &pairs).unwrap_or_else(bad_request)
+    })
+}
+
+async fn order(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    serve(&shared, &headers, || {
+        let found = id.parse::<u64>().ok().and_then(|id| {
+            visible(&shared)
+                .into_iter()
+                .find(|(order_id, _, _)| *order_id == id)
+        });
+        match found {
+            Some((id, plan, state)) => {
+                reply(StatusCode::OK, &wire::shipstation::order(plan, id, &state))
+            }
+            None => error(
+                Backend::ShipStation,
+                StatusCode::NOT_FOUND,
+                "Order not found",
+            ),
+        }
+    })
+}
+
+fn list_shipments(shared: &Shared, pairs: &[(String, String)]) -> Result<Response, String> {
+    refuse_unmodelled(pairs)?;
+    let (page, size) = paging(pairs)?;
+    let number = param(pairs, "orderNumber");
+    let order_id = param(pairs, "orderId");
+    let tracking = param(pairs, "trackingNumber");
+    let created = range(pairs, "createDateStart", "createDateEnd")?;
+    let shipped = range(pairs, "shipDateStart", "shipDateEnd")?;
+    let with_items =
+        param(pairs, "includeShipmentItems").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let at = shared.view(Backend::ShipStation);
+    let mut found: Vec<(DateTime<Utc>, u64, Value)> = Vec::new();
+    for (id, plan, state) in visible(shared) {
+        let Some((shipped_at, tracked)) = state.shipped else {
+            continue;
+        };
+        let ids = (id, plan.warehouse.as_ref().map_or(0, |w| w.shipment_id));
+        let number_now = plan
+            .parcel
+            .as_ref()
+            .filter(|_| tracked)
+            .map(|p| p.tracking_number.as_str());
+        // The ship date is a calendar day, so its window compares days.
+        let ship_day = shipped_at.with_timezone(&Los_Angeles).date_naive();
+        let day_within = |bound: Option<DateTime<Utc>>, later: bool| {
+            bound.is_none_or(|b| {
+                let day = b.with_timezone(&Los_Angeles).date_naive();
+                if later {
+                    ship_day >= day
+                } else {
+                    ship_day <= day
+                }
+            })
+        };
+        let admitted = number
+            .is_none_or(|n| plan.order_number().starts_with(n.trim_start_matches('#')))
+            && order_id.is_none_or(|o| o == id.to_string())
+            && tracking.is_none_or(|t| number_now == Some(t))
+            && within(shipped_at, created)
+            && day_within(shipped.0, true)
+            && day_within(shipped.1, false);
+        if !admitted {
+            continue;
+        }
+        let notified = plan
+            .storefront_state(at)
+            .is_some_and(|sf| sf.fulfilled.is_some());
+        if let Some(body) = wire::shipstation::shipment(plan, ids, &state, notified, with_items) {
+            found.push((shipped_at, ids.1, body));
+        }
+    }
+    match param(pairs, "sortBy") {
+        None => found.sort_by_key(|(_, id, _)| *id),
+        Some("ShipDate") | Some("CreateDate") => found.sort_by_key(|(at, id, _)| (*at, *id)),
+        Some(other) => return Err(format!("sortBy: {other:?} is not ShipDate or CreateDate")),
+    }
+    if descending(pairs) {
+        found.reverse();
+    }
+    let items = found.into_iter().map(|(_, _, body)| body).collect();
+    Ok(page_of("shipments", items, page, size))
+}
+
+async fn shipments(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    serve(&shared, &headers, || {
+        let pairs = form_pairs(query.as_deref().unwrap_or(""));
+        list_shipments(&shared, &pairs).unwrap_or_else(bad_request)
+    })
+}
