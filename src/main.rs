@@ -60,10 +60,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         write_config: Option<PathBuf>,
     },
-    /// Sync every configured backend, then reconcile.
+    /// Sync every configured backend and reconcile: once, or continuously.
     Sync {
-        /// One incremental pass, then exit.
-        #[arg(long, required = true)]
+        /// One incremental pass, then exit (without it: keep syncing until Ctrl-C).
+        #[arg(long)]
         once: bool,
     },
     /// Load saved payloads (API responses, webhook bodies) exactly as a sync would.
@@ -202,7 +202,11 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::from(EXIT_PARTIAL)
             }
         }
-        Command::Sync { once: _ } => {
+        Command::Sync { once: false } => {
+            commands::sync::run(&ctx).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Sync { once: true } => {
             let report = commands::sync::once(&ctx).await?;
             if report.listings.iter().any(|l| l.error.is_some()) {
                 ExitCode::FAILURE

@@ -495,3 +495,25 @@ fn saved_carrier_replies_import_and_join_their_orders() {
         stderr(&out)
     );
 }
+
+#[test]
+fn demo_runs_the_simulator_and_shows_the_queues() {
+    let deck = Deck::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_orderdeck"))
+        .args(["demo", "--orders", "30", "--dir"])
+        .arg(deck.dir.path().join("demo"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for heading in [
+        "Simulator on http://127.0.0.1:",
+        "OVERDUE (",
+        "INFORMATIONAL (",
+        "BLOCKED (",
+        "Demo database:",
+    ] {
+        assert!(text.contains(heading), "{heading} missing from:\n{text}");
+    }
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}

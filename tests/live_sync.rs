@@ -12,9 +12,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use orderdeck::commands::sim::config_text;
 use orderdeck::config::Config;
-use orderdeck::connectors::secret::Secret;
 use orderdeck::domain::{FindingCode, Verdict};
-use orderdeck::sim::{self, SimHandle, SimOptions, SystemFaults, CREDENTIAL_ENV, DHL_API_KEY_ENV};
+use orderdeck::sim::{self, SimHandle, SimOptions, SystemFaults};
 use orderdeck::store::Store;
 use orderdeck::sync::connections::Connections;
 use orderdeck::sync::poll::sync_once;
@@ -32,15 +31,7 @@ async fn simulator(orders: u64, tweak: impl FnOnce(&mut SimOptions)) -> SimHandl
 
 fn connections(handle: &SimHandle) -> (Config, Connections) {
     let config = Config::from_str_over_defaults("simulator", &config_text(handle)).expect("config");
-    let secrets = |variable: &str| {
-        CREDENTIAL_ENV
-            .iter()
-            .chain([&DHL_API_KEY_ENV])
-            .find(|(name, _)| *name == variable)
-            .map(|(_, value)| Secret::new(value.to_string()))
-            .ok_or_else(|| format!("{variable} is not set"))
-    };
-    let connections = Connections::with_secrets(&config, &secrets);
+    let connections = Connections::with_secrets(&config, &sim::credential);
     (config, connections)
 }
 

@@ -1,16 +1,16 @@
-//! `orderdeck demo`: a fresh demo database filled from the seeded synthetic
-//! shop, loaded through the same import path as real payloads, then the
-//! queues. (The console and the live simulator join it as they land.)
+//! `orderdeck demo`: the simulator on loopback, a fresh demo database, one
+//! sync through the real HTTP connectors, then the queues. (The console joins
+//! it when it lands.)
 
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{emit, queues, CommandError, Context, GlobalOptions};
-use crate::connectors::Source;
-use crate::sim::shop::{ListWriter, ShopFiles, ShopGenerator};
-use crate::store::sqlite_url;
-use crate::sync::import::import_paths;
+use crate::commands::sim::config_text;
+use crate::config::Config;
+use crate::sim::{self, SimOptions};
+use crate::store::{sqlite_url, Store};
+use crate::sync::connections::Connections;
+use crate::sync::poll::sync_once;
 
 pub struct DemoOptions {
     pub orders: u64,
@@ -27,76 +27,54 @@ pub async fn run(global: &GlobalOptions, options: &DemoOptions) -> Result<(), Co
                 CommandError::Other("no data directory for this user; pass --dir".into())
             })?,
     };
-    // Fresh every time: the demo must show what the generator made now, not
+    // Fresh every time: the demo shows what the simulator holds now, not
     // what an earlier run left.
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
             .map_err(|e| CommandError::Other(format!("cannot clear {}: {e}", dir.display())))?;
     }
-    let payloads = dir.join("payloads");
-    std::fs::create_dir_all(&payloads)
-        .map_err(|e| CommandError::Other(format!("cannot create {}: {e}", payloads.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CommandError::Other(format!("cannot create {}: {e}", dir.display())))?;
 
-    let mut demo_options = global.clone();
-    demo_options.db = Some(
-        global
-            .db
-            .clone()
-            .unwrap_or_else(|| sqlite_url(&dir.join("demo.sqlite"))),
-    );
-    let ctx = Context::open(&demo_options).await?;
-    write_shop(
-        &payloads,
-        &ShopGenerator::new(options.seed, ctx.now),
+    let start = global.now.unwrap_or_else(chrono::Utc::now);
+    let handle = sim::start(SimOptions::new(options.seed, options.orders, start))
+        .await
+        .map_err(|e| CommandError::Other(e.to_string()))?;
+    let config = Config::from_str_over_defaults("simulator", &config_text(&handle))?;
+    let url = global
+        .db
+        .clone()
+        .unwrap_or_else(|| sqlite_url(&dir.join("demo.sqlite")));
+    let ctx = Context {
+        policy: config.policy()?,
+        store: Store::open(&url).await?,
+        now: handle.now(),
+        fixed_now: global.now,
+        config,
+    };
+    emit(&format!(
+        "Simulator on {} ({} orders, seed {}); syncing through the real connectors…\n\n",
+        handle.base_url(),
         options.orders,
-    )
-    .map_err(|e| CommandError::Other(format!("writing demo payloads: {e}")))?;
-
-    let storefront = [
-        payloads.join("shopify-orders.json"),
-        payloads.join("shopify-fulfillment-orders.json"),
-    ];
-    let warehouse = [
-        payloads.join("shipstation-orders.json"),
-        payloads.join("shipstation-shipments.json"),
-    ];
-    let mut evaluated = 0;
-    for (source, files) in [
-        (Source::Storefront, &storefront[..]),
-        (Source::Warehouse, &warehouse[..]),
-    ] {
-        evaluated += import_paths(&ctx.store, &ctx.policy, source, files, ctx.now)
-            .await?
-            .orders_evaluated;
+        options.seed
+    ))?;
+    let connections = Connections::with_secrets(&ctx.config, &sim::credential);
+    let report = sync_once(&ctx.store, &ctx.policy, &connections, ctx.now).await?;
+    for listing in report.listings.iter().filter(|l| l.error.is_some()) {
+        eprintln!(
+            "orderdeck: {} failed: {}",
+            listing.listing,
+            listing.error.as_deref().unwrap_or_default()
+        );
     }
     queues::run(&ctx, false).await?;
     emit(&format!(
-        "\n{evaluated} evaluation(s) of {} generated order(s) (seed {}).\n\
-         Demo database: {}\nTry: orderdeck --db {} show <ORDER>\n",
-        options.orders,
-        options.seed,
-        demo_options.db.as_deref().unwrap_or_default(),
-        demo_options.db.as_deref().unwrap_or_default(),
+        "\nDemo database: {url}\nTry: orderdeck --db {url} show <ORDER>\n\
+         For a simulator that keeps running: orderdeck sim --write-config orderdeck.toml\n"
     ))?;
     ctx.store.close().await;
-    Ok(())
-}
-
-fn write_shop(dir: &Path, generator: &ShopGenerator, orders: u64) -> std::io::Result<()> {
-    let open = |name: &str| File::create(dir.join(name)).map(BufWriter::new);
-    let mut files = ShopFiles {
-        storefront_orders: ListWriter::start(open("shopify-orders.json")?, "orders")?,
-        fulfillment_orders: ListWriter::start(
-            open("shopify-fulfillment-orders.json")?,
-            "fulfillment_orders",
-        )?,
-        warehouse_orders: ListWriter::start(open("shipstation-orders.json")?, "orders")?,
-        shipments: ListWriter::start(open("shipstation-shipments.json")?, "shipments")?,
-    };
-    files.write(generator, orders)?;
-    files.storefront_orders.finish()?;
-    files.fulfillment_orders.finish()?;
-    files.warehouse_orders.finish()?;
-    files.shipments.finish()?;
-    Ok(())
+    handle
+        .shutdown()
+        .await
+        .map_err(|e| CommandError::Other(e.to_string()))
 }

@@ -48,6 +48,8 @@ pub struct Context {
     pub policy: Policy,
     pub store: Store,
     pub now: DateTime<Utc>,
+    /// `--now`, when given: long-running commands keep this clock still.
+    pub fixed_now: Option<DateTime<Utc>>,
 }
 
 impl Context {
@@ -64,6 +66,7 @@ impl Context {
             policy,
             store,
             now: options.now.unwrap_or_else(Utc::now),
+            fixed_now: options.now,
         })
     }
 

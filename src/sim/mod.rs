@@ -176,3 +176,15 @@ impl SimHandle {
         }
     }
 }
+
+/// The simulator's own credentials by the variable names its written config
+/// uses: a secret source for running orderdeck against an in-process
+/// simulator without touching the environment.
+pub fn credential(variable: &str) -> Result<crate::connectors::secret::Secret, String> {
+    CREDENTIAL_ENV
+        .iter()
+        .chain([&DHL_API_KEY_ENV])
+        .find(|(name, _)| *name == variable)
+        .map(|(_, value)| crate::connectors::secret::Secret::new(value.to_string()))
+        .ok_or_else(|| format!("{variable} is not one of the simulator's credentials"))
+}

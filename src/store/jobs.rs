@@ -184,6 +184,21 @@ impl Store {
         Ok(status)
     }
 
+    /// Whether a job of `kind` whose key starts with `key_prefix` is still
+    /// queued or running.
+    pub async fn pending_job_for(&self, kind: &str, key_prefix: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM jobs WHERE kind = $1 AND idempotency_key LIKE $2 \
+             AND status IN ('queued', 'leased') LIMIT 1",
+        )
+        .bind(kind.to_string())
+        .bind(format!("{}%", key_prefix.replace('%', "")))
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking for a pending job")?;
+        Ok(row.is_some())
+    }
+
     pub async fn job_by_key(&self, key: &str) -> Result<Option<Job>, StoreError> {
         let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE idempotency_key = $1");
         let row = sqlx::query(&sql)

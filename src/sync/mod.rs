@@ -6,3 +6,4 @@ pub mod import;
 pub mod poll;
 pub mod reconcile;
 pub mod resync;
+pub mod workers;

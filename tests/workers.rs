@@ -1,0 +1,87 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! The background workers against the simulator: the poller's first pass,
+//! a queued per-order resync done once however often it is asked for, and a
+//! clean shutdown.
+
+mod dbs;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use orderdeck::commands::sim::config_text;
+use orderdeck::config::Config;
+use orderdeck::sim::{self, Endpoint, SimOptions};
+use orderdeck::sync::connections::Connections;
+use orderdeck::sync::resync::Systems;
+use orderdeck::sync::workers::{WorkerEvent, WorkerSettings, Workers};
+use tokio::sync::mpsc::Receiver;
+
+async fn next(events: &mut Receiver<WorkerEvent>) -> WorkerEvent {
+    tokio::time::timeout(Duration::from_secs(60), events.recv())
+        .await
+        .expect("an event within a minute")
+        .expect("workers running")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_sync_resync_on_request_and_stop() {
+    let db = dbs::sqlite().await;
+    let start: DateTime<Utc> = "2026-11-23T15:00:00Z".parse().unwrap();
+    let mut options = SimOptions::new(5, 25, start);
+    options.speed = 0.0;
+    let handle = Arc::new(sim::start(options).await.unwrap());
+    let config = Config::from_str_over_defaults("simulator", &config_text(&handle)).unwrap();
+    let connections = Connections::with_secrets(&config, &sim::credential);
+    let clock_handle = handle.clone();
+    let (workers, mut events) = Workers::spawn(
+        db.store.clone(),
+        config.policy().unwrap(),
+        connections,
+        WorkerSettings {
+            poll_every: Duration::from_secs(3600),
+            timer_every: Duration::from_millis(200),
+            job_poll: Duration::from_millis(50),
+            worker_id: "test-worker".into(),
+        },
+        Arc::new(move || clock_handle.now()),
+    );
+
+    let WorkerEvent::SyncFinished { listings, .. } = next(&mut events).await else {
+        panic!("the poller's first pass comes first");
+    };
+    assert!(listings.iter().all(|l| l.error.is_none()), "{listings:?}");
+
+    let order = db.store.find_order("#1001").await.unwrap().expect("synced");
+    let before = handle.requests(Endpoint::ShopifyOrder);
+    assert!(workers.request_resync(order, Systems::All).await.unwrap());
+    assert!(
+        !workers.request_resync(order, Systems::All).await.unwrap(),
+        "asked twice, queued once"
+    );
+    loop {
+        match next(&mut events).await {
+            WorkerEvent::ResyncFinished { order_id, listings } => {
+                assert_eq!(order_id, order);
+                assert_eq!(listings.len(), 2);
+                assert!(
+                    listings
+                        .iter()
+                        .all(|l| l.error.is_none() && l.documents > 0),
+                    "{listings:?}"
+                );
+                break;
+            }
+            WorkerEvent::Failed { what, error } => panic!("{what}: {error}"),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        handle.requests(Endpoint::ShopifyOrder),
+        before + 1,
+        "one per-order look-up"
+    );
+    tokio::time::timeout(Duration::from_secs(10), workers.shutdown())
+        .await
+        .expect("workers stop promptly");
+}
