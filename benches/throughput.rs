@@ -213,14 +213,14 @@ fn summary(
     let import_rate = get(import_big, "rate");
     let parse_s = get(raw, "parse_s");
     let inserts: Vec<(Variant, f64)> = VARIANTS.iter().map(|v| (*v, get(raw, v.key))).collect();
-    // The raw limit as the importer's SQL must be written ($n placeholders,
-    // 1,000 rows a statement), with the faster transaction mode.
+    // The raw limit as the importer writes its SQL on SQLite (anonymous `?`
+    // placeholders, 1,000 rows a statement), with the faster transaction mode.
     let (limit_variant, limit_insert_s) = inserts
         .iter()
-        .filter(|(v, _)| v.numbered && v.rows == RAW_BATCH)
+        .filter(|(v, _)| !v.numbered && v.rows == RAW_BATCH)
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .copied()
-        .expect("a $n variant");
+        .expect("a ? variant");
     // The fastest bare insert measured, whatever its SQL.
     let (best_variant, best_insert_s) = inserts
         .iter()
@@ -291,7 +291,7 @@ fn summary(
         );
     }
     row(
-        "raw limit = N / (parse + INSERT $n, 1,000 rows, faster tx)",
+        "raw limit = N / (parse + INSERT ?, 1,000 rows, faster tx)",
         raw_rate,
         parse_s + limit_insert_s,
         Some(get(raw, "hwm_kb")),

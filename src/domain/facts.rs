@@ -94,28 +94,31 @@ impl OrderFacts {
     /// the engine can borrow facts the store already ordered and copy only
     /// the rest.
     pub fn is_canonical(&self) -> bool {
-        fn sorted<T, K: Ord>(items: &[T], key: impl Fn(&T) -> K) -> bool {
-            items.windows(2).all(|w| key(&w[0]) <= key(&w[1]))
+        fn sorted<T>(items: &[T], order: impl Fn(&T, &T) -> std::cmp::Ordering) -> bool {
+            items.windows(2).all(|w| order(&w[0], &w[1]).is_le())
         }
         let storefront_sorted = self.storefront.as_ref().is_none_or(|order| {
             let order = &order.value;
-            sorted(&order.lines, |l| l.id.clone())
-                && sorted(&order.fulfillments, |f| f.id.clone())
-                && sorted(&order.refunds, |r| r.id.clone())
+            sorted(&order.lines, |a, b| a.id.cmp(&b.id))
+                && sorted(&order.fulfillments, |a, b| a.id.cmp(&b.id))
+                && sorted(&order.refunds, |a, b| a.id.cmp(&b.id))
         });
         let holds_sorted = self.fulfillment_orders.as_ref().is_none_or(|orders| {
-            sorted(&orders.value, |o| o.id.clone())
-                && orders
-                    .value
-                    .iter()
-                    .all(|o| o.holds.windows(2).all(|w| hold_order(&w[0], &w[1]).is_le()))
+            sorted(&orders.value, |a, b| a.id.cmp(&b.id))
+                && orders.value.iter().all(|o| sorted(&o.holds, hold_order))
         });
         storefront_sorted
             && holds_sorted
-            && sorted(&self.warehouse_orders, |w| w.value.id.clone())
-            && sorted(&self.warehouse_shipments, |w| w.value.id.clone())
-            && sorted(&self.carrier_shipments, |c| c.value.tracking_number.clone())
-            && sorted(&self.purchase_orders, |p| p.value.po_number.clone())
+            && sorted(&self.warehouse_orders, |a, b| a.value.id.cmp(&b.value.id))
+            && sorted(&self.warehouse_shipments, |a, b| {
+                a.value.id.cmp(&b.value.id)
+            })
+            && sorted(&self.carrier_shipments, |a, b| {
+                a.value.tracking_number.cmp(&b.value.tracking_number)
+            })
+            && sorted(&self.purchase_orders, |a, b| {
+                a.value.po_number.cmp(&b.value.po_number)
+            })
             && self
                 .replacements
                 .windows(2)
