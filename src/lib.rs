@@ -9,5 +9,6 @@ pub mod engine;
 pub mod paths;
 pub mod sim;
 pub mod store;
+pub mod summary;
 pub mod sync;
 pub mod text;

@@ -6,6 +6,7 @@ use super::{emit, local_time, CommandError, Context};
 use crate::domain::{Finding, Queue, Verdict};
 use crate::engine::{timeline, TimelineEvent};
 use crate::store::OrderDetail;
+use crate::summary::{summarise, Summary};
 use crate::text::sanitize;
 
 #[derive(Debug, Serialize)]
@@ -18,6 +19,7 @@ struct ShownOrder<'a> {
     placed_at: Option<String>,
     ship_by: Option<String>,
     evaluated_at: Option<String>,
+    summary: Summary,
     timeline: Vec<TimelineEvent>,
     sources: Vec<ShownSource<'a>>,
 }
@@ -52,6 +54,12 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
         .await?
         .ok_or_else(|| CommandError::UnknownOrder(reference.to_string()))?;
     let events = timeline(&detail.facts);
+    let summary = summarise(
+        &detail.row.name,
+        &detail.facts,
+        &detail.findings,
+        ctx.policy.sla.timezone,
+    );
     if json {
         let shown = ShownOrder {
             order: &detail.row.name,
@@ -62,6 +70,7 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
             placed_at: detail.row.placed_at.map(|t| t.to_rfc3339()),
             ship_by: detail.row.ship_by.map(|t| t.to_rfc3339()),
             evaluated_at: detail.row.evaluated_at.map(|t| t.to_rfc3339()),
+            summary,
             timeline: events,
             sources: detail
                 .payloads
@@ -78,10 +87,10 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
             serde_json::to_string_pretty(&shown).map_err(|e| CommandError::Other(e.to_string()))?;
         return emit(&format!("{text}\n"));
     }
-    emit(&render_text(&detail, &events))
+    emit(&render_text(&detail, &summary, &events))
 }
 
-fn render_text(detail: &OrderDetail, events: &[TimelineEvent]) -> String {
+fn render_text(detail: &OrderDetail, summary: &Summary, events: &[TimelineEvent]) -> String {
     let row = &detail.row;
     let mut out = String::new();
     let _ = writeln!(
@@ -96,6 +105,10 @@ fn render_text(detail: &OrderDetail, events: &[TimelineEvent]) -> String {
     }
     if let Some(ship_by) = row.ship_by {
         let _ = writeln!(out, "ship by  {}", local_time(ship_by));
+    }
+    let _ = writeln!(out, "\nSummary");
+    for line in wrap(&sanitize(&summary.text), 76) {
+        let _ = writeln!(out, "  {line}");
     }
     let _ = writeln!(out, "\nFindings");
     if detail.findings.is_empty() {
@@ -142,4 +155,24 @@ fn render_text(detail: &OrderDetail, events: &[TimelineEvent]) -> String {
         );
     }
     out
+}
+
+/// Greedy word wrap: a summary is prose, and a terminal does not wrap
+/// kindly.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
