@@ -1,0 +1,3 @@
+//! The terminal console; so far its keymap, loaded and checked before raw mode starts.
+
+pub mod keymap;
