@@ -25,6 +25,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod harness;
+use harness::{env_number, env_path, get, group, machine, report, run_child, runtime, Results};
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::File;
@@ -32,7 +35,6 @@ use std::hint::black_box;
 use std::io::{BufReader, BufWriter};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -59,25 +61,14 @@ const RAW_BATCH: usize = 1_000;
 const ENGINE_TARGET: f64 = 1_000_000.0;
 const RATIO_TARGET: f64 = 0.5;
 
-const PHASE_VAR: &str = "ORDERDECK_BENCH_PHASE";
 const FILE_VAR: &str = "ORDERDECK_BENCH_FILE";
 const DB_VAR: &str = "ORDERDECK_BENCH_DB";
 const COUNT_VAR: &str = "ORDERDECK_BENCH_COUNT";
-/// Lines a child prints for the parent to collect: `@result KEY VALUE`.
-const RESULT: &str = "@result";
+
+const NAME: &str = "throughput";
 
 fn main() {
-    if let Ok(phase) = std::env::var(PHASE_VAR) {
-        child(&phase);
-        return;
-    }
-    // `cargo test --all-targets` runs harness-less benches without `--bench`:
-    // a million-order run is not a test.
-    if !std::env::args().any(|a| a == "--bench") {
-        println!("throughput: skipped (run it with `cargo bench --bench throughput`)");
-        return;
-    }
-    parent();
+    harness::main(NAME, parent, child);
 }
 
 fn now() -> DateTime<Utc> {
@@ -93,25 +84,10 @@ fn policy() -> Policy {
         .expect("built-in policy")
 }
 
-fn env_path(var: &str) -> PathBuf {
-    PathBuf::from(std::env::var(var).unwrap_or_else(|_| panic!("{var} is set by the parent")))
-}
-
-fn env_count(var: &str) -> u64 {
-    std::env::var(var)
-        .unwrap_or_else(|_| panic!("{var} is set"))
-        .replace(['_', ','], "")
-        .parse()
-        .unwrap_or_else(|e| panic!("{var}: {e}"))
-}
-
 // ---------------------------------------------------------------- parent --
 
 fn parent() {
-    let n: u64 = match std::env::var("ORDERDECK_BENCH_ORDERS") {
-        Ok(_) => env_count("ORDERDECK_BENCH_ORDERS"),
-        Err(_) => 1_000_000,
-    };
+    let n = env_number("ORDERDECK_BENCH_ORDERS").unwrap_or(1_000_000);
     assert!(n >= 10, "ORDERDECK_BENCH_ORDERS must be at least 10");
     let n_small = n / 10;
 
@@ -191,14 +167,6 @@ fn parent() {
 
     summary(n, big_bytes, &engine, &import_big, &import_small, &raw);
     drop(temp);
-}
-
-type Results = BTreeMap<String, f64>;
-
-fn get(results: &Results, key: &str) -> f64 {
-    *results
-        .get(key)
-        .unwrap_or_else(|| panic!("the child reported no {key}"))
 }
 
 fn summary(
@@ -348,45 +316,6 @@ fn summary(
     );
 }
 
-/// Re-runs this executable for one phase and collects its `@result` lines;
-/// everything else it prints is passed through.
-fn run_child(phase: &str, vars: &[(&str, String)]) -> Results {
-    let exe = std::env::current_exe().expect("current executable");
-    println!();
-    println!("-- phase {phase} --");
-    let mut command = Command::new(exe);
-    command
-        .arg("--bench")
-        .env(PHASE_VAR, phase)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (key, value) in vars {
-        command.env(key, value);
-    }
-    let output = command.output().expect("running a phase");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let mut results = Results::new();
-    for line in stdout.lines() {
-        match line.strip_prefix(RESULT) {
-            Some(rest) => {
-                let mut words = rest.split_whitespace();
-                let (Some(key), Some(value)) = (words.next(), words.next()) else {
-                    panic!("bad result line {line:?}");
-                };
-                results.insert(key.to_string(), value.parse().expect("a number"));
-            }
-            None => println!("  {line}"),
-        }
-    }
-    assert!(
-        output.status.success(),
-        "phase {phase} failed: {}",
-        output.status
-    );
-    results
-}
-
 fn write_orders(path: &Path, count: u64) -> u64 {
     let generator = ShopGenerator::new(SEED, now());
     let file = BufWriter::with_capacity(
@@ -407,43 +336,6 @@ fn write_orders(path: &Path, count: u64) -> u64 {
     std::fs::metadata(path).expect("orders file").len()
 }
 
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")
-                .and_then(|r| r.split_once(':'))
-                .map(|(_, m)| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let mem_kb = std::fs::read_to_string("/proc/meminfo")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:").map(kb_field))
-        .unwrap_or(0.0);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    format!(
-        "nproc {cores}, {model}, {:.1} GB RAM, Linux {}",
-        mem_kb / 1024.0 / 1024.0,
-        kernel.trim()
-    )
-}
-
-/// Thousands separators: 1234567 -> "1,234,567".
-fn group(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 // ----------------------------------------------------------------- child --
 
 fn child(phase: &str) {
@@ -453,51 +345,6 @@ fn child(phase: &str) {
         "raw" => raw_phase(),
         other => panic!("unknown phase {other:?}"),
     }
-    report("hwm_kb", peak_rss_kb());
-    report("cpu_s", cpu_seconds());
-}
-
-fn report(key: &str, value: f64) {
-    println!("{RESULT} {key} {value}");
-}
-
-fn kb_field(rest: &str) -> f64 {
-    rest.split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0)
-}
-
-/// VmHWM: the peak resident set of this process so far.
-fn peak_rss_kb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .expect("/proc/self/status")
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:").map(kb_field))
-        .expect("VmHWM in /proc/self/status")
-}
-
-/// User + system CPU time of this process (all threads), from /proc/self/stat
-/// in clock ticks of 1/100 s (USER_HZ on Linux).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
-    let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // Fields 14 and 15 of stat(5); `after_name` starts at field 3.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }
 
 // ---------------------------------------------------------------- engine --
@@ -551,7 +398,7 @@ fn facts_of(generator: &ShopGenerator, index: u64, at: DateTime<Utc>) -> OrderFa
 }
 
 fn engine_phase() {
-    let n = env_count(COUNT_VAR);
+    let n = env_number(COUNT_VAR).expect("the parent sets the count");
     let now = now();
     let policy = policy();
     let generator = ShopGenerator::new(SEED, now);
@@ -612,7 +459,7 @@ fn engine_phase() {
 // ---------------------------------------------------------------- import --
 
 fn import_phase() {
-    let n = env_count(COUNT_VAR);
+    let n = env_number(COUNT_VAR).expect("the parent sets the count");
     let path = env_path(FILE_VAR);
     let db = env_path(DB_VAR);
     let now = now();
@@ -981,7 +828,7 @@ fn remove_db(db: &Path) {
 }
 
 fn raw_phase() {
-    let n = env_count(COUNT_VAR);
+    let n = env_number(COUNT_VAR).expect("the parent sets the count");
     let path = env_path(FILE_VAR);
     let dir = env_path(DB_VAR);
     std::fs::create_dir_all(&dir).expect("raw dir");

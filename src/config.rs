@@ -51,6 +51,11 @@ pub struct StorefrontConfig {
     pub base_url: String,
     pub api_version: String,
     pub token_env: String,
+    /// The steady rate the client keeps to: Shopify leaks this many a minute.
+    pub requests_per_minute: u32,
+    /// Requests the client may send back to back before the steady rate
+    /// applies: Shopify's bucket size.
+    pub burst: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +65,8 @@ pub struct WarehouseConfig {
     pub base_url: String,
     pub key_env: String,
     pub secret_env: String,
+    /// ShipStation's allowance per 60-second window.
+    pub requests_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -156,7 +163,31 @@ impl Config {
                 }
             })?;
         config.policy_for(origin)?;
+        config.check_rates(origin)?;
         Ok(config)
+    }
+
+    fn check_rates(&self, origin: &str) -> Result<(), ConfigError> {
+        for (key, value) in [
+            (
+                "storefront.requests_per_minute",
+                self.storefront.requests_per_minute,
+            ),
+            ("storefront.burst", self.storefront.burst),
+            (
+                "warehouse.requests_per_minute",
+                self.warehouse.requests_per_minute,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError {
+                    origin: origin.to_string(),
+                    key: key.to_string(),
+                    message: "must be at least 1: no request could ever be sent".to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The engine's view of the rules. Validated when the config is loaded, so

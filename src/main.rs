@@ -59,6 +59,10 @@ enum Command {
         /// Write an orderdeck.toml pointing every backend at the simulator.
         #[arg(long, value_name = "FILE")]
         write_config: Option<PathBuf>,
+        /// Lift the simulated rate limits (load tests); the written config
+        /// lifts orderdeck's own to match.
+        #[arg(long)]
+        lift_limits: bool,
     },
     /// Sync every configured backend and reconcile: once, or continuously.
     Sync {
@@ -175,6 +179,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         seed,
         orders,
         write_config,
+        lift_limits,
     } = cli.command
     {
         let options = commands::sim::SimCommandOptions {
@@ -182,6 +187,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             seed,
             orders,
             write_config,
+            lift_limits,
         };
         commands::sim::run(&global, &options).await?;
         return Ok(ExitCode::SUCCESS);

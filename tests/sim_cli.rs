@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use orderdeck::config::Config;
-use orderdeck::sim::{CREDENTIAL_ENV, DHL_API_KEY_ENV, SHOPIFY_ACCESS_TOKEN};
+use orderdeck::sim::{Limits, CREDENTIAL_ENV, DHL_API_KEY_ENV, SHOPIFY_ACCESS_TOKEN};
 
 /// Kills the simulator if a test fails before stopping it.
 struct Running(Child);
@@ -86,6 +86,10 @@ fn sim_prints_its_url_writes_a_loadable_config_and_stops_on_sigterm() {
         Some(DHL_API_KEY_ENV.0)
     );
     assert!(!dir.path().join("orderdeck.toml.partial").exists());
+    // orderdeck keeps to the simulator's limits, the real services' own.
+    assert_eq!(config.storefront.requests_per_minute, 120);
+    assert_eq!(config.storefront.burst, 40);
+    assert_eq!(config.warehouse.requests_per_minute, 40);
 
     // It serves what it printed.
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -115,6 +119,37 @@ fn sim_prints_its_url_writes_a_loadable_config_and_stops_on_sigterm() {
     assert_eq!(stopped, "orderdeck sim: stopped");
     let exit = running.0.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
+}
+
+#[test]
+fn sim_with_lifted_limits_writes_a_config_lifting_orderdeck_s_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("orderdeck.toml");
+    let child = Command::new(env!("CARGO_BIN_EXE_orderdeck"))
+        .args(["sim", "--port", "0", "--orders", "5", "--lift-limits"])
+        .arg("--write-config")
+        .arg(&config_path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _running = Running(child);
+    let started = std::time::Instant::now();
+    while !config_path.exists() {
+        assert!(started.elapsed() < Duration::from_secs(20), "no config");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let config = Config::load(&config_path).expect("the written config loads");
+    let lifted = Limits::lifted();
+    assert_eq!(
+        config.storefront.requests_per_minute,
+        lifted.shopify_per_minute()
+    );
+    assert_eq!(config.storefront.burst, lifted.shopify_bucket);
+    assert_eq!(
+        config.warehouse.requests_per_minute,
+        lifted.shipstation_per_minute
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `orderdeck sim`: the simulated backends alone, on loopback, until Ctrl-C
 //! or SIGTERM. Prints where each backend is and the credentials' `export`
 //! lines; with `--write-config`, writes an `orderdeck.toml` that points every
-//! backend at the simulator and names those variables.
+//! backend at the simulator, names those variables and keeps to the
+//! simulator's rate limits (lifted ones with `--lift-limits`).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,13 +10,15 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 
 use super::{emit, CommandError, GlobalOptions};
-use crate::sim::{self, Backend, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV};
+use crate::sim::{self, Backend, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV};
 
 pub struct SimCommandOptions {
     pub port: Option<u16>,
     pub seed: u64,
     pub orders: u64,
     pub write_config: Option<PathBuf>,
+    /// Rate limits no client reaches, for load tests.
+    pub lift_limits: bool,
 }
 
 pub async fn run(global: &GlobalOptions, options: &SimCommandOptions) -> Result<(), CommandError> {
@@ -23,6 +26,9 @@ pub async fn run(global: &GlobalOptions, options: &SimCommandOptions) -> Result<
     let start = global.now.unwrap_or_else(Utc::now);
     let mut sim_options = SimOptions::new(options.seed, options.orders, start);
     sim_options.port = options.port;
+    if options.lift_limits {
+        sim_options.limits = Limits::lifted();
+    }
     let handle = sim::start(sim_options)
         .await
         .map_err(|e| CommandError::Other(e.to_string()))?;
@@ -46,11 +52,16 @@ fn banner(handle: &SimHandle, options: &SimCommandOptions) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "orderdeck sim: listening on {} (seed {}, {} orders, clock from {})",
+        "orderdeck sim: listening on {} (seed {}, {} orders, clock from {}{})",
         handle.base_url(),
         options.seed,
         options.orders,
-        handle.now().to_rfc3339_opts(SecondsFormat::Secs, true)
+        handle.now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        if options.lift_limits {
+            ", rate limits lifted"
+        } else {
+            ""
+        }
     );
     for (backend, what) in [
         (Backend::Shopify, "storefront  Shopify REST Admin API"),
@@ -82,9 +93,11 @@ fn banner(handle: &SimHandle, options: &SimCommandOptions) -> String {
 }
 
 /// The config a user file would hold to use the simulator: every backend's
-/// `base_url` and the names of the variables holding its credentials; all
-/// other keys keep their documented defaults, which the ground truth assumes.
+/// `base_url`, the names of the variables holding its credentials and the
+/// rate limits the simulator enforces; all other keys keep their documented
+/// defaults, which the ground truth assumes.
 pub fn config_text(handle: &SimHandle) -> String {
+    let limits = handle.limits();
     let mut text = String::from(
         "# Written by `orderdeck sim --write-config`: every backend points at the\n\
          # simulator; the credentials are read from the variables named below\n\
@@ -92,16 +105,21 @@ pub fn config_text(handle: &SimHandle) -> String {
     );
     let _ = write!(
         text,
-        "\n[storefront]\nkind = \"shopify\"\nbase_url = \"{}\"\ntoken_env = \"{}\"\n",
+        "\n[storefront]\nkind = \"shopify\"\nbase_url = \"{}\"\ntoken_env = \"{}\"\n\
+         requests_per_minute = {}\nburst = {}\n",
         handle.url(Backend::Shopify),
-        CREDENTIAL_ENV[0].0
+        CREDENTIAL_ENV[0].0,
+        limits.shopify_per_minute(),
+        limits.shopify_bucket.max(1)
     );
     let _ = write!(
         text,
-        "\n[warehouse]\nkind = \"shipstation\"\nbase_url = \"{}\"\nkey_env = \"{}\"\nsecret_env = \"{}\"\n",
+        "\n[warehouse]\nkind = \"shipstation\"\nbase_url = \"{}\"\nkey_env = \"{}\"\nsecret_env = \"{}\"\n\
+         requests_per_minute = {}\n",
         handle.url(Backend::ShipStation),
         CREDENTIAL_ENV[1].0,
-        CREDENTIAL_ENV[2].0
+        CREDENTIAL_ENV[2].0,
+        limits.shipstation_per_minute.max(1)
     );
     for (backend, key, pair) in [
         (Backend::Fedex, "fedex", 3),

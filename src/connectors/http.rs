@@ -1,9 +1,11 @@
 //! HTTP plumbing every backend shares: a rate limiter per backend (governor),
 //! timeouts, and retries with exponential backoff and jitter (backon) that
-//! give way to the server's own `Retry-After`.
+//! give way to the server's own `Retry-After`. A `Retry-After` holds back
+//! every request to that backend, not only the one refused: the allowance it
+//! speaks of is shared by all of them.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -95,11 +97,19 @@ pub struct Backend {
     pub name: &'static str,
     pub client: reqwest::Client,
     limiter: Arc<DefaultDirectRateLimiter>,
+    /// No request leaves before this moment: the server asked for a pause.
+    paused_until: Arc<Mutex<Option<tokio::time::Instant>>>,
     retry: RetryPolicy,
 }
 
+fn quota(per_minute: u32, burst: u32) -> Quota {
+    let nonzero = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_minute(nonzero(per_minute)).allow_burst(nonzero(burst))
+}
+
 impl Backend {
-    /// `per_minute` is the backend's documented allowance.
+    /// `per_minute` is the backend's allowance; all of it may be spent at
+    /// once unless [`Backend::with_burst`] says otherwise.
     pub fn new(
         name: &'static str,
         per_minute: u32,
@@ -115,14 +125,43 @@ impl Backend {
                 backend: name,
                 what: format!("cannot build an HTTP client: {e}"),
             })?;
-        let quota =
-            Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN));
         Ok(Backend {
             name,
             client,
-            limiter: Arc::new(RateLimiter::direct(quota)),
+            limiter: Arc::new(RateLimiter::direct(quota(per_minute, per_minute))),
+            paused_until: Arc::new(Mutex::new(None)),
             retry,
         })
+    }
+
+    /// At most `burst` requests back to back, then `per_minute` spread
+    /// evenly: the shape of a leaky bucket of that size.
+    pub fn with_burst(self, per_minute: u32, burst: u32) -> Self {
+        Backend {
+            limiter: Arc::new(RateLimiter::direct(quota(per_minute, burst))),
+            ..self
+        }
+    }
+
+    /// Holds back every request to this backend for `wait` from now (a
+    /// pause already longer stands).
+    pub fn pause(&self, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
+        if let Ok(mut paused) = self.paused_until.lock() {
+            *paused = Some(paused.map_or(until, |p| p.max(until)));
+        }
+    }
+
+    async fn wait_for_pause(&self) {
+        loop {
+            let until = self.paused_until.lock().map(|p| *p).unwrap_or(None);
+            match until {
+                Some(until) if until > tokio::time::Instant::now() => {
+                    tokio::time::sleep_until(until).await;
+                }
+                _ => return,
+            }
+        }
     }
 
     /// Sends the request `build` makes (called again for each attempt),
@@ -140,13 +179,20 @@ impl Backend {
             .when(|e: &HttpError| {
                 e.retryable() && e.retry_after().is_none_or(|wait| wait <= max_retry_after)
             })
-            .adjust(|e: &HttpError, planned| e.retry_after().or(planned))
+            // The server's pause is kept by `attempt` for every caller, so
+            // backon need not sleep as well; the attempts stay bounded.
+            .adjust(|e: &HttpError, planned| {
+                planned.map(|backoff| e.retry_after().map_or(backoff, |_| Duration::ZERO))
+            })
             .notify(|e: &HttpError, wait| tracing::warn!(error = %e, ?wait, "retrying"))
             .await
     }
 
     async fn attempt(&self, build: &impl Fn() -> RequestBuilder) -> Result<Fetched, HttpError> {
+        // A pause may be asked for while this request waits for its turn.
+        self.wait_for_pause().await;
         self.limiter.until_ready().await;
+        self.wait_for_pause().await;
         let request = build().build().map_err(|source| HttpError::Transport {
             backend: self.name,
             method: "?".into(),
@@ -187,6 +233,9 @@ impl Backend {
             });
         }
         let retry_after = retry_after(&response);
+        if let Some(wait) = retry_after.filter(|wait| *wait <= self.retry.max_retry_after) {
+            self.pause(wait);
+        }
         let detail = response.text().await.unwrap_or_default();
         let detail: String = detail
             .chars()
@@ -223,13 +272,18 @@ impl Fetched {
     }
 }
 
-/// `Retry-After` in seconds (the form these APIs use), or an HTTP date.
+/// `Retry-After` in seconds (the form these APIs use), or an HTTP date; a
+/// 429 without one may say when its window resets instead (ShipStation's
+/// `X-Rate-Limit-Reset`, in seconds).
 fn retry_after(response: &Response) -> Option<Duration> {
-    let value = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?;
+    let header = |name| response.headers().get(name).and_then(|v| v.to_str().ok());
+    let Some(value) = header(reqwest::header::RETRY_AFTER.as_str()) else {
+        return (response.status() == StatusCode::TOO_MANY_REQUESTS)
+            .then(|| header("x-rate-limit-reset"))
+            .flatten()
+            .and_then(|reset| reset.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+    };
     if let Ok(seconds) = value.trim().parse::<f64>() {
         return Some(Duration::from_secs_f64(seconds.max(0.0)));
     }

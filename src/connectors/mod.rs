@@ -79,3 +79,13 @@ pub fn read_body(
 ) -> Result<usize, WireError> {
     stream::read_body(source, reader, on_item)
 }
+
+/// As [`read_body`] for a body already in memory (a fetched page): the same
+/// items, read faster.
+pub fn read_slice(
+    source: Source,
+    body: &[u8],
+    on_item: &mut dyn FnMut(Item),
+) -> Result<usize, WireError> {
+    stream::read_slice(source, body, on_item)
+}

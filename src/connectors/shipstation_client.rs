@@ -3,8 +3,7 @@
 //! a resync: the allowance is 40 requests a minute). Dates in ShipStation's
 //! own zone, Pacific time.
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::America::Los_Angeles;
@@ -13,7 +12,7 @@ use serde::Deserialize;
 use super::http::{join, Backend, Fetched, HttpError, RetryPolicy};
 use super::secret::Secret;
 
-const REQUESTS_PER_MINUTE: u32 = 40;
+/// The most ShipStation sends a page.
 const PAGE_SIZE: u32 = 500;
 
 pub struct ShipStationClient {
@@ -21,8 +20,7 @@ pub struct ShipStationClient {
     base_url: String,
     key: Secret,
     secret: Secret,
-    /// Set when the server says the window's allowance is spent.
-    resume_at: Mutex<Option<Instant>>,
+    page_size: u32,
 }
 
 /// One page of a listing.
@@ -64,31 +62,37 @@ fn query_value(value: &str) -> String {
 }
 
 impl ShipStationClient {
+    /// `requests_per_minute` is the account's allowance per 60-second window.
     pub fn new(
         base_url: &str,
         key: Secret,
         secret: Secret,
+        requests_per_minute: u32,
         timeout: Duration,
     ) -> Result<Self, HttpError> {
         Ok(ShipStationClient {
             backend: Backend::new(
                 "warehouse",
-                REQUESTS_PER_MINUTE,
+                requests_per_minute,
                 timeout,
                 RetryPolicy::default(),
             )?,
             base_url: base_url.to_string(),
             key,
             secret,
-            resume_at: Mutex::new(None),
+            page_size: PAGE_SIZE,
         })
     }
 
-    async fn get(&self, url: &str) -> Result<Fetched, HttpError> {
-        let resume = self.resume_at.lock().map(|mut r| r.take()).unwrap_or(None);
-        if let Some(at) = resume {
-            tokio::time::sleep_until(at.into()).await;
+    /// Pages of `size` (1 to 500) instead of ShipStation's largest.
+    pub fn with_page_size(self, size: u32) -> Self {
+        ShipStationClient {
+            page_size: size.clamp(1, PAGE_SIZE),
+            ..self
         }
+    }
+
+    async fn get(&self, url: &str) -> Result<Fetched, HttpError> {
         let response = self
             .backend
             .send(|| {
@@ -104,13 +108,13 @@ impl ShipStationClient {
                 .header(name)
                 .and_then(|v| v.trim().parse::<u64>().ok())
         };
+        // The window's allowance is spent: wait for it to reset rather
+        // than collect a 429.
         if let (Some(0), Some(reset)) = (
             header("X-Rate-Limit-Remaining"),
             header("X-Rate-Limit-Reset"),
         ) {
-            if let Ok(mut resume) = self.resume_at.lock() {
-                *resume = Some(Instant::now() + Duration::from_secs(reset));
-            }
+            self.backend.pause(Duration::from_secs(reset));
         }
         Ok(response)
     }
@@ -128,8 +132,9 @@ impl ShipStationClient {
             Listing::Shipments => ("shipments", "createDateStart", "&includeShipmentItems=true"),
         };
         let mut url = format!(
-            "{}?page={page}&pageSize={PAGE_SIZE}&sortBy={}&sortDir=ASC{extra}",
+            "{}?page={page}&pageSize={}&sortBy={}&sortDir=ASC{extra}",
             join(&self.base_url, path),
+            self.page_size,
             match listing {
                 Listing::Orders => "ModifyDate",
                 Listing::Shipments => "CreateDate",

@@ -10,15 +10,25 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use super::http::{join, next_link, Backend, Fetched, HttpError, RetryPolicy};
 use super::secret::Secret;
 
-/// Shopify's standard plan leaks 2 requests a second from a bucket of 40.
-const REQUESTS_PER_MINUTE: u32 = 120;
 const PAGE_SIZE: u32 = 250;
 
+/// Shopify's leaky bucket, as the config states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    /// How many requests leak out of it a minute.
+    pub requests_per_minute: u32,
+    /// How many it holds.
+    pub size: u32,
+}
+
+/// Clones share the connection pool, the limiter and any pause.
+#[derive(Clone)]
 pub struct ShopifyClient {
     backend: Backend,
     base_url: String,
     api_version: String,
     token: Secret,
+    bucket: Bucket,
 }
 
 /// One page of a listing, and where the next one is.
@@ -34,18 +44,25 @@ impl ShopifyClient {
         base_url: &str,
         api_version: &str,
         token: Secret,
+        bucket: Bucket,
         timeout: Duration,
     ) -> Result<Self, HttpError> {
+        // The bucket is counted where requests arrive, this limiter where
+        // they leave: one place is kept spare so that the two clocks never
+        // disagree into a 429.
+        let burst = bucket.size.saturating_sub(1).max(1);
         Ok(ShopifyClient {
             backend: Backend::new(
                 "storefront",
-                REQUESTS_PER_MINUTE,
+                bucket.requests_per_minute,
                 timeout,
                 RetryPolicy::default(),
-            )?,
+            )?
+            .with_burst(bucket.requests_per_minute, burst),
             base_url: base_url.to_string(),
             api_version: api_version.to_string(),
             token,
+            bucket,
         })
     }
 
@@ -67,13 +84,14 @@ impl ShopifyClient {
                     .header("Accept", "application/json")
             })
             .await?;
-        self.ease_off(&response).await;
+        self.ease_off(&response);
         Ok(response)
     }
 
-    /// The bucket is reported as `used/size`; near full, pause long enough
-    /// for it to leak rather than collect a 429.
-    async fn ease_off(&self, response: &Fetched) {
+    /// The bucket is reported as `used/size`. Alone, this client never
+    /// fills it; full means other apps share the allowance, so every request
+    /// waits for one place to leak rather than collect a 429.
+    fn ease_off(&self, response: &Fetched) {
         let Some((used, size)) = response
             .header("X-Shopify-Shop-Api-Call-Limit")
             .and_then(|v| v.split_once('/'))
@@ -86,8 +104,11 @@ impl ShopifyClient {
         else {
             return;
         };
-        if used + 4 >= size {
-            tokio::time::sleep(Duration::from_millis(500 * u64::from(used + 4 - size + 1))).await;
+        if used >= size {
+            let per_second = f64::from(self.bucket.requests_per_minute.max(1)) / 60.0;
+            self.backend.pause(Duration::from_secs_f64(
+                f64::from(used + 1 - size) / per_second,
+            ));
         }
     }
 

@@ -64,17 +64,49 @@ pub(super) fn read_body(
     reader: impl Read,
     on_item: &mut dyn FnMut(Item),
 ) -> Result<usize, WireError> {
-    let wire = match source {
-        Source::Storefront => &shopify::WIRE,
-        Source::Warehouse => &shipstation::WIRE,
-        Source::Carrier => return super::carriers::read_saved(reader, on_item),
+    let Some(wire) = wire_of(source) else {
+        return super::carriers::read_saved(reader, on_item);
     };
+    // serde_json reads byte by byte from a bare reader.
+    read_with(
+        wire,
+        serde_json::Deserializer::from_reader(BufReader::new(reader)),
+        on_item,
+    )
+}
+
+/// As [`read_body`] for a body already in memory, which serde_json reads
+/// several times faster than through a reader.
+pub(super) fn read_slice(
+    source: Source,
+    body: &[u8],
+    on_item: &mut dyn FnMut(Item),
+) -> Result<usize, WireError> {
+    let Some(wire) = wire_of(source) else {
+        return super::carriers::read_saved(body, on_item);
+    };
+    read_with(wire, serde_json::Deserializer::from_slice(body), on_item)
+}
+
+/// The storefront's and the warehouse's body shapes; carriers' replies are
+/// read whole by their own module.
+fn wire_of(source: Source) -> Option<&'static Wire> {
+    match source {
+        Source::Storefront => Some(&shopify::WIRE),
+        Source::Warehouse => Some(&shipstation::WIRE),
+        Source::Carrier => None,
+    }
+}
+
+fn read_with<'de, R: serde_json::de::Read<'de>>(
+    wire: &'static Wire,
+    mut de: serde_json::Deserializer<R>,
+    on_item: &mut dyn FnMut(Item),
+) -> Result<usize, WireError> {
     let mut out = Out {
         on_item,
         produced: 0,
     };
-    // serde_json reads byte by byte from a bare reader.
-    let mut de = serde_json::Deserializer::from_reader(BufReader::new(reader));
     let read = Body {
         wire,
         out: &mut out,

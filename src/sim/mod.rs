@@ -45,8 +45,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use options::{
-    Backend, Endpoint, Faults, Limits, SimOptions, SystemFaults, CREDENTIAL_ENV, DHL_API_KEY,
-    DHL_API_KEY_ENV, FEDEX_CLIENT_ID, FEDEX_CLIENT_SECRET, SHIPSTATION_API_KEY,
+    Backend, Endpoint, Exchange, Faults, Limits, SimOptions, SystemFaults, CREDENTIAL_ENV,
+    DHL_API_KEY, DHL_API_KEY_ENV, FEDEX_CLIENT_ID, FEDEX_CLIENT_SECRET, SHIPSTATION_API_KEY,
     SHIPSTATION_API_SECRET, SHOPIFY_ACCESS_TOKEN, UPS_CLIENT_ID, UPS_CLIENT_SECRET, USPS_CLIENT_ID,
     USPS_CLIENT_SECRET,
 };
@@ -154,6 +154,23 @@ impl SimHandle {
     /// included.
     pub fn requests(&self, endpoint: Endpoint) -> u64 {
         self.shared.requests(endpoint)
+    }
+
+    /// Every request answered so far, in the order the answers were ready.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.shared.journal()
+    }
+
+    /// The rate limits this simulator enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.shared.limits
+    }
+
+    /// Every carrier OAuth token issued so far stops working at once, as
+    /// when a carrier revokes them or restarts: the next request with one
+    /// is answered 401.
+    pub fn expire_tokens(&self) {
+        self.shared.expire_tokens();
     }
 
     /// Every endpoint's request count, by name (`shopify.orders`, …).

@@ -165,6 +165,16 @@ impl Endpoint {
     }
 }
 
+/// One request the simulator answered: which endpoint, when it arrived and
+/// when its answer was ready (since the simulator started), and the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exchange {
+    pub endpoint: Endpoint,
+    pub arrived: Duration,
+    pub answered: Duration,
+    pub status: u16,
+}
+
 /// Faults one backend injects; all off by default. Probabilities are per
 /// request and drawn from a generator seeded by the world's seed, so a run
 /// is repeatable.
@@ -184,6 +194,11 @@ pub struct SystemFaults {
     /// The backend stops updating: from this moment on it answers with its
     /// data as of this moment, whatever the clock says.
     pub frozen_at: Option<DateTime<Utc>>,
+    /// Orders (by number, with or without `#`) that the backend's order
+    /// listings send with one field of the wrong type, every time, while
+    /// the rest of the page stays intact: Shopify's `created_at` is not a
+    /// time, ShipStation's `orderStatus` is not a string.
+    pub broken_orders: Vec<String>,
 }
 
 /// Faults per backend.
@@ -230,6 +245,9 @@ pub struct Limits {
     pub shopify_leak_per_second: f64,
     /// ShipStation's requests per 60-second window.
     pub shipstation_per_minute: u32,
+    /// How long the carriers' OAuth tokens live (stated in `expires_in` and
+    /// enforced), instead of each carrier's own hours.
+    pub token_lifetime: Option<Duration>,
 }
 
 impl Default for Limits {
@@ -238,7 +256,26 @@ impl Default for Limits {
             shopify_bucket: 40,
             shopify_leak_per_second: 2.0,
             shipstation_per_minute: 40,
+            token_lifetime: None,
         }
+    }
+}
+
+impl Limits {
+    /// Limits so high that nothing a single client does reaches them: for
+    /// load tests, where the allowance is not what is measured.
+    pub fn lifted() -> Self {
+        Limits {
+            shopify_bucket: 1_000_000,
+            shopify_leak_per_second: 1_000_000.0,
+            shipstation_per_minute: 1_000_000,
+            token_lifetime: None,
+        }
+    }
+
+    /// Shopify's allowance as requests a minute (whole, at least one).
+    pub fn shopify_per_minute(&self) -> u32 {
+        (self.shopify_leak_per_second * 60.0).clamp(1.0, f64::from(u32::MAX)) as u32
     }
 }
 

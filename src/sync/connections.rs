@@ -3,13 +3,14 @@
 //! (a missing secret, say) is recorded as unavailable: the others still sync.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
 use crate::connectors::carriers::{Carrier, CarrierClient, Credentials};
 use crate::connectors::secret::Secret;
 use crate::connectors::shipstation_client::ShipStationClient;
-use crate::connectors::shopify_client::ShopifyClient;
+use crate::connectors::shopify_client::{Bucket, ShopifyClient};
 
 /// A backend that cannot be reached as configured.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -22,7 +23,8 @@ pub struct ConnectError {
 pub struct Connections {
     pub storefront: Result<ShopifyClient, ConnectError>,
     pub warehouse: Result<ShipStationClient, ConnectError>,
-    pub carriers: BTreeMap<Carrier, Result<CarrierClient, ConnectError>>,
+    /// Shared, so that each carrier can be asked on a task of its own.
+    pub carriers: BTreeMap<Carrier, Result<Arc<CarrierClient>, ConnectError>>,
 }
 
 /// Where secrets come from: the process environment, or (in tests and the
@@ -67,6 +69,10 @@ fn shopify(config: &Config, secrets: SecretSource<'_>) -> Result<ShopifyClient, 
         &config.storefront.base_url,
         &config.storefront.api_version,
         token,
+        Bucket {
+            requests_per_minute: config.storefront.requests_per_minute,
+            size: config.storefront.burst,
+        },
         TIMEOUT,
     )
     .map_err(|e| unavailable("storefront", e.to_string()))
@@ -97,8 +103,14 @@ fn shipstation(
         "warehouse.secret_env",
         &config.warehouse.secret_env,
     )?;
-    ShipStationClient::new(&config.warehouse.base_url, key, warehouse_secret, TIMEOUT)
-        .map_err(|e| unavailable("warehouse", e.to_string()))
+    ShipStationClient::new(
+        &config.warehouse.base_url,
+        key,
+        warehouse_secret,
+        config.warehouse.requests_per_minute,
+        TIMEOUT,
+    )
+    .map_err(|e| unavailable("warehouse", e.to_string()))
 }
 
 fn carrier(
@@ -106,7 +118,7 @@ fn carrier(
     settings: &crate::config::CarrierConfig,
     secrets: SecretSource<'_>,
     http: &reqwest::Client,
-) -> (Option<Carrier>, Result<CarrierClient, ConnectError>) {
+) -> (Option<Carrier>, Result<Arc<CarrierClient>, ConnectError>) {
     let backend = format!("carriers.{name}");
     let Some(carrier) = Carrier::from_name(name) else {
         return (
@@ -133,7 +145,7 @@ fn carrier(
     };
     let client = credentials.and_then(|credentials| {
         CarrierClient::new(carrier, &settings.base_url, credentials, http.clone())
-            .map(|client| client.with_timeout(TIMEOUT))
+            .map(|client| Arc::new(client.with_timeout(TIMEOUT)))
             .map_err(|e| unavailable(&backend, e.to_string()))
     });
     (Some(carrier), client)

@@ -213,27 +213,41 @@ pub async fn apply_items(
     origin: &str,
     now: DateTime<Utc>,
 ) -> Result<Applied, StoreError> {
+    apply_bodies(conn, policy, source, vec![(origin.to_string(), items)], now).await
+}
+
+/// Like [`apply_items`] for the items of several bodies at once, each kept
+/// with the origin it came from: many small bodies cost one batch.
+pub async fn apply_bodies(
+    conn: &mut AnyConnection,
+    policy: &Policy,
+    source: Source,
+    bodies: Vec<(String, Vec<Item>)>,
+    now: DateTime<Utc>,
+) -> Result<Applied, StoreError> {
     let mut applied = Applied::default();
-    let mut docs = Vec::with_capacity(items.len());
+    let mut docs = Vec::with_capacity(bodies.iter().map(|(_, items)| items.len()).sum());
     let mut rejects = Vec::new();
-    for item in items {
-        match item {
-            Item::Document(doc) => docs.push(IncomingDoc {
-                content: doc.content,
-                raw: doc.raw,
-                origin: origin.to_string(),
-                fetched_at: now,
-            }),
-            Item::Rejected(rejected) => {
-                applied.rejected.push(rejected.reason.clone());
-                rejects.push(RejectRow {
-                    source: source.as_str().to_string(),
-                    origin: origin.to_string(),
-                    order_ref: rejected.order,
-                    reason: rejected.reason,
-                    raw: rejected.raw,
-                    rejected_at: now,
-                });
+    for (origin, items) in bodies {
+        for item in items {
+            match item {
+                Item::Document(doc) => docs.push(IncomingDoc {
+                    content: doc.content,
+                    raw: doc.raw,
+                    origin: origin.clone(),
+                    fetched_at: now,
+                }),
+                Item::Rejected(rejected) => {
+                    applied.rejected.push(rejected.reason.clone());
+                    rejects.push(RejectRow {
+                        source: source.as_str().to_string(),
+                        origin: origin.clone(),
+                        order_ref: rejected.order,
+                        reason: rejected.reason,
+                        raw: rejected.raw,
+                        rejected_at: now,
+                    });
+                }
             }
         }
     }

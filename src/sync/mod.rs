@@ -2,6 +2,7 @@
 //! here reaches the UI only through the store and channels.
 
 pub mod connections;
+mod filing;
 pub mod import;
 pub mod poll;
 pub mod reconcile;

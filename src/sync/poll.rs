@@ -1,16 +1,24 @@
 //! One incremental pass over every backend: storefront orders changed since
 //! the last pass (and the fulfilment orders of those still owing goods),
-//! warehouse orders and shipments, each page filed and reconciled in its own
-//! transaction. A backend that fails is reported; the others go on.
+//! warehouse orders and shipments, then the parcels still travelling. The
+//! storefront and the warehouse are read side by side, each within its own
+//! allowance; each listing fetches its next page while the last is parsed,
+//! and hands what it read to the pass's one writer (`filing`). A listing's
+//! cursor moves only once everything it led to is filed, so a pass cut short
+//! (a crash, a kill) is taken up by the next one. A backend that fails is
+//! reported; the others go on.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::Acquire;
+use tokio::task::JoinSet;
 
 use super::connections::{ConnectError, Connections};
-use super::import::{apply_items, Applied};
-use crate::connectors::carriers::{Carrier, CarrierError};
+use super::filing::{Filer, Outcome, WriterGone};
+use super::import::{apply_bodies, Applied};
+use crate::connectors::carriers::{Carrier, CarrierClient, CarrierError};
 use crate::connectors::http::HttpError;
 use crate::connectors::shipstation_client::Listing;
 use crate::connectors::{self, Document, DocumentContent, Item, Source};
@@ -20,6 +28,14 @@ use crate::store::{Store, StoreError};
 /// Re-read a little before the last position: clocks differ, and a
 /// document read twice is harmless (snapshots are versioned).
 const OVERLAP: TimeDelta = TimeDelta::minutes(2);
+/// Fulfilment-order requests in flight at once; the storefront's limiter
+/// still decides when each one leaves.
+const FULFILMENT_REQUESTS_IN_FLIGHT: usize = 8;
+/// Parcels asked of their carriers at once; FedEx takes up to 30 a request.
+const PARCELS_PER_CALL: usize = 30;
+
+const STOREFRONT_ORDERS: &str = "storefront.orders";
+const FULFILMENT_ORDERS: &str = "storefront.fulfillment_orders";
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ListingReport {
@@ -56,10 +72,40 @@ pub(super) enum PassError {
     Unavailable(#[from] ConnectError),
     #[error(transparent)]
     Carrier(#[from] CarrierError),
+    #[error(transparent)]
+    WriterGone(#[from] WriterGone),
 }
 
-/// Files one fetched body: parsed whole (pages are small), applied in one
-/// transaction. Returns what it held, for cursors.
+impl ListingReport {
+    fn named(listing: &'static str) -> ListingReport {
+        ListingReport {
+            listing,
+            ..ListingReport::default()
+        }
+    }
+
+    pub(super) fn absorb(&mut self, applied: Applied) {
+        self.pages += 1;
+        self.documents += applied.documents;
+        self.rejected.extend(applied.rejected);
+    }
+
+    fn failed(mut self, result: Result<(), PassError>) -> ListingReport {
+        self.error = result.err().map(|e| e.to_string());
+        self
+    }
+}
+
+/// One fetched body read whole (pages are small); a body that cannot be read
+/// at all is an error naming where it came from.
+fn parse(source: Source, body: &[u8], origin: &str) -> Result<Vec<Item>, PassError> {
+    let mut items = Vec::new();
+    connectors::read_slice(source, body, &mut |item| items.push(item))
+        .map_err(|e| PassError::Body(format!("{origin}: {e}")))?;
+    Ok(items)
+}
+
+/// Files one fetched body in a transaction of its own, outside any pass.
 pub(super) async fn apply_body(
     store: &Store,
     policy: &Policy,
@@ -67,19 +113,24 @@ pub(super) async fn apply_body(
     body: &[u8],
     origin: &str,
     now: DateTime<Utc>,
-) -> Result<(Applied, Vec<DocumentContent>), PassError> {
-    let mut items = Vec::new();
-    connectors::read_body(source, body, &mut |item| items.push(item))
-        .map_err(|e| PassError::Body(format!("{origin}: {e}")))?;
-    let contents: Vec<DocumentContent> = items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Document(doc) => Some(doc.content.clone()),
-            Item::Rejected(_) => None,
-        })
-        .collect();
-    let applied = apply_items_in_tx(store, policy, source, items, origin, now).await?;
-    Ok((applied, contents))
+) -> Result<Applied, PassError> {
+    let items = parse(source, body, origin)?;
+    let context = |source| StoreError::Query {
+        context: format!("filing {origin}"),
+        source,
+    };
+    let mut conn = store.pool().acquire().await.map_err(context)?;
+    let mut tx = conn.begin().await.map_err(context)?;
+    let applied = apply_bodies(
+        &mut tx,
+        policy,
+        source,
+        vec![(origin.to_string(), items)],
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(context)?;
+    Ok(applied)
 }
 
 fn cursor_time(position: Option<String>) -> Option<DateTime<Utc>> {
@@ -95,20 +146,51 @@ pub async fn sync_once(
     connections: &Connections,
     now: DateTime<Utc>,
 ) -> Result<SyncReport, StoreError> {
-    let mut report = SyncReport::default();
-    let (storefront, owing) = storefront_orders(store, policy, connections, now).await;
-    report.listings.push(storefront);
-    report
-        .listings
-        .push(fulfillment_orders(store, policy, connections, &owing, now).await);
-    for listing in [Listing::Orders, Listing::Shipments] {
-        report
-            .listings
-            .push(warehouse(store, policy, connections, listing, now).await);
+    let (filer, writer) = Filer::start(store.clone(), Arc::new(policy.clone()), now);
+    let storefront = async {
+        let (mut orders, owing, newest) = storefront_orders(&filer, store, connections).await;
+        let fulfilment = fulfillment_orders(&filer, connections, owing).await;
+        // Only now: were the cursor moved before the fulfilment orders are
+        // filed, a pass cut short in between would never ask for them again.
+        if let (Some(newest), None, None) = (newest, &orders.error, &fulfilment.error) {
+            let moved = filer
+                .cursor(
+                    STOREFRONT_ORDERS,
+                    newest,
+                    vec![STOREFRONT_ORDERS, FULFILMENT_ORDERS],
+                )
+                .await;
+            orders = orders.failed(moved.map_err(PassError::from));
+        }
+        [orders, fulfilment]
+    };
+    let warehouse = async {
+        [
+            warehouse(&filer, store, connections, Listing::Orders).await,
+            warehouse(&filer, store, connections, Listing::Shipments).await,
+        ]
+    };
+    let (storefront, warehouse) = tokio::join!(storefront, warehouse);
+    let mut listings: Vec<ListingReport> = storefront.into_iter().chain(warehouse).collect();
+    // The parcels to ask about are those the storefront and warehouse have
+    // named, so everything they said is filed first.
+    match filer.flushed().await {
+        Ok(()) => listings.extend(parcels(&filer, store, connections).await),
+        Err(e) => listings.push(ListingReport::named("carrier").failed(Err(e.into()))),
     }
-    report
-        .listings
-        .extend(parcels(store, policy, connections, now).await);
+    drop(filer);
+    let outcome = writer.await.unwrap_or_else(|e| {
+        let mut outcome = Outcome::new();
+        for listing in &listings {
+            outcome.entry(listing.listing).or_default().error =
+                Some(format!("the pass's writer ended: {e}"));
+        }
+        outcome
+    });
+    let mut report = SyncReport {
+        listings: merge(listings, outcome),
+        evaluated: 0,
+    };
     for listing in &report.listings {
         if let Some(error) = &listing.error {
             tracing::warn!(listing = listing.listing, %error, "sync pass incomplete");
@@ -118,181 +200,193 @@ pub async fn sync_once(
     Ok(report)
 }
 
-impl ListingReport {
-    pub(super) fn absorb(&mut self, applied: Applied) {
-        self.pages += 1;
-        self.documents += applied.documents;
-        self.rejected.extend(applied.rejected);
-    }
+/// Each listing's fetching side, with what the writer filed for it.
+fn merge(listings: Vec<ListingReport>, mut outcome: Outcome) -> Vec<ListingReport> {
+    listings
+        .into_iter()
+        .map(|mut listing| {
+            if let Some(filed) = outcome.remove(listing.listing) {
+                listing.pages += filed.bodies;
+                listing.documents += filed.documents;
+                listing.rejected.extend(filed.rejected);
+                listing.error = listing.error.or(filed.error);
+            }
+            listing
+        })
+        .collect()
 }
 
 /// Storefront orders changed since the cursor; returns the ids of orders
-/// still owing goods, whose fulfilment orders (holds) are fetched next.
+/// still owing goods, whose fulfilment orders (holds) are fetched next, and
+/// the newest change seen, for the cursor.
 async fn storefront_orders(
+    filer: &Filer,
     store: &Store,
-    policy: &Policy,
     connections: &Connections,
-    now: DateTime<Utc>,
-) -> (ListingReport, BTreeSet<String>) {
-    const LISTING: &str = "storefront.orders";
-    let mut listing = ListingReport {
-        listing: LISTING,
-        ..ListingReport::default()
-    };
+) -> (ListingReport, BTreeSet<String>, Option<DateTime<Utc>>) {
     let mut owing = BTreeSet::new();
+    let mut newest: Option<DateTime<Utc>> = None;
     let result: Result<(), PassError> = async {
         let client = connections.storefront.as_ref().map_err(Clone::clone)?;
-        let since = cursor_time(store.cursor(LISTING).await?);
+        let since = cursor_time(store.cursor(STOREFRONT_ORDERS).await?);
         let mut page = client.first_orders_page(since).await?;
-        let mut newest: Option<DateTime<Utc>> = None;
         loop {
-            let (applied, contents) = apply_body(
-                store,
-                policy,
-                Source::Storefront,
-                &page.body,
-                &page.origin,
-                now,
-            )
-            .await?;
-            listing.absorb(applied);
-            for content in contents {
-                if let DocumentContent::StorefrontOrder(order) = content {
-                    newest = newest.max(order.updated_at.or(Some(order.created_at)));
-                    if order.cancelled_at.is_none() && order.owed_quantity() > 0 {
-                        owing.insert(order.id);
+            let next = page.next.take();
+            let fetch_next = async {
+                match &next {
+                    Some(url) => client.next_orders_page(url).await.map(Some),
+                    None => Ok(None),
+                }
+            };
+            let hand_over = async {
+                let items = parse(Source::Storefront, &page.body, &page.origin)?;
+                for item in &items {
+                    if let Item::Document(Document {
+                        content: DocumentContent::StorefrontOrder(order),
+                        ..
+                    }) = item
+                    {
+                        newest = newest.max(order.updated_at.or(Some(order.created_at)));
+                        if order.cancelled_at.is_none() && order.owed_quantity() > 0 {
+                            owing.insert(order.id.clone());
+                        }
                     }
                 }
-            }
-            match page.next.take() {
-                Some(next) => page = client.next_orders_page(&next).await?,
-                None => break,
+                filer
+                    .body(
+                        STOREFRONT_ORDERS,
+                        Source::Storefront,
+                        page.origin.clone(),
+                        items,
+                    )
+                    .await
+                    .map_err(PassError::from)
+            };
+            let (handed, fetched) = tokio::join!(hand_over, fetch_next);
+            handed?;
+            match fetched? {
+                Some(fetched) => page = fetched,
+                None => return Ok(()),
             }
         }
-        if let Some(newest) = newest {
-            store.set_cursor(LISTING, &newest.to_rfc3339(), now).await?;
-        }
-        Ok(())
     }
     .await;
-    listing.error = result.err().map(|e| e.to_string());
-    (listing, owing)
+    (
+        ListingReport::named(STOREFRONT_ORDERS).failed(result),
+        owing,
+        newest,
+    )
 }
 
+/// Each owing order's fulfilment orders, several requests in flight.
 async fn fulfillment_orders(
-    store: &Store,
-    policy: &Policy,
+    filer: &Filer,
     connections: &Connections,
-    owing: &BTreeSet<String>,
-    now: DateTime<Utc>,
+    owing: BTreeSet<String>,
 ) -> ListingReport {
-    let mut listing = ListingReport {
-        listing: "storefront.fulfillment_orders",
-        ..ListingReport::default()
-    };
+    let mut listing = ListingReport::named(FULFILMENT_ORDERS);
     let Ok(client) = connections.storefront.as_ref() else {
         return listing;
     };
-    for order_id in owing {
-        let result: Result<(), PassError> = async {
-            let page = client.fulfillment_orders(order_id).await?;
-            let (applied, _) = apply_body(
-                store,
-                policy,
-                Source::Storefront,
-                &page.body,
-                &page.origin,
-                now,
-            )
-            .await?;
-            listing.absorb(applied);
-            Ok(())
-        }
-        .await;
-        if let Err(e) = result {
-            listing.error = Some(e.to_string());
-            if matches!(e, PassError::Http(_)) {
+    let client = Arc::new(client.clone());
+    let mut fetches = JoinSet::new();
+    let mut waiting = owing.into_iter();
+    let mut stopped = false;
+    loop {
+        while !stopped && fetches.len() < FULFILMENT_REQUESTS_IN_FLIGHT {
+            let Some(order_id) = waiting.next() else {
                 break;
+            };
+            let (client, filer) = (client.clone(), filer.clone());
+            fetches.spawn(async move {
+                let page = client.fulfillment_orders(&order_id).await?;
+                let items = parse(Source::Storefront, &page.body, &page.origin)?;
+                filer
+                    .body(FULFILMENT_ORDERS, Source::Storefront, page.origin, items)
+                    .await?;
+                Ok::<(), PassError>(())
+            });
+        }
+        let Some(joined) = fetches.join_next().await else {
+            break;
+        };
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                // The backend itself failing (after its retries) fails every
+                // order alike; a body it garbled fails only that order.
+                stopped |= !matches!(e, PassError::Body(_));
+                listing.error = Some(e.to_string());
             }
+            Err(e) => listing.error = Some(format!("a fulfilment-order request ended: {e}")),
         }
     }
     listing
 }
 
 async fn warehouse(
+    filer: &Filer,
     store: &Store,
-    policy: &Policy,
     connections: &Connections,
     which: Listing,
-    now: DateTime<Utc>,
 ) -> ListingReport {
     let name = match which {
         Listing::Orders => "warehouse.orders",
         Listing::Shipments => "warehouse.shipments",
     };
-    let mut listing = ListingReport {
-        listing: name,
-        ..ListingReport::default()
-    };
     let result: Result<(), PassError> = async {
         let client = connections.warehouse.as_ref().map_err(Clone::clone)?;
         let since = cursor_time(store.cursor(name).await?);
         let mut newest: Option<DateTime<Utc>> = None;
-        let mut number = 1;
+        let mut page = client.page(which, since, 1).await?;
         loop {
-            let page = client.page(which, since, number).await?;
-            let (applied, contents) = apply_body(
-                store,
-                policy,
-                Source::Warehouse,
-                &page.body,
-                &page.origin,
-                now,
-            )
-            .await?;
-            listing.absorb(applied);
-            for content in contents {
-                let stamp = match content {
-                    DocumentContent::WarehouseOrder(order) => {
-                        order.modified_at.or(order.created_at)
-                    }
-                    DocumentContent::WarehouseShipment(shipment) => Some(shipment.shipped_at),
-                    _ => None,
-                };
-                newest = newest.max(stamp);
+            let (number, more) = (page.page + 1, page.page < page.pages);
+            let fetch_next = async {
+                match more {
+                    true => client.page(which, since, number).await.map(Some),
+                    false => Ok(None),
+                }
+            };
+            let hand_over = async {
+                let items = parse(Source::Warehouse, &page.body, &page.origin)?;
+                for item in &items {
+                    let Item::Document(doc) = item else { continue };
+                    let stamp = match &doc.content {
+                        DocumentContent::WarehouseOrder(order) => {
+                            order.modified_at.or(order.created_at)
+                        }
+                        DocumentContent::WarehouseShipment(shipment) => Some(shipment.shipped_at),
+                        _ => None,
+                    };
+                    newest = newest.max(stamp);
+                }
+                filer
+                    .body(name, Source::Warehouse, page.origin.clone(), items)
+                    .await
+                    .map_err(PassError::from)
+            };
+            let (handed, fetched) = tokio::join!(hand_over, fetch_next);
+            handed?;
+            match fetched? {
+                Some(fetched) => page = fetched,
+                None => break,
             }
-            if page.page >= page.pages {
-                break;
-            }
-            number += 1;
         }
         if let Some(newest) = newest {
-            store.set_cursor(name, &newest.to_rfc3339(), now).await?;
+            filer.cursor(name, newest, vec![name]).await?;
         }
         Ok(())
     }
     .await;
-    listing.error = result.err().map(|e| e.to_string());
-    listing
+    ListingReport::named(name).failed(result)
 }
-
-/// Parcels asked of their carriers at once; FedEx takes up to 30 a request.
-const PARCELS_PER_CALL: usize = 30;
 
 /// Every parcel still travelling, asked of its carrier; one listing per
 /// carrier. The carrier comes from what the storefront or warehouse called
 /// it, else from the tracking number's pattern.
-async fn parcels(
-    store: &Store,
-    policy: &Policy,
-    connections: &Connections,
-    now: DateTime<Utc>,
-) -> Vec<ListingReport> {
+async fn parcels(filer: &Filer, store: &Store, connections: &Connections) -> Vec<ListingReport> {
     let mut by_carrier: BTreeMap<Carrier, Vec<String>> = BTreeMap::new();
-    let mut unknown = ListingReport {
-        listing: "carrier.unrecognised",
-        ..ListingReport::default()
-    };
+    let mut unknown = ListingReport::named("carrier.unrecognised");
     let mut after = String::new();
     loop {
         let page = match store.open_parcels(&after, 1_000).await {
@@ -323,53 +417,66 @@ async fn parcels(
             }
         }
     }
-    let mut reports = Vec::new();
+    // Each carrier is its own API with its own allowance: they are asked
+    // side by side.
+    let mut asked = JoinSet::new();
     for (carrier, numbers) in by_carrier {
-        let mut listing = ListingReport {
-            listing: carrier_listing(carrier),
-            ..ListingReport::default()
+        let client = match connections.carriers.get(&carrier) {
+            Some(client) => client.clone(),
+            None => Err(ConnectError {
+                backend: format!("carriers.{}", carrier.as_str()),
+                message: "not configured".into(),
+            }),
         };
-        let result: Result<(), PassError> = async {
-            let client = match connections.carriers.get(&carrier) {
-                Some(Ok(client)) => client,
-                Some(Err(e)) => return Err(e.clone().into()),
-                None => {
-                    return Err(ConnectError {
-                        backend: format!("carriers.{}", carrier.as_str()),
-                        message: "not configured".into(),
-                    }
-                    .into())
-                }
-            };
-            for chunk in numbers.chunks(PARCELS_PER_CALL) {
-                let shipments = client.track(chunk).await?;
-                let origin = format!("{} tracking API", carrier.name());
-                let items: Vec<Item> = shipments
-                    .into_iter()
-                    .map(|shipment| {
-                        // The client hands back parcels, not the reply's
-                        // bytes: the normalised parcel is what is kept.
-                        let raw = serde_json::to_string(&shipment).unwrap_or_default();
-                        Item::Document(Document {
-                            raw,
-                            content: DocumentContent::CarrierShipment(shipment),
-                        })
-                    })
-                    .collect();
-                let applied =
-                    apply_items_in_tx(store, policy, Source::Carrier, items, &origin, now).await?;
-                listing.absorb(applied);
-            }
-            Ok(())
-        }
-        .await;
-        listing.error = result.err().map(|e| e.to_string());
-        reports.push(listing);
+        let filer = filer.clone();
+        asked.spawn(async move { (carrier, track(filer, carrier, client, numbers).await) });
     }
+    let mut tracked = Vec::new();
+    while let Some(joined) = asked.join_next().await {
+        match joined {
+            Ok(report) => tracked.push(report),
+            Err(e) => unknown.error = Some(format!("a carrier's tracking ended: {e}")),
+        }
+    }
+    tracked.sort_by_key(|(carrier, _)| *carrier);
+    let mut reports: Vec<ListingReport> = tracked.into_iter().map(|(_, report)| report).collect();
     if !unknown.rejected.is_empty() || unknown.error.is_some() {
         reports.push(unknown);
     }
     reports
+}
+
+/// One carrier's parcels, in the batches its API takes.
+async fn track(
+    filer: Filer,
+    carrier: Carrier,
+    client: Result<Arc<CarrierClient>, ConnectError>,
+    numbers: Vec<String>,
+) -> ListingReport {
+    let listing = carrier_listing(carrier);
+    let result: Result<(), PassError> = async {
+        let client = client?;
+        for chunk in numbers.chunks(PARCELS_PER_CALL) {
+            let shipments = client.track(chunk).await?;
+            let items: Vec<Item> = shipments
+                .into_iter()
+                .map(|shipment| {
+                    // The client hands back parcels, not the reply's
+                    // bytes: the normalised parcel is what is kept.
+                    let raw = serde_json::to_string(&shipment).unwrap_or_default();
+                    Item::Document(Document {
+                        raw,
+                        content: DocumentContent::CarrierShipment(shipment),
+                    })
+                })
+                .collect();
+            let origin = format!("{} tracking API", carrier.name());
+            filer.body(listing, Source::Carrier, origin, items).await?;
+        }
+        Ok(())
+    }
+    .await;
+    ListingReport::named(listing).failed(result)
 }
 
 fn carrier_listing(carrier: Carrier) -> &'static str {
@@ -379,23 +486,4 @@ fn carrier_listing(carrier: Carrier) -> &'static str {
         Carrier::Usps => "carrier.usps",
         Carrier::Dhl => "carrier.dhl",
     }
-}
-
-async fn apply_items_in_tx(
-    store: &Store,
-    policy: &Policy,
-    source: Source,
-    items: Vec<Item>,
-    origin: &str,
-    now: DateTime<Utc>,
-) -> Result<Applied, PassError> {
-    let context = |source| StoreError::Query {
-        context: format!("filing {origin}"),
-        source,
-    };
-    let mut conn = store.pool().acquire().await.map_err(context)?;
-    let mut tx = conn.begin().await.map_err(context)?;
-    let applied = apply_items(&mut tx, policy, source, items, origin, now).await?;
-    tx.commit().await.map_err(context)?;
-    Ok(applied)
 }

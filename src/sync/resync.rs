@@ -53,7 +53,7 @@ pub async fn resync_order(
                 (None, Some(name)) => client.orders_named(name).await?,
                 (None, None) => return Ok(()),
             };
-            let (applied, _) = apply_body(
+            let applied = apply_body(
                 store,
                 policy,
                 Source::Storefront,
@@ -65,7 +65,7 @@ pub async fn resync_order(
             listing.absorb(applied);
             if let Some(id) = &keys.storefront_id {
                 let page = client.fulfillment_orders(id).await?;
-                let (applied, _) = apply_body(
+                let applied = apply_body(
                     store,
                     policy,
                     Source::Storefront,
@@ -94,7 +94,7 @@ pub async fn resync_order(
             };
             for which in [Listing::Orders, Listing::Shipments] {
                 let page = client.by_order_number(which, name).await?;
-                let (applied, _) = apply_body(
+                let applied = apply_body(
                     store,
                     policy,
                     Source::Warehouse,

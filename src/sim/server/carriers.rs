@@ -120,13 +120,14 @@ async fn fedex_token(State(shared): State<Arc<Shared>>, body: String) -> Respons
             "The given client credentials were not valid. Please modify your request and try again.",
         );
     }
-    let token = shared.issue_token(Carrier::Fedex, FEDEX_TOKEN_SECONDS);
+    let lifetime = shared.token_seconds(FEDEX_TOKEN_SECONDS);
+    let token = shared.issue_token(Carrier::Fedex, lifetime);
     reply(
         StatusCode::OK,
         &json!({
             "access_token": token,
             "token_type": "bearer",
-            "expires_in": FEDEX_TOKEN_SECONDS,
+            "expires_in": lifetime,
             "scope": "CXS-TP",
         }),
     )
@@ -229,7 +230,8 @@ async fn ups_token(
     if !valid {
         return ups_error(StatusCode::UNAUTHORIZED, "10401", "ClientId is Invalid");
     }
-    let token = shared.issue_token(Carrier::Ups, UPS_TOKEN_SECONDS);
+    let lifetime = shared.token_seconds(UPS_TOKEN_SECONDS);
+    let token = shared.issue_token(Carrier::Ups, lifetime);
     reply(
         StatusCode::OK,
         &json!({
@@ -237,7 +239,7 @@ async fn ups_token(
             "issued_at": shared.clock.now().timestamp_millis().to_string(),
             "client_id": UPS_CLIENT_ID,
             "access_token": token,
-            "expires_in": UPS_TOKEN_SECONDS.to_string(),
+            "expires_in": lifetime.to_string(),
             "refresh_count": "0",
             "status": "approved",
         }),
@@ -296,14 +298,15 @@ async fn usps_token(State(shared): State<Arc<Shared>>, body: String) -> Response
             &json!({"error": "invalid_client", "error_description": "Client authentication failed"}),
         );
     }
-    let token = shared.issue_token(Carrier::Usps, USPS_TOKEN_SECONDS);
+    let lifetime = shared.token_seconds(USPS_TOKEN_SECONDS);
+    let token = shared.issue_token(Carrier::Usps, lifetime);
     reply(
         StatusCode::OK,
         &json!({
             "access_token": token,
             "token_type": "Bearer",
             "issued_at": shared.clock.now().timestamp_millis(),
-            "expires_in": USPS_TOKEN_SECONDS,
+            "expires_in": lifetime,
             "status": "approved",
             "scope": "tracking",
             "issuer": "api.usps.com",

@@ -27,8 +27,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use super::options::{Backend, Endpoint, Faults, Limits};
-use super::plan::Carrier;
+use super::options::{Backend, Endpoint, Exchange, Faults, Limits};
+use super::plan::{Carrier, WhState};
 use super::world::World;
 use limits::{Bucket, Window};
 
@@ -77,16 +77,27 @@ struct Token {
     expires: Instant,
 }
 
+/// Each warehouse order's state at one moment, in `orderId` order (`None`
+/// where the warehouse does not have the order yet).
+type WarehouseStates = Arc<Vec<Option<WhState>>>;
+
 /// Everything the handlers share.
 pub struct Shared {
     pub world: World,
     pub clock: Clock,
     pub base_url: String,
     faults: Faults,
+    pub limits: Limits,
     counters: [AtomicU64; Endpoint::ALL.len()],
+    started: Instant,
+    journal: Mutex<Vec<Exchange>>,
     fault_rng: Mutex<StdRng>,
     shopify_bucket: Mutex<Bucket>,
     shipstation_window: Mutex<Window>,
+    /// Every warehouse order's state (in `orderId` order) at one moment:
+    /// while the clock stands still, paging through a large shop works
+    /// them out once, not once a page.
+    warehouse_states: Mutex<Option<(DateTime<Utc>, WarehouseStates)>>,
     tokens: Mutex<HashMap<String, Token>>,
     serial: AtomicU64,
 }
@@ -106,12 +117,16 @@ impl Shared {
             base_url,
             faults,
             counters: std::array::from_fn(|_| AtomicU64::new(0)),
+            started: Instant::now(),
+            journal: Mutex::new(Vec::new()),
             fault_rng: Mutex::new(StdRng::seed_from_u64(seed ^ 0xFA17)),
             shopify_bucket: Mutex::new(Bucket::new(
                 limits.shopify_bucket,
                 limits.shopify_leak_per_second,
             )),
             shipstation_window: Mutex::new(Window::new(limits.shipstation_per_minute)),
+            warehouse_states: Mutex::new(None),
+            limits,
             tokens: Mutex::new(HashMap::new()),
             serial: AtomicU64::new(1),
         }
@@ -119,6 +134,42 @@ impl Shared {
 
     pub fn requests(&self, endpoint: Endpoint) -> u64 {
         self.counters[endpoint.slot()].load(Ordering::Relaxed)
+    }
+
+    fn warehouse_states(&self, at: DateTime<Utc>) -> WarehouseStates {
+        let mut cached = lock(&self.warehouse_states);
+        match &*cached {
+            Some((moment, states)) if *moment == at => states.clone(),
+            _ => {
+                let states: WarehouseStates = Arc::new(
+                    self.world
+                        .warehouse_orders()
+                        .map(|(_, plan)| plan.warehouse_state(at))
+                        .collect(),
+                );
+                *cached = Some((at, states.clone()));
+                states
+            }
+        }
+    }
+
+    pub fn journal(&self) -> Vec<Exchange> {
+        lock(&self.journal).clone()
+    }
+
+    /// Every token issued so far stops working, as when a carrier revokes
+    /// them or restarts.
+    pub fn expire_tokens(&self) {
+        lock(&self.tokens).clear();
+    }
+
+    /// Whether the backend's order listings break this order (by number).
+    fn breaks(&self, backend: Backend, order_number: &str) -> bool {
+        self.faults
+            .of(backend)
+            .broken_orders
+            .iter()
+            .any(|name| name.trim().trim_start_matches('#') == order_number)
     }
 
     /// The moment `backend` shows its data as of: the clock, unless the
@@ -133,6 +184,14 @@ impl Shared {
 
     fn next_serial(&self) -> u64 {
         self.serial.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// A token's lifetime in seconds: the carrier's own, unless the
+    /// simulator's limits say otherwise.
+    fn token_seconds(&self, carrier_default: u64) -> u64 {
+        self.limits
+            .token_lifetime
+            .map_or(carrier_default, |lifetime| lifetime.as_secs().max(1))
     }
 
     fn issue_token(&self, carrier: Carrier, lifetime_seconds: u64) -> String {
@@ -212,6 +271,18 @@ async fn guard(
     next: Next,
 ) -> Response {
     shared.counters[which.slot()].fetch_add(1, Ordering::Relaxed);
+    let arrived = shared.started.elapsed();
+    let response = faulted(&shared, which, request, next).await;
+    lock(&shared.journal).push(Exchange {
+        endpoint: which,
+        arrived,
+        answered: shared.started.elapsed(),
+        status: response.status().as_u16(),
+    });
+    response
+}
+
+async fn faulted(shared: &Shared, which: Endpoint, request: Request, next: Next) -> Response {
     let backend = which.backend();
     let faults = shared.faults.of(backend).clone();
     if !faults.latency.is_zero() {

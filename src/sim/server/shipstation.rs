@@ -153,14 +153,22 @@ fn paging(pairs: &[(String, String)]) -> Result<(usize, usize), String> {
     Ok((page, size))
 }
 
-/// `{key: [...], total, page, pages}` for one page of `items`.
-fn page_of(key: &str, items: Vec<Value>, page: usize, size: usize) -> Response {
+/// `{key: [...], total, page, pages}` for one page of `items`; only the
+/// page's own items are rendered.
+fn page_of<T>(
+    key: &str,
+    items: Vec<T>,
+    page: usize,
+    size: usize,
+    render: impl Fn(&T) -> Value,
+) -> Response {
     let total = items.len();
     let pages = total.div_ceil(size);
     let shown: Vec<Value> = items
-        .into_iter()
+        .iter()
         .skip((page - 1) * size)
         .take(size)
+        .map(render)
         .collect();
     reply(
         StatusCode::OK,
@@ -183,11 +191,12 @@ fn descending(pairs: &[(String, String)]) -> bool {
 
 /// The warehouse orders at the backend's moment.
 fn visible(shared: &Shared) -> Vec<(u64, &OrderPlan, WhState)> {
-    let at = shared.view(Backend::ShipStation);
+    let states = shared.warehouse_states(shared.view(Backend::ShipStation));
     shared
         .world
         .warehouse_orders()
-        .filter_map(|(id, plan)| plan.warehouse_state(at).map(|state| (id, plan, state)))
+        .zip(states.iter())
+        .filter_map(|((id, plan), state)| state.clone().map(|state| (id, plan, state)))
         .collect()
 }
 
@@ -223,11 +232,13 @@ fn list_orders(shared: &Shared, pairs: &[(String, String)]) -> Result<Response, 
     if descending(pairs) {
         found.reverse();
     }
-    let items = found
-        .iter()
-        .map(|(id, plan, state)| wire::shipstation::order(plan, *id, state))
-        .collect();
-    Ok(page_of("orders", items, page, size))
+    Ok(page_of("orders", found, page, size, |(id, plan, state)| {
+        let mut order = wire::shipstation::order(plan, *id, state);
+        if shared.breaks(Backend::ShipStation, plan.order_number()) {
+            order["orderStatus"] = json!(42);
+        }
+        order
+    }))
 }
 
 async fn orders(
@@ -265,6 +276,15 @@ async fn order(
     })
 }
 
+/// A shipment found for a listing: rendered only if its page is asked for.
+struct Shipped<'w> {
+    at: DateTime<Utc>,
+    /// The order's and the shipment's ids.
+    ids: (u64, u64),
+    plan: &'w OrderPlan,
+    state: WhState,
+}
+
 fn list_shipments(shared: &Shared, pairs: &[(String, String)]) -> Result<Response, String> {
     refuse_unmodelled(pairs)?;
     let (page, size) = paging(pairs)?;
@@ -276,7 +296,7 @@ fn list_shipments(shared: &Shared, pairs: &[(String, String)]) -> Result<Respons
     let with_items =
         param(pairs, "includeShipmentItems").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let at = shared.view(Backend::ShipStation);
-    let mut found: Vec<(DateTime<Utc>, u64, Value)> = Vec::new();
+    let mut found: Vec<Shipped> = Vec::new();
     for (id, plan, state) in visible(shared) {
         let Some((shipped_at, tracked)) = state.shipped else {
             continue;
@@ -309,23 +329,29 @@ fn list_shipments(shared: &Shared, pairs: &[(String, String)]) -> Result<Respons
         if !admitted {
             continue;
         }
-        let notified = plan
-            .storefront_state(at)
-            .is_some_and(|sf| sf.fulfilled.is_some());
-        if let Some(body) = wire::shipstation::shipment(plan, ids, &state, notified, with_items) {
-            found.push((shipped_at, ids.1, body));
-        }
+        found.push(Shipped {
+            at: shipped_at,
+            ids,
+            plan,
+            state,
+        });
     }
     match param(pairs, "sortBy") {
-        None => found.sort_by_key(|(_, id, _)| *id),
-        Some("ShipDate") | Some("CreateDate") => found.sort_by_key(|(at, id, _)| (*at, *id)),
+        None => found.sort_by_key(|s| s.ids.1),
+        Some("ShipDate") | Some("CreateDate") => found.sort_by_key(|s| (s.at, s.ids.1)),
         Some(other) => return Err(format!("sortBy: {other:?} is not ShipDate or CreateDate")),
     }
     if descending(pairs) {
         found.reverse();
     }
-    let items = found.into_iter().map(|(_, _, body)| body).collect();
-    Ok(page_of("shipments", items, page, size))
+    Ok(page_of("shipments", found, page, size, |s| {
+        let notified = s
+            .plan
+            .storefront_state(at)
+            .is_some_and(|sf| sf.fulfilled.is_some());
+        wire::shipstation::shipment(s.plan, s.ids, &s.state, notified, with_items)
+            .unwrap_or(Value::Null)
+    }))
 }
 
 async fn shipments(

@@ -274,14 +274,24 @@ fn select(order: Value, fields: &Option<Vec<String>>) -> Value {
     }
 }
 
+/// The order with its state at `at`, if it exists then and passes `filters`.
+fn admitted<'w>(
+    filters: &Filters,
+    at: DateTime<Utc>,
+    (id, plan): (u64, &'w OrderPlan),
+) -> Option<(u64, &'w OrderPlan, SfState)> {
+    plan.storefront_state(at)
+        .filter(|state| filters.admits(id, plan, state))
+        .map(|state| (id, plan, state))
+}
+
 /// The storefront orders at the backend's moment that pass `filters`.
 fn matching<'w>(shared: &'w Shared, filters: &Filters) -> Vec<(u64, &'w OrderPlan, SfState)> {
     let at = shared.view(Backend::Shopify);
     shared
         .world
         .storefront_orders()
-        .filter_map(|(id, plan)| plan.storefront_state(at).map(|state| (id, plan, state)))
-        .filter(|(id, plan, state)| filters.admits(*id, plan, state))
+        .filter_map(|entry| admitted(filters, at, entry))
         .collect()
 }
 
@@ -344,17 +354,36 @@ async fn list(
         Ok(filters) => filters,
         Err(message) => return with_limit(bad_request(message), limit_header),
     };
-    let all = matching(&shared, &filters);
-    let page: Vec<&(u64, &OrderPlan, SfState)> = match before {
+    // Orders are walked in id order and only those near the page have their
+    // state worked out: a shop of many pages costs each page its own.
+    let at = shared.view(Backend::Shopify);
+    let admitted = |entry| admitted(&filters, at, entry);
+    let orders_by_id = || shared.world.storefront_orders();
+    let page: Vec<(u64, &OrderPlan, SfState)> = match before {
         Some(before) => {
-            let earlier: Vec<_> = all.iter().filter(|(id, _, _)| *id < before).collect();
-            earlier[earlier.len().saturating_sub(limit)..].to_vec()
+            let mut earlier: Vec<_> = orders_by_id()
+                .take_while(|(id, _)| *id < before)
+                .filter_map(admitted)
+                .collect();
+            earlier.split_off(earlier.len().saturating_sub(limit))
         }
-        None => all
-            .iter()
-            .filter(|(id, _, _)| after.is_none_or(|after| *id > after))
+        None => orders_by_id()
+            .skip_while(|(id, _)| after.is_some_and(|after| *id <= after))
+            .filter_map(admitted)
             .take(limit)
             .collect(),
+    };
+    let any_before = |first: u64| {
+        orders_by_id()
+            .take_while(|(id, _)| *id < first)
+            .find_map(admitted)
+            .is_some()
+    };
+    let any_after = |last: u64| {
+        orders_by_id()
+            .skip_while(|(id, _)| *id <= last)
+            .find_map(admitted)
+            .is_some()
     };
     let paged = after.is_some() || before.is_some();
     let mut links = Vec::new();
@@ -371,7 +400,7 @@ async fn list(
         )
     };
     if let (Some(first), true) = (page.first(), paged) {
-        if all.iter().any(|(id, _, _)| *id < first.0) {
+        if any_before(first.0) {
             links.push(link(
                 Cursor {
                     filters: filter_pairs.clone(),
@@ -383,7 +412,7 @@ async fn list(
         }
     }
     if let Some(last) = page.last() {
-        if all.iter().any(|(id, _, _)| *id > last.0) {
+        if any_after(last.0) {
             links.push(link(
                 Cursor {
                     filters: filter_pairs.clone(),
@@ -396,7 +425,13 @@ async fn list(
     }
     let orders: Vec<Value> = page
         .iter()
-        .map(|(id, plan, state)| select(render(plan, *id, state), &fields))
+        .map(|(id, plan, state)| {
+            let mut order = render(plan, *id, state);
+            if shared.breaks(Backend::Shopify, plan.order_number()) {
+                order["created_at"] = json!("the day before yesterday");
+            }
+            select(order, &fields)
+        })
         .collect();
     let mut response = with_limit(
         reply(StatusCode::OK, &json!({ "orders": orders })),
