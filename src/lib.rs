@@ -6,6 +6,7 @@ pub mod config;
 pub mod connectors;
 pub mod domain;
 pub mod engine;
+pub mod identity;
 pub mod paths;
 pub mod sim;
 pub mod store;

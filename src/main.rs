@@ -28,13 +28,24 @@ struct Cli {
     /// Evaluate as of this moment (RFC 3339), for tests and replays.
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<DateTime<Utc>>,
+    /// Refuse every action that would change a backend, and hide it from the console.
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// The console only: show the store as it is, with no background sync.
+    #[arg(long)]
+    no_workers: bool,
+    /// The console only: how often the workers poll every backend.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    poll_every: std::time::Duration,
+    /// Without a command: the console.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// A fresh demo database from the seeded synthetic shop, then its queues.
+    /// The simulator on loopback, a fresh demo database, live workers and
+    /// the console (without a terminal: one sync, then the queues).
     Demo {
         /// How many orders the synthetic shop has.
         #[arg(long, default_value_t = 200)]
@@ -44,6 +55,9 @@ enum Command {
         /// Where the demo keeps its payloads and database (default: the data dir).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Simulated seconds per real second while the console runs.
+        #[arg(long, default_value_t = 60.0)]
+        speed: f64,
     },
     /// The simulated backends alone (Shopify, ShipStation, FedEx, UPS, USPS,
     /// DHL) on loopback, until Ctrl-C or SIGTERM.
@@ -119,6 +133,11 @@ enum FormatArg {
     Json,
 }
 
+fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(value)
+        .map_err(|e| format!("{value:?} is not a duration such as 30s or 2m ({e})"))
+}
+
 fn parse_now(value: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
@@ -170,8 +189,33 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         db: cli.db,
         now: cli.now,
     };
-    if let Command::Demo { orders, seed, dir } = cli.command {
-        commands::demo::run(&global, &DemoOptions { orders, seed, dir }).await?;
+    let Some(command) = cli.command else {
+        let ctx = Context::open(&global).await?;
+        let flags = commands::console::ConsoleFlags {
+            no_workers: cli.no_workers,
+            read_only: cli.read_only,
+            poll_every: cli.poll_every,
+        };
+        let result = commands::console::run(&ctx, &flags).await;
+        ctx.store.close().await;
+        result?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let Command::Demo {
+        orders,
+        seed,
+        dir,
+        speed,
+    } = command
+    {
+        let options = DemoOptions {
+            orders,
+            seed,
+            dir,
+            speed,
+            read_only: cli.read_only,
+        };
+        commands::demo::run(&global, &options).await?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Command::Sim {
@@ -180,7 +224,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         orders,
         write_config,
         lift_limits,
-    } = cli.command
+    } = command
     {
         let options = commands::sim::SimCommandOptions {
             port,
@@ -193,7 +237,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         return Ok(ExitCode::SUCCESS);
     }
     let ctx = Context::open(&global).await?;
-    let code = match cli.command {
+    let code = match command {
         Command::Demo { .. } | Command::Sim { .. } => ExitCode::SUCCESS,
         Command::Import { source, files } => {
             let source = match source {

@@ -1,21 +1,34 @@
-//! `orderdeck demo`: the simulator on loopback, a fresh demo database, one
-//! sync through the real HTTP connectors, then the queues. (The console joins
-//! it when it lands.)
+//! `orderdeck demo`: the simulator on loopback, a fresh demo database, the
+//! workers syncing through the real HTTP connectors, and the console, so new
+//! orders and state changes arrive while you watch. Without a terminal (a
+//! script, a pipe) it syncs once and prints the queues instead.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use super::console::{console_options, load_keymap, log_to_file, ConsoleFlags};
 use super::{emit, queues, CommandError, Context, GlobalOptions};
 use crate::commands::sim::config_text;
 use crate::config::Config;
-use crate::sim::{self, SimOptions};
+use crate::sim::{self, Limits, SimOptions};
 use crate::store::{sqlite_url, Store};
 use crate::sync::connections::Connections;
 use crate::sync::poll::sync_once;
+use crate::sync::workers::{WorkerSettings, Workers};
+use crate::tui;
+
+/// How often the demo's poller asks the simulator for changes: short, so
+/// the world's changes show within seconds.
+const DEMO_POLL: Duration = Duration::from_secs(5);
 
 pub struct DemoOptions {
     pub orders: u64,
     pub seed: u64,
     pub dir: Option<PathBuf>,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    pub read_only: bool,
 }
 
 pub async fn run(global: &GlobalOptions, options: &DemoOptions) -> Result<(), CommandError> {
@@ -36,8 +49,17 @@ pub async fn run(global: &GlobalOptions, options: &DemoOptions) -> Result<(), Co
     std::fs::create_dir_all(&dir)
         .map_err(|e| CommandError::Other(format!("cannot create {}: {e}", dir.display())))?;
 
+    let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    let keymap = load_keymap(options.read_only)?;
     let start = global.now.unwrap_or_else(chrono::Utc::now);
-    let handle = sim::start(SimOptions::new(options.seed, options.orders, start))
+    let mut sim_options = SimOptions::new(options.seed, options.orders, start);
+    if interactive {
+        sim_options.speed = options.speed;
+        // The console should fill in seconds, not after the minutes a
+        // real shop's allowance takes over a fresh backlog.
+        sim_options.limits = Limits::lifted();
+    }
+    let handle = sim::start(sim_options)
         .await
         .map_err(|e| CommandError::Other(e.to_string()))?;
     let config = Config::from_str_over_defaults("simulator", &config_text(&handle))?;
@@ -52,6 +74,33 @@ pub async fn run(global: &GlobalOptions, options: &DemoOptions) -> Result<(), Co
         fixed_now: global.now,
         config,
     };
+    if interactive {
+        let _log = log_to_file(&dir)?;
+        let clock = handle.clock();
+        let connections = Connections::with_secrets(&ctx.config, &sim::credential);
+        let workers = Workers::spawn(
+            ctx.store.clone(),
+            ctx.policy.clone(),
+            connections,
+            WorkerSettings {
+                poll_every: DEMO_POLL,
+                ..WorkerSettings::default()
+            },
+            clock.clone(),
+        );
+        let flags = ConsoleFlags {
+            no_workers: false,
+            read_only: options.read_only,
+            poll_every: DEMO_POLL,
+        };
+        let console = console_options(&ctx, keymap, &flags, clock);
+        tui::run(ctx.store.clone(), Some(workers), console).await?;
+        ctx.store.close().await;
+        return handle
+            .shutdown()
+            .await
+            .map_err(|e| CommandError::Other(e.to_string()));
+    }
     emit(&format!(
         "Simulator on {} ({} orders, seed {}); syncing through the real connectors…\n\n",
         handle.base_url(),

@@ -2,6 +2,7 @@
 //! result to stdout; errors travel up as `CommandError` and `main` prints
 //! them as one line.
 
+pub mod console;
 pub mod demo;
 pub mod import;
 pub mod queues;

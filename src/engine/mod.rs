@@ -2,11 +2,13 @@
 //! SLA clocks. No I/O and no clock reads: `now` is always a parameter.
 
 mod checks;
+mod listing;
 mod policy;
 mod queue;
 pub mod sla;
 mod timeline;
 
+pub use listing::{listing, Listing};
 pub use policy::{CategoryPolicy, Policy, SlaPolicy, Tolerances, VendorPolicy};
 pub use queue::classify;
 pub use timeline::{timeline, TimelineEvent};

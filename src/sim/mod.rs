@@ -140,6 +140,12 @@ impl SimHandle {
         self.shared.clock.now()
     }
 
+    /// The world's clock as the workers and console watching it read it.
+    pub fn clock(&self) -> crate::sync::workers::Clock {
+        let shared = self.shared.clone();
+        Arc::new(move || shared.clock.now())
+    }
+
     /// Moves the world's clock on (or back, with a negative delta).
     pub fn advance(&self, by: TimeDelta) {
         self.shared.clock.advance(by);

@@ -11,7 +11,9 @@ mod sync_state;
 
 pub use ingest::{ingest_batch, IncomingDoc, IngestOutcome};
 pub use jobs::{Job, JobStatus, NewJob};
-pub use queries::{insert_rejects, BreachRow, OrderDetail, OrderRow, PayloadRow, RejectRow};
+pub use queries::{
+    insert_rejects, BreachRow, OrderDetail, OrderRow, PayloadRow, QueueSort, RejectRow,
+};
 pub use results::{attach_replacements, due_for_evaluation, load_facts, save_evaluations};
 pub use sync_state::{OpenParcel, OrderKeys};
 

@@ -26,6 +26,10 @@ pub struct OrderRow {
     pub top_reason: Option<String>,
     pub ship_by: Option<DateTime<Utc>>,
     pub evaluated_at: Option<DateTime<Utc>>,
+    /// Who ships it (`engine::Listing::source`).
+    pub source_label: Option<String>,
+    /// `storefront|warehouse|carrier` states (`engine::Listing`).
+    pub system_states: Option<String>,
 }
 
 /// One stored snapshot, without its body.
@@ -61,8 +65,8 @@ pub struct RejectRow {
     pub rejected_at: DateTime<Utc>,
 }
 
-const ORDER_COLUMNS: &str =
-    "id, name, storefront_id, customer, placed_at, queue, top_code, top_reason, ship_by, evaluated_at";
+const ORDER_COLUMNS: &str = "id, name, storefront_id, customer, placed_at, queue, top_code, \
+     top_reason, ship_by, evaluated_at, source_label, system_states";
 
 fn order_row(row: &AnyRow) -> Result<OrderRow, StoreError> {
     let ctx = "reading an order";
@@ -92,7 +96,73 @@ fn order_row(row: &AnyRow) -> Result<OrderRow, StoreError> {
             .try_get::<Option<i64>, _>("evaluated_at")
             .context(ctx)?
             .map(from_millis),
+        source_label: row.try_get("source_label").context(ctx)?,
+        system_states: row.try_get("system_states").context(ctx)?,
     })
+}
+
+/// How the console orders a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueSort {
+    /// Earliest deadline first: the most urgent on top.
+    #[default]
+    Deadline,
+    /// Most recently placed first.
+    Newest,
+    OrderNumber,
+}
+
+impl QueueSort {
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueSort::Deadline => "deadline",
+            QueueSort::Newest => "newest",
+            QueueSort::OrderNumber => "order number",
+        }
+    }
+
+    pub fn next(self) -> QueueSort {
+        match self {
+            QueueSort::Deadline => QueueSort::Newest,
+            QueueSort::Newest => QueueSort::OrderNumber,
+            QueueSort::OrderNumber => QueueSort::Deadline,
+        }
+    }
+}
+
+/// One `LIKE` pattern per word of a filter, with `%`, `_` and `\` taken
+/// literally.
+fn filter_patterns(filter: &str) -> Vec<String> {
+    filter
+        .split_whitespace()
+        .map(|word| {
+            let escaped = word
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        })
+        .collect()
+}
+
+/// ` AND search_text LIKE $n ESCAPE '\'` per word, numbered from `first`.
+fn filter_clause(words: &[String], first: usize) -> String {
+    (0..words.len())
+        .map(|i| format!(" AND search_text LIKE ${} ESCAPE '\\'", first + i))
+        .collect()
+}
+
+fn counts_from(rows: &[AnyRow]) -> Result<HashMap<Queue, i64>, StoreError> {
+    let mut counts = HashMap::new();
+    for row in rows {
+        let queue: String = row.try_get("queue").context("counting queues")?;
+        let n: i64 = row.try_get("n").context("counting queues")?;
+        if let Some(queue) = Queue::parse(&queue) {
+            counts.insert(queue, n);
+        }
+    }
+    Ok(counts)
 }
 
 impl Store {
@@ -133,20 +203,71 @@ impl Store {
         rows.iter().map(order_row).collect()
     }
 
+    /// Rows `offset..offset + limit` of a queue in `sort` order, keeping only
+    /// orders whose search text holds every word of `filter`: the console's
+    /// window onto a queue of any length.
+    pub async fn queue_window(
+        &self,
+        queue: Queue,
+        filter: &str,
+        sort: QueueSort,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<OrderRow>, StoreError> {
+        let words = filter_patterns(filter);
+        let order_by = match sort {
+            // NULL deadlines last on both engines; equal deadlines by
+            // order number, not by the order they happened to arrive in.
+            QueueSort::Deadline => "COALESCE(ship_by, 9223372036854775807), name_key, id",
+            QueueSort::Newest => "COALESCE(placed_at, 0) DESC, name_key DESC, id DESC",
+            QueueSort::OrderNumber => "name_key, id",
+        };
+        let sql = format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE queue = $1{} \
+             ORDER BY {order_by} LIMIT $2 OFFSET $3",
+            filter_clause(&words, 4)
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(queue.as_str())
+            .bind(limit)
+            .bind(offset);
+        for word in words {
+            query = query.bind(word);
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("listing a queue")?;
+        rows.iter().map(order_row).collect()
+    }
+
+    /// How many orders each queue holds that match `filter` (see `queue_window`).
+    pub async fn filtered_counts(&self, filter: &str) -> Result<HashMap<Queue, i64>, StoreError> {
+        let words = filter_patterns(filter);
+        if words.is_empty() {
+            return self.queue_counts().await;
+        }
+        let sql = format!(
+            "SELECT queue, COUNT(*) AS n FROM orders WHERE 1 = 1{} GROUP BY queue",
+            filter_clause(&words, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for word in words {
+            query = query.bind(word);
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("counting queues")?;
+        counts_from(&rows)
+    }
+
     pub async fn queue_counts(&self) -> Result<HashMap<Queue, i64>, StoreError> {
         let rows = sqlx::query("SELECT queue, COUNT(*) AS n FROM orders GROUP BY queue")
             .fetch_all(&self.pool)
             .await
             .context("counting queues")?;
-        let mut counts = HashMap::new();
-        for row in rows {
-            let queue: String = row.try_get("queue").context("counting queues")?;
-            let n: i64 = row.try_get("n").context("counting queues")?;
-            if let Some(queue) = Queue::parse(&queue) {
-                counts.insert(queue, n);
-            }
-        }
-        Ok(counts)
+        counts_from(&rows)
     }
 
     /// The findings of each order in `ids`, in the engine's order.

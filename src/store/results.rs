@@ -8,7 +8,7 @@ use sqlx::{AnyConnection, Row};
 use super::params::{bind_all, id_chunks, insert_rows, placeholders, Param, Style};
 use super::{from_millis, to_millis, QueryContext, StoreError};
 use crate::domain::{DocumentContent, Finding, OrderFacts, ReplacementLink, Verdict};
-use crate::engine::Evaluation;
+use crate::engine::{Evaluation, Listing};
 
 /// Every stored fact of each order in `ids`, replacement links included.
 pub async fn load_facts(
@@ -134,7 +134,7 @@ fn headline(findings: &[Finding]) -> Option<&Finding> {
 /// Writes each order's findings and queue summary as evaluated at `at`.
 pub async fn save_evaluations(
     conn: &mut AnyConnection,
-    evaluations: &[(i64, Evaluation)],
+    evaluations: &[(i64, Evaluation, Listing)],
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if evaluations.is_empty() {
@@ -143,7 +143,7 @@ pub async fn save_evaluations(
     let evaluated_at = to_millis(at);
     let summary_rows = evaluations
         .iter()
-        .map(|(id, eval)| {
+        .map(|(id, eval, listing)| {
             let top = headline(&eval.findings);
             vec![
                 Param::Int(*id),
@@ -159,6 +159,9 @@ pub async fn save_evaluations(
                         .map(|t| to_millis(t).max(evaluated_at + 1)),
                 ),
                 Param::Int(0),
+                Param::OptText(listing.source.clone()),
+                Param::Text(listing.system_states.clone()),
+                Param::Text(listing.search_text.clone()),
             ]
         })
         .collect();
@@ -166,15 +169,18 @@ pub async fn save_evaluations(
     // statement updates many rows on both SQLite and PostgreSQL.
     insert_rows(
         conn,
-        "INSERT INTO orders (id, queue, top_code, top_reason, ship_by, evaluated_at, next_eval_at, facts_changed_at)",
+        "INSERT INTO orders (id, queue, top_code, top_reason, ship_by, evaluated_at, next_eval_at, \
+         facts_changed_at, source_label, system_states, search_text)",
         "ON CONFLICT (id) DO UPDATE SET queue = excluded.queue, top_code = excluded.top_code, \
          top_reason = excluded.top_reason, ship_by = excluded.ship_by, \
-         evaluated_at = excluded.evaluated_at, next_eval_at = excluded.next_eval_at",
+         evaluated_at = excluded.evaluated_at, next_eval_at = excluded.next_eval_at, \
+         source_label = excluded.source_label, system_states = excluded.system_states, \
+         search_text = excluded.search_text",
         summary_rows,
         "saving queue placement",
     )
     .await?;
-    let ids: Vec<i64> = evaluations.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = evaluations.iter().map(|(id, _, _)| *id).collect();
     for chunk in id_chunks(&ids) {
         let sql = format!(
             "DELETE FROM findings WHERE order_id IN ({})",
@@ -189,7 +195,7 @@ pub async fn save_evaluations(
         .context("replacing findings")?;
     }
     let mut finding_rows = Vec::new();
-    for (id, eval) in evaluations {
+    for (id, eval, _) in evaluations {
         for (position, finding) in eval.findings.iter().enumerate() {
             let evidence = serde_json::to_string(&finding.evidence).map_err(|source| {
                 StoreError::CorruptFacts {

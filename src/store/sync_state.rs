@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{to_millis, QueryContext, Store, StoreError};
+use super::{from_millis, to_millis, QueryContext, Store, StoreError};
 
 /// A parcel to ask its carrier about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,27 @@ impl Store {
                 .context("reading a sync cursor")
         })
         .transpose()
+    }
+
+    /// When each incremental listing last finished a pass, for the
+    /// console's header before its own workers have run one.
+    pub async fn last_synced(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let rows = sqlx::query("SELECT listing, succeeded_at FROM sync_cursors")
+            .fetch_all(&self.pool)
+            .await
+            .context("reading sync cursors")?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("listing")
+                        .context("reading sync cursors")?,
+                    from_millis(
+                        r.try_get::<i64, _>("succeeded_at")
+                            .context("reading sync cursors")?,
+                    ),
+                ))
+            })
+            .collect()
     }
 
     pub async fn set_cursor(

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Acquire, AnyConnection};
 
-use crate::engine::{self, Evaluation, Policy};
+use crate::domain::OrderFacts;
+use crate::engine::{self, Evaluation, Listing, Policy};
 use crate::store::{self, IngestOutcome, Store, StoreError};
 
 /// Orders re-evaluated per statement batch.
@@ -22,15 +23,26 @@ pub async fn reconcile_batch(
         existing,
     } = outcome;
     store::attach_replacements(conn, &mut fresh).await?;
-    let mut evaluations: Vec<(i64, Evaluation)> = fresh
+    let mut evaluations: Vec<(i64, Evaluation, Listing)> = fresh
         .iter()
-        .map(|(id, _, facts)| (*id, engine::evaluate(facts, policy, now)))
+        .map(|(id, _, facts)| evaluated(*id, facts, policy, now))
         .collect();
     for (id, facts) in store::load_facts(conn, &existing).await? {
-        evaluations.push((id, engine::evaluate(&facts, policy, now)));
+        evaluations.push(evaluated(id, &facts, policy, now));
     }
     store::save_evaluations(conn, &evaluations, now).await?;
     Ok(evaluations.len())
+}
+
+fn evaluated(
+    id: i64,
+    facts: &OrderFacts,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> (i64, Evaluation, Listing) {
+    let evaluation = engine::evaluate(facts, policy, now);
+    let listing = engine::listing(facts, &evaluation.findings);
+    (id, evaluation, listing)
 }
 
 /// Brings every order up to date as of `now`: those whose waiting moment has
@@ -58,10 +70,10 @@ pub async fn reevaluate_due(
         if due.is_empty() {
             return Ok(total);
         }
-        let evaluations: Vec<(i64, Evaluation)> = store::load_facts(&mut tx, &due)
+        let evaluations: Vec<(i64, Evaluation, Listing)> = store::load_facts(&mut tx, &due)
             .await?
             .into_iter()
-            .map(|(id, facts)| (id, engine::evaluate(&facts, policy, now)))
+            .map(|(id, facts)| evaluated(id, &facts, policy, now))
             .collect();
         store::save_evaluations(&mut tx, &evaluations, now).await?;
         tx.commit().await.map_err(|source| StoreError::Query {

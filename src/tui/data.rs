@@ -1,0 +1,143 @@
+//! The console's I/O edge: carries out `update`'s effects against the store
+//! and the workers, and answers with messages. It runs beside the UI loop,
+//! so a slow query never holds up a keypress.
+
+use std::collections::VecDeque;
+
+use chrono_tz::Tz;
+use tokio::sync::mpsc;
+
+use super::state::{Effect, LoadedDetail, Message};
+use crate::engine::timeline;
+use crate::store::Store;
+use crate::summary::summarise;
+use crate::sync::workers::{Clock, Workers};
+
+pub struct DataTask {
+    pub store: Store,
+    pub workers: Option<Workers>,
+    pub zone: Tz,
+    pub clock: Clock,
+}
+
+impl DataTask {
+    /// Runs until the effect channel closes, then hands back the workers so
+    /// their owner can stop them.
+    pub async fn run(
+        self,
+        mut effects: mpsc::UnboundedReceiver<Effect>,
+        messages: mpsc::UnboundedSender<Message>,
+    ) -> Option<Workers> {
+        let mut pending: VecDeque<Effect> = VecDeque::new();
+        while let Some(first) = effects.recv().await {
+            pending.push_back(first);
+            while let Ok(more) = effects.try_recv() {
+                pending.push_back(more);
+            }
+            for effect in coalesce(std::mem::take(&mut pending)) {
+                let message = self.carry_out(effect).await;
+                if let Some(message) = message {
+                    if messages.send(message).is_err() {
+                        return self.workers;
+                    }
+                }
+            }
+        }
+        self.workers
+    }
+
+    /// One effect against the store or the workers, answered with a message
+    /// (`None` for effects the UI loop handles itself).
+    pub async fn carry_out(&self, effect: Effect) -> Option<Message> {
+        let failed =
+            |what: &str, e: &dyn std::fmt::Display| Message::LoadFailed(format!("{what}: {e}"));
+        Some(match effect {
+            Effect::LoadCounts { generation, filter } => {
+                match self.store.filtered_counts(&filter).await {
+                    Ok(counts) => Message::Counts { generation, counts },
+                    Err(e) => failed("counting the queues", &e),
+                }
+            }
+            Effect::LoadWindow {
+                generation,
+                queue,
+                filter,
+                sort,
+                start,
+                len,
+            } => match self
+                .store
+                .queue_window(queue, &filter, sort, start as i64, len as i64)
+                .await
+            {
+                Ok(rows) => Message::Window {
+                    generation,
+                    queue,
+                    start,
+                    rows,
+                },
+                Err(e) => failed("listing a queue", &e),
+            },
+            Effect::LoadDetail { order_id } => match self.store.order_detail(order_id).await {
+                Ok(detail) => Message::Detail {
+                    order_id,
+                    loaded: detail.map(|detail| {
+                        let summary =
+                            summarise(&detail.row.name, &detail.facts, &detail.findings, self.zone);
+                        let timeline = timeline(&detail.facts);
+                        Box::new(LoadedDetail {
+                            detail,
+                            summary,
+                            timeline,
+                            loaded_at: (self.clock)(),
+                        })
+                    }),
+                },
+                Err(e) => failed("reading the order", &e),
+            },
+            Effect::Resync { order_id, systems } => match &self.workers {
+                Some(workers) => match workers.request_resync(order_id, systems).await {
+                    Ok(queued) => Message::ResyncQueued {
+                        order_id,
+                        systems,
+                        queued,
+                    },
+                    Err(e) => failed("queueing the resync", &e),
+                },
+                None => Message::LoadFailed("no workers run in this console".into()),
+            },
+            Effect::FindOrder { reference } => match self.store.find_order(&reference).await {
+                Ok(order_id) => Message::Found {
+                    reference,
+                    order_id,
+                },
+                Err(e) => failed("looking up the order", &e),
+            },
+            Effect::LoadSyncTimes => match self.store.last_synced().await {
+                Ok(times) => Message::Synced(times),
+                Err(e) => failed("reading sync times", &e),
+            },
+            // The terminal's own business; the UI loop handles it.
+            Effect::ClearScreen => return None,
+        })
+    }
+}
+
+/// Of loads that pile up while a query runs (a held-down `j`), only the
+/// latest of each kind still matters; actions all run, in order.
+fn coalesce(effects: VecDeque<Effect>) -> Vec<Effect> {
+    let mut kept: Vec<Effect> = Vec::new();
+    for effect in effects.into_iter().rev() {
+        let superseded = kept.iter().any(|later| match (&effect, later) {
+            (Effect::LoadCounts { .. }, Effect::LoadCounts { .. }) => true,
+            (Effect::LoadDetail { .. }, Effect::LoadDetail { .. }) => true,
+            (Effect::LoadWindow { queue: a, .. }, Effect::LoadWindow { queue: b, .. }) => a == b,
+            _ => false,
+        });
+        if !superseded {
+            kept.push(effect);
+        }
+    }
+    kept.reverse();
+    kept
+}

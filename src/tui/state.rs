@@ -1,0 +1,269 @@
+//! Everything the console shows, and the messages and effects that change it.
+//! Rendering reads only this; the data task and the workers answer effects
+//! with messages (DESIGN.md §7).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use crossterm::event::KeyEvent;
+use tui_textarea::TextArea;
+
+use super::keymap::Keymap;
+use crate::domain::Queue;
+use crate::engine::TimelineEvent;
+use crate::store::{OrderDetail, OrderRow, QueueSort};
+use crate::summary::Summary;
+use crate::sync::resync::Systems;
+use crate::sync::workers::WorkerEvent;
+
+/// The three queues an operator works, in pane order.
+pub const QUEUES: [Queue; 3] = [Queue::Overdue, Queue::Informational, Queue::Blocked];
+
+/// What the header says about who is at the keyboard and where the data is from.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub shop: String,
+    pub operator: String,
+    pub role: Option<String>,
+    pub read_only: bool,
+    /// Whether background workers feed this console (`--no-workers` turns
+    /// them off: the panes then show the store as it is).
+    pub live: bool,
+}
+
+/// One queue pane: a window of rows around the selection, never the whole
+/// queue, so a million orders cost a page.
+#[derive(Debug, Clone)]
+pub struct Pane {
+    pub queue: Queue,
+    /// Orders in the queue that match the filter.
+    pub total: usize,
+    /// Absolute index of `rows[0]`.
+    pub window_start: usize,
+    pub rows: Vec<OrderRow>,
+    /// Absolute index of the selection.
+    pub selected: usize,
+    /// The selected order, kept across refreshes by id.
+    pub selected_id: Option<i64>,
+    /// Rows that changed in the last refresh.
+    pub changed: HashSet<i64>,
+    pub loaded_at: Option<DateTime<Utc>>,
+}
+
+impl Pane {
+    pub fn new(queue: Queue) -> Pane {
+        Pane {
+            queue,
+            total: 0,
+            window_start: 0,
+            rows: Vec::new(),
+            selected: 0,
+            selected_id: None,
+            changed: HashSet::new(),
+            loaded_at: None,
+        }
+    }
+
+    /// The row at an absolute index, if the window holds it.
+    pub fn row(&self, index: usize) -> Option<&OrderRow> {
+        index
+            .checked_sub(self.window_start)
+            .and_then(|i| self.rows.get(i))
+    }
+
+    pub fn selected_row(&self) -> Option<&OrderRow> {
+        self.row(self.selected)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// One of the queue panes (`State::active`).
+    Queue,
+    Detail,
+}
+
+/// How a resync asked from this console is going.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResyncProgress {
+    Queued(Systems),
+    /// A resync of the same order was already waiting.
+    AlreadyQueued,
+    Done(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct DetailView {
+    pub order_id: i64,
+    pub loaded: Option<LoadedDetail>,
+    pub scroll: u16,
+    pub resync: Option<ResyncProgress>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadedDetail {
+    pub detail: OrderDetail,
+    pub summary: Summary,
+    pub timeline: Vec<TimelineEvent>,
+    pub loaded_at: DateTime<Utc>,
+}
+
+/// One backend as the header shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    pub last_ok: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+pub enum Overlay {
+    Help {
+        scroll: u16,
+    },
+    Filter(TextArea<'static>),
+    Command(TextArea<'static>),
+    /// Which systems to resync; `button` indexes `RESYNC_CHOICES`.
+    ResyncChooser {
+        order_id: i64,
+        button: usize,
+    },
+}
+
+/// The resync chooser's buttons; the last one cancels.
+pub const RESYNC_CHOICES: [(&str, Option<Systems>); 4] = [
+    ("All systems", Some(Systems::All)),
+    ("Storefront", Some(Systems::Storefront)),
+    ("Warehouse", Some(Systems::Warehouse)),
+    ("Cancel", None),
+];
+
+pub struct State {
+    pub identity: Identity,
+    pub keymap: Keymap,
+    /// The shop's time zone: deadlines are business-day moments there.
+    pub zone: Tz,
+    pub color: bool,
+    pub now: DateTime<Utc>,
+    pub size: (u16, u16),
+    pub panes: [Pane; 3],
+    pub active: usize,
+    pub focus: Focus,
+    pub detail: Option<DetailView>,
+    pub overlay: Option<Overlay>,
+    pub filter: String,
+    pub sort: QueueSort,
+    pub paused: bool,
+    /// Data arrived while paused: refresh on resume.
+    pub missed_while_paused: bool,
+    /// Keyed by backend (`storefront`, `warehouse`, `carrier`).
+    pub health: BTreeMap<String, Health>,
+    /// One line for the hint bar: the last thing that happened.
+    pub status: Option<String>,
+    /// Loads answered with an older generation are stale and dropped.
+    pub generation: u64,
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(
+        identity: Identity,
+        keymap: Keymap,
+        zone: Tz,
+        color: bool,
+        now: DateTime<Utc>,
+    ) -> State {
+        State {
+            identity,
+            keymap,
+            zone,
+            color,
+            now,
+            size: (80, 24),
+            panes: QUEUES.map(Pane::new),
+            active: 0,
+            focus: Focus::Queue,
+            detail: None,
+            overlay: None,
+            filter: String::new(),
+            sort: QueueSort::default(),
+            paused: false,
+            missed_while_paused: false,
+            health: BTreeMap::new(),
+            status: None,
+            generation: 0,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    pub fn active_pane(&self) -> &Pane {
+        &self.panes[self.active]
+    }
+}
+
+/// What reaches `update`: keys and terminal changes, the data task's answers,
+/// the workers' events, the clock.
+#[derive(Debug)]
+pub enum Message {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    Tick(DateTime<Utc>),
+    Counts {
+        generation: u64,
+        counts: HashMap<Queue, i64>,
+    },
+    Window {
+        generation: u64,
+        queue: Queue,
+        start: usize,
+        rows: Vec<OrderRow>,
+    },
+    Detail {
+        order_id: i64,
+        loaded: Option<Box<LoadedDetail>>,
+    },
+    ResyncQueued {
+        order_id: i64,
+        systems: Systems,
+        queued: bool,
+    },
+    Found {
+        reference: String,
+        order_id: Option<i64>,
+    },
+    /// When each listing last finished a pass, as the store remembers.
+    Synced(Vec<(String, DateTime<Utc>)>),
+    Worker(WorkerEvent),
+    LoadFailed(String),
+}
+
+/// What `update` asks the outside to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadCounts {
+        generation: u64,
+        filter: String,
+    },
+    LoadWindow {
+        generation: u64,
+        queue: Queue,
+        filter: String,
+        sort: QueueSort,
+        start: usize,
+        len: usize,
+    },
+    LoadDetail {
+        order_id: i64,
+    },
+    Resync {
+        order_id: i64,
+        systems: Systems,
+    },
+    FindOrder {
+        reference: String,
+    },
+    LoadSyncTimes,
+    ClearScreen,
+}

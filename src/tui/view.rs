@@ -1,0 +1,819 @@
+//! Draws the state. Reads nothing else, so every screen is a snapshot test.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, BorderType, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+use super::keymap::{Action, Context};
+use super::layout::{areas, too_small, MIN_HEIGHT, MIN_WIDTH};
+use super::state::{DetailView, Focus, Overlay, Pane, ResyncProgress, State, RESYNC_CHOICES};
+use crate::domain::{Queue, Verdict};
+use crate::summary::Author;
+use crate::sync::resync::Systems;
+use crate::text::sanitize;
+
+pub fn render(frame: &mut Frame, state: &State) {
+    let screen = frame.area();
+    if too_small((screen.width, screen.height)) {
+        let notice = Paragraph::new(format!(
+            "Terminal too small: {}x{}.\norderdeck needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+            screen.width, screen.height
+        ))
+        .alignment(Alignment::Center)
+        .wrap(Wrap { trim: true });
+        frame.render_widget(notice, screen);
+        return;
+    }
+    let theme = Theme { color: state.color };
+    let areas = areas(state, screen);
+    render_header(frame, state, &theme, areas.header);
+    if let Some(panes) = areas.panes {
+        for (index, area) in panes.into_iter().enumerate() {
+            render_pane(frame, state, &theme, index, area);
+        }
+    }
+    if let Some(area) = areas.detail {
+        render_detail(frame, state, &theme, area);
+    }
+    render_footer(frame, state, &theme, areas.footer);
+    match &state.overlay {
+        Some(Overlay::Help { scroll }) => render_help(frame, state, &theme, *scroll),
+        Some(Overlay::ResyncChooser { order_id, button }) => {
+            render_chooser(frame, state, &theme, *order_id, *button)
+        }
+        _ => {}
+    }
+}
+
+/// The 16 named colours at most; with `NO_COLOR` only bold, reverse and
+/// symbols carry meaning, and they carry all of it.
+struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    fn fg(&self, color: Color) -> Style {
+        if self.color {
+            Style::new().fg(color)
+        } else {
+            Style::new()
+        }
+    }
+
+    fn verdict(&self, verdict: Verdict) -> Style {
+        match verdict {
+            Verdict::Overdue => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            Verdict::Blocked => self.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            Verdict::Info => self.fg(Color::Cyan),
+            Verdict::Pass => self.fg(Color::Green),
+        }
+    }
+
+    fn queue(&self, queue: Queue) -> Style {
+        match queue {
+            Queue::Overdue => self.verdict(Verdict::Overdue),
+            Queue::Blocked => self.verdict(Verdict::Blocked),
+            _ => self.verdict(Verdict::Info),
+        }
+    }
+
+    fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
+    }
+
+    fn heading(&self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
+    fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+}
+
+fn verdict_glyph(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Overdue => "!",
+        Verdict::Blocked => "✗",
+        Verdict::Info => "i",
+        Verdict::Pass => "✓",
+    }
+}
+
+fn queue_title(queue: Queue) -> &'static str {
+    match queue {
+        Queue::Overdue => "Overdue",
+        Queue::Informational => "Informational",
+        Queue::Blocked => "Blocked",
+        Queue::Ok => "OK",
+    }
+}
+
+/// "3m", "2h 5m", "4d 1h": how long, for a person, in whole minutes.
+fn span_text(delta: TimeDelta) -> String {
+    let minutes = delta.num_minutes().abs();
+    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{mins}m"),
+        (0, _) => format!("{hours}h{mins:02}m"),
+        _ => format!("{days}d{hours:02}h"),
+    }
+}
+
+fn age(now: DateTime<Utc>, at: Option<DateTime<Utc>>) -> String {
+    match at {
+        Some(at) if now - at < TimeDelta::minutes(1) => "now".into(),
+        Some(at) => format!("{} ago", span_text(now - at)),
+        None => "never".into(),
+    }
+}
+
+fn local(state: &State, at: DateTime<Utc>) -> String {
+    at.with_timezone(&state.zone)
+        .format("%a %m-%d %H:%M")
+        .to_string()
+}
+
+/// Identity and each backend's health on the left; the live indicator and
+/// the clock on the right, where a narrow terminal cannot push them off.
+fn render_header(frame: &mut Frame, state: &State, theme: &Theme, area: Rect) {
+    let right = live_indicator(state, theme);
+    let right_width = right.width() as u16;
+    let [left_area, right_area] =
+        ratatui::layout::Layout::horizontal([Constraint::Min(1), Constraint::Length(right_width)])
+            .areas(area);
+    let full = header_left(state, theme, true);
+    let left = if full.width() as u16 <= left_area.width {
+        full
+    } else {
+        header_left(state, theme, false)
+    };
+    frame.render_widget(left, left_area);
+    frame.render_widget(right, right_area);
+}
+
+fn header_left<'a>(state: &'a State, theme: &Theme, roomy: bool) -> Line<'a> {
+    let identity = &state.identity;
+    let mut spans = vec![Span::styled(
+        " orderdeck ",
+        theme.heading().add_modifier(Modifier::REVERSED),
+    )];
+    if roomy {
+        spans.push(Span::raw(format!(" {} │", sanitize(&identity.shop))));
+    }
+    spans.push(Span::raw(format!(
+        " {} ({})",
+        identity.operator,
+        identity.role.as_deref().unwrap_or("no role")
+    )));
+    if identity.read_only {
+        spans.push(Span::styled(" RO", theme.heading()));
+    }
+    spans.push(Span::raw(" │"));
+    if state.health.is_empty() {
+        spans.push(Span::styled(" waiting for the first sync", theme.dim()));
+    }
+    // In the order an order travels through them.
+    let rank = |backend: &str| {
+        ["storefront", "warehouse", "carrier"]
+            .iter()
+            .position(|b| *b == backend)
+            .unwrap_or(usize::MAX)
+    };
+    let mut backends: Vec<_> = state.health.iter().collect();
+    backends.sort_by_key(|(backend, _)| rank(backend));
+    for (backend, health) in backends {
+        let (glyph, style) = match health.error {
+            Some(_) => ("✗", theme.verdict(Verdict::Blocked)),
+            None => ("✓", theme.fg(Color::Green)),
+        };
+        let name = match backend.as_str() {
+            _ if roomy => backend.as_str(),
+            "storefront" => "store",
+            "warehouse" => "whse",
+            "carrier" => "carr",
+            other => other,
+        };
+        spans.push(Span::raw(format!(" {name} ")));
+        spans.push(Span::styled(glyph, style));
+        let seen = match health.last_ok {
+            Some(at) if state.now - at >= TimeDelta::minutes(1) => span_text(state.now - at),
+            Some(_) => "now".into(),
+            None => "never".into(),
+        };
+        spans.push(Span::styled(format!(" {seen}"), theme.dim()));
+    }
+    Line::from(spans)
+}
+
+fn live_indicator<'a>(state: &State, theme: &Theme) -> Line<'a> {
+    let live = match (state.identity.live, state.paused) {
+        (_, true) => Span::styled(
+            " ‖ PAUSED ",
+            theme.heading().add_modifier(Modifier::REVERSED),
+        ),
+        (true, false) => Span::styled(
+            " ● LIVE",
+            theme.fg(Color::Green).add_modifier(Modifier::BOLD),
+        ),
+        (false, false) => Span::styled(" ○ STORE ONLY", theme.dim()),
+    };
+    Line::from(vec![
+        Span::raw(" │"),
+        live,
+        Span::styled(
+            format!(
+                " {} ",
+                state.now.with_timezone(&state.zone).format("%H:%M %Z")
+            ),
+            theme.dim(),
+        ),
+    ])
+}
+
+/// One short word per system, so three systems fit a row; the detail pane
+/// has the full story.
+fn system_words(states: Option<&str>) -> [String; 3] {
+    let mut systems = states.unwrap_or("-|-|-").split('|');
+    let mut next = || systems.next().unwrap_or("-");
+    let storefront = next();
+    let (financial, fulfilment) = storefront.split_once('/').unwrap_or((storefront, ""));
+    let store = match (financial, fulfilment) {
+        ("cancelled", _) => "cancel",
+        ("refunded", _) => "refund",
+        (_, "fulfilled") => "fulfil",
+        (_, "partial") => "partial",
+        ("partially_refunded", _) => "p.rfnd",
+        ("partially_paid", _) => "p.paid",
+        ("authorized", _) => "auth",
+        ("pending", _) => "unpaid",
+        (other, _) => other,
+    };
+    let warehouse = match next() {
+        "awaiting_payment" => "unpaid",
+        "awaiting_shipment" => "await",
+        "pending_fulfillment" => "pend",
+        "shipped" => "shipd",
+        "on_hold" => "hold",
+        "cancelled" => "cancel",
+        other => other,
+    };
+    let carrier = match next() {
+        "pending" => "label",
+        "picked_up" => "pickup",
+        "in_transit" => "transit",
+        "out_for_delivery" => "out",
+        "ready_for_pickup" => "ready",
+        "delivered" => "deliv",
+        "delivery_failed" => "failed",
+        "delayed" => "delay",
+        "on_hold" => "hold",
+        "returned_to_sender" => "return",
+        "cancelled" => "cancel",
+        "unknown" => "?",
+        other => other,
+    };
+    [store, warehouse, carrier].map(str::to_string)
+}
+
+fn deadline_text(now: DateTime<Utc>, ship_by: Option<DateTime<Utc>>) -> String {
+    match ship_by {
+        Some(at) if at < now => format!("-{}", span_text(now - at)),
+        Some(at) => span_text(at - now),
+        None => "-".into(),
+    }
+}
+
+/// The first row shown so that the selection is on screen, kept near the
+/// middle once the list is longer than the pane.
+fn first_shown(pane: &Pane, visible: usize) -> usize {
+    let most = pane.total.saturating_sub(visible);
+    pane.selected.saturating_sub(visible / 2).min(most)
+}
+
+fn render_pane(frame: &mut Frame, state: &State, theme: &Theme, index: usize, area: Rect) {
+    let pane = &state.panes[index];
+    let active = index == state.active && state.focus == Focus::Queue;
+    let mut title = vec![
+        Span::styled(
+            format!(" {} {} ", index + 1, queue_title(pane.queue)),
+            theme.queue(pane.queue),
+        ),
+        Span::styled(format!("{} ", pane.total), theme.heading()),
+    ];
+    if !state.filter.is_empty() {
+        title.push(Span::raw(format!("/{} ", state.filter)));
+    }
+    let mut block = Block::bordered().title(Line::from(title)).title(
+        Line::from(Span::styled(
+            format!(
+                " by {} · {} ",
+                state.sort.name(),
+                age(state.now, pane.loaded_at)
+            ),
+            theme.dim(),
+        ))
+        .right_aligned(),
+    );
+    if active {
+        block = block
+            .border_type(BorderType::Thick)
+            .border_style(theme.heading());
+    } else {
+        block = block.border_style(theme.dim());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if pane.total == 0 {
+        let text = match pane.loaded_at {
+            Some(_) if state.filter.is_empty() => "nothing here",
+            Some(_) => "nothing matches the filter",
+            None => "loading…",
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), inner);
+        return;
+    }
+    let is_active_pane = index == state.active;
+    let heading_rows = usize::from(is_active_pane);
+    let visible = usize::from(inner.height).saturating_sub(heading_rows);
+    let first = if is_active_pane {
+        first_shown(pane, visible)
+    } else {
+        pane.window_start.min(pane.selected)
+    };
+    let columns: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|c| !c.optional || inner.width >= WIDE_PANE)
+        .collect();
+    let rows: Vec<Row> = (first..(first + visible).min(pane.total))
+        .map(|i| {
+            let (mut cells, style) = order_cells(state, theme, pane, i, is_active_pane);
+            Row::new(
+                columns
+                    .iter()
+                    .map(|c| std::mem::take(&mut cells[c.index]))
+                    .collect::<Vec<_>>(),
+            )
+            .style(style)
+        })
+        .collect();
+    let widths: Vec<Constraint> = columns.iter().map(|c| c.width).collect();
+    let mut table = Table::new(rows, widths).column_spacing(1);
+    if is_active_pane {
+        table = table.header(
+            Row::new(columns.iter().map(|c| c.title).collect::<Vec<_>>()).style(theme.heading()),
+        );
+    }
+    frame.render_widget(table, inner);
+}
+
+struct Column {
+    /// Which of `order_cells`' cells it shows.
+    index: usize,
+    title: &'static str,
+    width: Constraint,
+    /// Left out of panes narrower than `WIDE_PANE`.
+    optional: bool,
+}
+
+/// Inner width from which a pane shows every column.
+const WIDE_PANE: u16 = 76;
+
+const fn column(index: usize, title: &'static str, width: Constraint, optional: bool) -> Column {
+    Column {
+        index,
+        title,
+        width,
+        optional,
+    }
+}
+
+const COLUMNS: [Column; 9] = [
+    column(0, "", Constraint::Length(1), false),
+    column(1, "Order", Constraint::Length(8), false),
+    column(2, "Age", Constraint::Length(6), true),
+    column(3, "Due in", Constraint::Length(7), false),
+    column(4, "Ships from", Constraint::Length(10), true),
+    column(5, "Store", Constraint::Length(7), false),
+    column(6, "Whse", Constraint::Length(6), false),
+    column(7, "Carrier", Constraint::Length(7), false),
+    column(8, "Top finding", Constraint::Min(10), false),
+];
+
+fn order_cells<'a>(
+    state: &State,
+    theme: &Theme,
+    pane: &Pane,
+    index: usize,
+    active: bool,
+) -> (Vec<Cell<'a>>, Style) {
+    let Some(row) = pane.row(index) else {
+        let mut cells = vec![Cell::default(); COLUMNS.len()];
+        cells[1] = Cell::from(Span::styled("loading…", theme.dim()));
+        return (cells, Style::new());
+    };
+    let marker = if pane.changed.contains(&row.id) {
+        "•"
+    } else {
+        " "
+    };
+    let placed = row
+        .placed_at
+        .map_or_else(|| "-".into(), |at| span_text(state.now - at));
+    let finding = match (&row.top_code, &row.top_reason) {
+        (Some(code), Some(reason)) => Line::from(vec![
+            Span::styled(code.clone(), theme.heading()),
+            Span::raw(format!(" {}", sanitize(reason))),
+        ]),
+        (Some(code), None) => Line::from(code.clone()),
+        _ => Line::default(),
+    };
+    let [store, warehouse, carrier] = system_words(row.system_states.as_deref());
+    let mut cells = vec![
+        Cell::from(marker),
+        Cell::from(sanitize(&row.name).into_owned()),
+        Cell::from(placed),
+        Cell::from(deadline_text(state.now, row.ship_by)),
+        Cell::from(sanitize(row.source_label.as_deref().unwrap_or("-")).into_owned()),
+        Cell::from(store),
+        Cell::from(warehouse),
+        Cell::from(carrier),
+        Cell::from(finding),
+    ];
+    if row.ship_by.is_some_and(|at| at < state.now) && pane.queue == Queue::Overdue {
+        cells[3] = Cell::from(Span::styled(
+            deadline_text(state.now, row.ship_by),
+            theme.verdict(Verdict::Overdue),
+        ));
+    }
+    let style = if active && index == pane.selected {
+        theme.selected()
+    } else {
+        Style::new()
+    };
+    (cells, style)
+}
+
+fn render_detail(frame: &mut Frame, state: &State, theme: &Theme, area: Rect) {
+    let focused = state.focus == Focus::Detail;
+    let mut block = Block::bordered();
+    block = if focused {
+        block
+            .border_type(BorderType::Thick)
+            .border_style(theme.heading())
+    } else {
+        block.border_style(theme.dim())
+    };
+    let Some(detail) = &state.detail else {
+        let block = block.title(" Order ");
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(
+            Paragraph::new(Span::styled("select an order to see it here", theme.dim())),
+            inner,
+        );
+        return;
+    };
+    let Some(loaded) = &detail.loaded else {
+        let block = block.title(" Order ");
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(Paragraph::new(Span::styled("loading…", theme.dim())), inner);
+        return;
+    };
+    let row = &loaded.detail.row;
+    let block = block
+        .title(Line::from(vec![
+            Span::styled(format!(" {} ", sanitize(&row.name)), theme.heading()),
+            Span::styled(
+                format!("{} ", queue_title(row.queue)),
+                theme.queue(row.queue),
+            ),
+        ]))
+        .title(
+            Line::from(Span::styled(
+                format!(" {} ", age(state.now, Some(loaded.loaded_at))),
+                theme.dim(),
+            ))
+            .right_aligned(),
+        );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let text = detail_text(state, theme, detail);
+    let lines = text.lines.len() as u16;
+    let scroll = detail.scroll.min(lines.saturating_sub(1));
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
+}
+
+fn systems_name(systems: Systems) -> &'static str {
+    match systems {
+        Systems::All => "all systems",
+        Systems::Storefront => "the storefront",
+        Systems::Warehouse => "the warehouse",
+    }
+}
+
+fn detail_text<'a>(state: &State, theme: &Theme, detail: &'a DetailView) -> Text<'a> {
+    let Some(loaded) = &detail.loaded else {
+        return Text::default();
+    };
+    let order = &loaded.detail;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(progress) = &detail.resync {
+        lines.push(match progress {
+            ResyncProgress::Queued(systems) => Line::styled(
+                format!("⟳ resync from {} queued…", systems_name(*systems)),
+                theme.heading(),
+            ),
+            ResyncProgress::AlreadyQueued => Line::styled(
+                "⟳ a resync of this order is already queued…",
+                theme.heading(),
+            ),
+            ResyncProgress::Done(text) => {
+                Line::styled(format!("✓ resynced: {text}"), theme.fg(Color::Green))
+            }
+            ResyncProgress::Failed(text) => Line::styled(
+                format!("✗ resync failed: {}", sanitize(text)),
+                theme.verdict(Verdict::Blocked),
+            ),
+        });
+    }
+    let row = &order.row;
+    let mut facts_line = vec![Span::raw(
+        sanitize(row.customer.as_deref().unwrap_or("no customer")).into_owned(),
+    )];
+    if let Some(placed) = row.placed_at {
+        facts_line.push(Span::styled(
+            format!(" · placed {}", local(state, placed)),
+            theme.dim(),
+        ));
+    }
+    lines.push(Line::from(facts_line));
+    if let Some(ship_by) = row.ship_by {
+        lines.push(Line::from(format!(
+            "ship by {} ({})",
+            local(state, ship_by),
+            deadline_text(state.now, Some(ship_by))
+        )));
+    }
+
+    lines.push(Line::default());
+    lines.push(Line::styled("Findings", theme.heading()));
+    if order.findings.is_empty() {
+        lines.push(Line::styled("  nothing to report", theme.dim()));
+    }
+    for finding in &order.findings {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{} {:<7} ",
+                    verdict_glyph(finding.verdict),
+                    finding.verdict.as_str()
+                ),
+                theme.verdict(finding.verdict),
+            ),
+            Span::styled(finding.code.as_str(), theme.heading()),
+            Span::raw(format!(" {}", sanitize(&finding.reason))),
+        ]));
+    }
+
+    lines.push(Line::default());
+    let marker = match loaded.summary.author {
+        Author::Offline => "Summary",
+    };
+    lines.push(Line::styled(marker, theme.heading()));
+    lines.push(Line::from(sanitize(&loaded.summary.text).into_owned()));
+
+    lines.push(Line::default());
+    lines.push(Line::styled("Timeline", theme.heading()));
+    for event in &loaded.timeline {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} ", local(state, event.at)), theme.dim()),
+            Span::raw(format!(
+                "{:<10} {}",
+                event.system.as_str(),
+                sanitize(&event.event)
+            )),
+        ]));
+    }
+
+    if let Some(storefront) = &order.facts.storefront {
+        lines.push(Line::default());
+        lines.push(Line::styled("Lines", theme.heading()));
+        for line in &storefront.value.lines {
+            lines.push(Line::from(format!(
+                "{:>3} × {:<14} owed {:<3} {}  {}",
+                line.quantity,
+                sanitize(line.sku.as_deref().unwrap_or("-")),
+                line.owed,
+                sanitize(line.vendor.as_deref().unwrap_or("")),
+                sanitize(&line.title)
+            )));
+        }
+    }
+    Text::from(lines)
+}
+
+/// The few keys that matter in this context, from the live keymap.
+fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
+    let wanted: &[Action] = match context {
+        Context::Queue => &[
+            Action::Open,
+            Action::Filter,
+            Action::Resync,
+            Action::Sort,
+            Action::NextPane,
+            Action::Pause,
+            Action::Help,
+        ],
+        Context::Detail => &[
+            Action::Back,
+            Action::ScrollDown,
+            Action::Resync,
+            Action::ResyncChoose,
+            Action::Help,
+        ],
+        Context::Filter => &[Action::ApplyFilter, Action::ClearFilter],
+        Context::Command => &[Action::RunCommand, Action::Cancel],
+        Context::Help => &[Action::ScrollDown, Action::Back],
+        _ => &[Action::NextButton, Action::PressButton, Action::Cancel],
+    };
+    wanted
+        .iter()
+        .filter_map(|action| {
+            let key = state
+                .keymap
+                .bindings(context)
+                .into_iter()
+                .chain(state.keymap.bindings(Context::Global))
+                .find(|(_, a)| a == action)?
+                .0;
+            Some((key.to_string(), short_description(*action)))
+        })
+        .collect()
+}
+
+fn short_description(action: Action) -> &'static str {
+    match action {
+        Action::Open => "open",
+        Action::Filter => "filter",
+        Action::Resync => "resync",
+        Action::ResyncChoose => "resync from…",
+        Action::Sort => "sort",
+        Action::NextPane => "pane",
+        Action::Pause => "pause",
+        Action::Help => "help",
+        Action::Back => "back",
+        Action::ScrollDown => "scroll",
+        Action::ApplyFilter => "apply",
+        Action::ClearFilter => "clear",
+        Action::RunCommand => "run",
+        Action::Cancel => "cancel",
+        Action::NextButton => "next",
+        Action::PressButton => "choose",
+        other => other.description(),
+    }
+}
+
+fn render_footer(frame: &mut Frame, state: &State, theme: &Theme, area: Rect) {
+    let (prompt, text) = match &state.overlay {
+        Some(Overlay::Filter(text)) => ("/", Some(text)),
+        Some(Overlay::Command(text)) => (":", Some(text)),
+        _ => ("", None),
+    };
+    if let Some(text) = text {
+        let [label, field] =
+            ratatui::layout::Layout::horizontal([Constraint::Length(1), Constraint::Min(1)])
+                .areas(area);
+        frame.render_widget(Span::styled(prompt, theme.heading()), label);
+        let mut field_text = text.clone();
+        field_text.set_cursor_line_style(Style::new());
+        frame.render_widget(&field_text, field);
+        return;
+    }
+    let context = match (&state.overlay, state.focus) {
+        (Some(Overlay::Help { .. }), _) => Context::Help,
+        (Some(Overlay::ResyncChooser { .. }), _) => Context::Confirm,
+        (_, Focus::Detail) => Context::Detail,
+        _ => Context::Queue,
+    };
+    let mut spans = Vec::new();
+    if let Some(status) = &state.status {
+        spans.push(Span::styled(
+            format!(" {} ", sanitize(status)),
+            theme.heading(),
+        ));
+        spans.push(Span::raw("│"));
+    }
+    for (key, what) in hints(state, context) {
+        spans.push(Span::styled(format!(" {key}"), theme.heading()));
+        spans.push(Span::raw(format!(" {what}")));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+fn render_help(frame: &mut Frame, state: &State, theme: &Theme, scroll: u16) {
+    let mut lines: Vec<Line> = Vec::new();
+    let contexts = [
+        (Context::Global, "Everywhere"),
+        (Context::Queue, "Queues"),
+        (Context::Detail, "Order detail"),
+        (Context::Filter, "Filter (/)"),
+        (Context::Command, "Command (:)"),
+        (Context::Confirm, "Dialogs"),
+        (Context::Help, "This help"),
+    ];
+    for (context, title) in contexts {
+        let bindings = state.keymap.bindings(context);
+        if bindings.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(title, theme.heading()));
+        let mut grouped: Vec<(Action, Vec<String>)> = Vec::new();
+        for (key, action) in bindings {
+            match grouped.iter_mut().find(|(a, _)| *a == action) {
+                Some((_, keys)) => keys.push(key.to_string()),
+                None => grouped.push((action, vec![key.to_string()])),
+            }
+        }
+        for (action, keys) in grouped {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<18}", keys.join(" ")), theme.heading()),
+                Span::raw(action.description()),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    lines.push(Line::styled(
+        "Commands (:)  open ORDER · filter TEXT · sort deadline|newest|number · resync [storefront|warehouse] · quit",
+        theme.dim(),
+    ));
+    let area = centered(frame.area(), 72, frame.area().height.saturating_sub(4));
+    let scroll = scroll.min((lines.len() as u16).saturating_sub(1));
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(Span::styled(" Keys (from your keymap) ", theme.heading()));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+fn render_chooser(frame: &mut Frame, state: &State, theme: &Theme, order_id: i64, button: usize) {
+    let name = state
+        .detail
+        .as_ref()
+        .filter(|d| d.order_id == order_id)
+        .and_then(|d| d.loaded.as_ref())
+        .map_or_else(
+            || format!("order {order_id}"),
+            |l| sanitize(&l.detail.row.name).into_owned(),
+        );
+    let area = centered(frame.area(), 60, 6);
+    let mut buttons = Vec::new();
+    for (i, (label, _)) in RESYNC_CHOICES.iter().enumerate() {
+        let style = if i == button {
+            theme.selected().add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        buttons.push(Span::styled(format!("[ {label} ]"), style));
+        buttons.push(Span::raw(" "));
+    }
+    let text = vec![
+        Line::from(format!("Read {name} again from:")),
+        Line::default(),
+        Line::from(buttons),
+    ];
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(Span::styled(" Resync ", theme.heading()));
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(text).block(block), area);
+}

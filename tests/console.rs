@@ -1,0 +1,424 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! The console's screens and keys on real data: the simulator's shop synced
+//! over loopback into a SQLite file, loaded through the console's own data
+//! task, driven through `update` with key events, and drawn into ratatui's
+//! test backend. Screens are insta snapshots.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+use orderdeck::commands::sim::config_text;
+use orderdeck::config::Config;
+use orderdeck::domain::Queue;
+use orderdeck::sim::{self, Limits, SimHandle, SimOptions};
+use orderdeck::store::{sqlite_url, Store};
+use orderdeck::sync::connections::Connections;
+use orderdeck::sync::poll::{sync_once, ListingReport};
+use orderdeck::sync::resync::Systems;
+use orderdeck::sync::workers::WorkerEvent;
+use orderdeck::tui::data::DataTask;
+use orderdeck::tui::keymap::Keymap;
+use orderdeck::tui::state::{Effect, Focus, Identity, Message, ResyncProgress, State};
+use orderdeck::tui::update::{refresh, update};
+use orderdeck::tui::view::render;
+
+fn start() -> DateTime<Utc> {
+    "2026-11-23T15:00:00Z".parse().unwrap()
+}
+
+struct Shop {
+    _sim: SimHandle,
+    _dir: tempfile::TempDir,
+    data: DataTask,
+    zone: chrono_tz::Tz,
+}
+
+/// The simulator's shop (seed 7, 60 orders, clock standing still) synced
+/// through the real connectors into a fresh SQLite file.
+async fn shop() -> Shop {
+    let mut options = SimOptions::new(7, 60, start());
+    options.speed = 0.0;
+    options.limits = Limits::lifted();
+    let handle = sim::start(options).await.unwrap();
+    let config = Config::from_str_over_defaults("simulator", &config_text(&handle)).unwrap();
+    let policy = config.policy().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&sqlite_url(&dir.path().join("console.sqlite")))
+        .await
+        .unwrap();
+    let connections = Connections::with_secrets(&config, &sim::credential);
+    let report = sync_once(&store, &policy, &connections, start())
+        .await
+        .unwrap();
+    assert!(
+        report.listings.iter().all(|l| l.error.is_none()),
+        "{report:?}"
+    );
+    let now = start();
+    Shop {
+        _sim: handle,
+        _dir: dir,
+        data: DataTask {
+            store,
+            workers: None,
+            zone: policy.sla.timezone,
+            clock: Arc::new(move || now),
+        },
+        zone: policy.sla.timezone,
+    }
+}
+
+fn state(shop: &Shop, keymap: Keymap, size: (u16, u16), color: bool) -> State {
+    let identity = Identity {
+        shop: "orderdeck demo shop".into(),
+        operator: "alice".into(),
+        role: Some("cs_agent".into()),
+        read_only: false,
+        live: true,
+    };
+    let mut state = State::new(identity, keymap, shop.zone, color, start());
+    state.size = size;
+    state
+}
+
+/// Carries out effects and feeds their answers back until nothing is left
+/// to do, as the console's loop would.
+async fn settle(state: &mut State, data: &DataTask, mut effects: Vec<Effect>) {
+    for _ in 0..50 {
+        if effects.is_empty() {
+            return;
+        }
+        let mut next = Vec::new();
+        for effect in effects {
+            if let Some(message) = data.carry_out(effect).await {
+                next.extend(update(state, message));
+            }
+        }
+        effects = next;
+    }
+    panic!("effects never settled");
+}
+
+async fn opened(shop: &Shop, keymap: Keymap, size: (u16, u16), color: bool) -> State {
+    let mut state = state(shop, keymap, size, color);
+    let mut effects = refresh(&mut state);
+    effects.push(Effect::LoadSyncTimes);
+    settle(&mut state, &shop.data, effects).await;
+    state
+}
+
+fn key(code: KeyCode) -> Message {
+    Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+async fn press(state: &mut State, data: &DataTask, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\u{1b}' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        let effects = update(state, key(code));
+        settle(state, data, effects).await;
+    }
+}
+
+fn screen(state: &State) -> String {
+    draw(state).backend().to_string()
+}
+
+fn draw(state: &State) -> Terminal<TestBackend> {
+    let (width, height) = state.size;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| render(frame, state)).unwrap();
+    terminal
+}
+
+fn defaults() -> Keymap {
+    Keymap::default_map().unwrap()
+}
+
+#[tokio::test]
+async fn main_screen_at_80x24_and_160x48() {
+    let shop = shop().await;
+    let small = opened(&shop, defaults(), (80, 24), true).await;
+    assert!(
+        small.panes.iter().all(|p| p.total > 0),
+        "every queue has orders"
+    );
+    insta::assert_snapshot!("main_80x24", screen(&small));
+    let large = opened(&shop, defaults(), (160, 48), true).await;
+    // Wide enough for the detail beside the queues, showing the selection.
+    assert!(large.detail.as_ref().is_some_and(|d| d.loaded.is_some()));
+    insta::assert_snapshot!("main_160x48", screen(&large));
+}
+
+#[tokio::test]
+async fn help_overlay_lists_the_live_keymap() {
+    let shop = shop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keymap.toml");
+    std::fs::write(&path, "[queue]\n\"x\" = \"resync\"\n").unwrap();
+    let keymap = Keymap::load(Some(&path)).unwrap();
+    let mut state = opened(&shop, keymap, (80, 24), true).await;
+    press(&mut state, &shop.data, "?").await;
+    let text = screen(&state);
+    assert!(text.contains("Keys (from your keymap)"), "{text}");
+    insta::assert_snapshot!("help_80x24", text);
+    // Scrolled to the queue keys, the user's own binding shows.
+    for _ in 0..14 {
+        press(&mut state, &shop.data, "j").await;
+    }
+    let scrolled = screen(&state);
+    assert!(
+        scrolled.contains("x r") || scrolled.contains("r x"),
+        "the override is listed with resync:\n{scrolled}"
+    );
+    press(&mut state, &shop.data, "\u{1b}").await;
+    assert!(state.overlay.is_none());
+}
+
+#[tokio::test]
+async fn filter_narrows_every_queue_by_sku_vendor_code_or_name() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), true).await;
+    let before: usize = state.panes.iter().map(|p| p.total).sum();
+    // "q" is typed into the filter, not taken as "back".
+    press(&mut state, &shop.data, "/candle\n").await;
+    assert_eq!(state.filter, "candle");
+    let after: usize = state.panes.iter().map(|p| p.total).sum();
+    assert!(after > 0 && after < before, "{after} of {before}");
+    insta::assert_snapshot!("filtered_80x24", screen(&state));
+
+    press(&mut state, &shop.data, "/").await;
+    for _ in 0..6 {
+        let effects = update(&mut state, key(KeyCode::Backspace));
+        settle(&mut state, &shop.data, effects).await;
+    }
+    press(&mut state, &shop.data, "sla_breach\n").await;
+    assert_eq!(state.panes[0].total, before_overdue(&shop).await);
+    assert_eq!(state.panes[1].total + state.panes[2].total, 0);
+
+    press(&mut state, &shop.data, "/").await;
+    let effects = update(&mut state, key(KeyCode::Esc));
+    settle(&mut state, &shop.data, effects).await;
+    assert_eq!(state.filter, "");
+    let cleared: usize = state.panes.iter().map(|p| p.total).sum();
+    assert_eq!(cleared, before);
+}
+
+/// Every overdue order in this shop is there for an SLA breach.
+async fn before_overdue(shop: &Shop) -> usize {
+    let counts = shop.data.store.queue_counts().await.unwrap();
+    counts.get(&Queue::Overdue).copied().unwrap_or(0) as usize
+}
+
+#[tokio::test]
+async fn detail_of_a_blocked_order_shows_its_findings_summary_and_timeline() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), true).await;
+    press(&mut state, &shop.data, "3\n").await;
+    assert_eq!(state.focus, Focus::Detail);
+    let text = screen(&state);
+    for heading in ["Findings", "Summary", "Timeline", "✗ blocked"] {
+        assert!(text.contains(heading), "{heading} missing:\n{text}");
+    }
+    insta::assert_snapshot!("detail_blocked_80x24", text);
+    // Back out to the queue.
+    press(&mut state, &shop.data, "q").await;
+    assert_eq!(state.focus, Focus::Queue);
+}
+
+#[tokio::test]
+async fn no_color_uses_no_colour_and_loses_nothing() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), false).await;
+    press(&mut state, &shop.data, "j").await;
+    let terminal = draw(&state);
+    let buffer = terminal.backend().buffer();
+    for cell in &buffer.content {
+        assert_eq!(cell.fg, Color::Reset, "a coloured cell {:?}", cell.symbol());
+        assert_eq!(cell.bg, Color::Reset, "a coloured cell {:?}", cell.symbol());
+    }
+    // The selection still shows, by reverse video.
+    assert!(buffer
+        .content
+        .iter()
+        .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED)));
+    insta::assert_snapshot!("no_color_80x24", terminal.backend().to_string());
+}
+
+#[tokio::test]
+async fn too_small_a_terminal_gets_a_notice_and_a_resize_brings_the_screen_back() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), true).await;
+    let effects = update(&mut state, Message::Resize(60, 20));
+    settle(&mut state, &shop.data, effects).await;
+    assert!(screen(&state).contains("Terminal too small: 60x20"));
+    let effects = update(&mut state, Message::Resize(100, 30));
+    settle(&mut state, &shop.data, effects).await;
+    let text = screen(&state);
+    assert!(
+        text.contains("Overdue") && !text.contains("too small"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn moving_paging_and_the_selection_kept_by_order_across_refreshes() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), true).await;
+    press(&mut state, &shop.data, "2").await;
+    assert_eq!(state.active, 1);
+    let total = state.panes[1].total;
+    press(&mut state, &shop.data, "G").await;
+    assert_eq!(state.panes[1].selected, total - 1);
+    press(&mut state, &shop.data, "g").await;
+    assert_eq!(state.panes[1].selected, 0);
+    press(&mut state, &shop.data, "jj").await;
+    let id = state.panes[1].selected_id.unwrap();
+    // New data: everything reloads; the selection stays on its order.
+    let effects = update(
+        &mut state,
+        Message::Worker(WorkerEvent::SyncFinished {
+            at: start(),
+            listings: vec![ListingReport::default()],
+        }),
+    );
+    assert!(!effects.is_empty());
+    settle(&mut state, &shop.data, effects).await;
+    assert_eq!(state.panes[1].selected_id, Some(id));
+    // Tab walks the panes.
+    press(&mut state, &shop.data, "\t").await;
+    assert_eq!(state.active, 2);
+}
+
+#[tokio::test]
+async fn pause_holds_the_panes_until_resumed() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), true).await;
+    press(&mut state, &shop.data, "p").await;
+    assert!(state.paused);
+    assert!(screen(&state).contains("PAUSED"));
+    let effects = update(
+        &mut state,
+        Message::Worker(WorkerEvent::Reevaluated {
+            at: start(),
+            orders: 3,
+        }),
+    );
+    assert!(effects.is_empty(), "paused panes do not reload");
+    let effects = update(&mut state, key(KeyCode::Char('p')));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::LoadCounts { .. })),
+        "resuming catches up: {effects:?}"
+    );
+}
+
+#[tokio::test]
+async fn resync_from_the_detail_pane_shows_its_progress() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), true).await;
+    press(&mut state, &shop.data, "\n").await;
+    let order_id = state.detail.as_ref().unwrap().order_id;
+    let effects = update(&mut state, key(KeyCode::Char('r')));
+    assert!(effects.contains(&Effect::Resync {
+        order_id,
+        systems: Systems::All
+    }));
+    assert!(screen(&state).contains("resync from all systems queued"));
+    // R offers the systems; tab moves to the warehouse, enter picks it.
+    let effects = update(&mut state, key(KeyCode::Char('R')));
+    assert!(effects.is_empty());
+    assert!(screen(&state).contains("Read"));
+    update(&mut state, key(KeyCode::Tab));
+    update(&mut state, key(KeyCode::Tab));
+    let effects = update(&mut state, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::Resync {
+            order_id,
+            systems: Systems::Warehouse
+        }]
+    );
+    let effects = update(
+        &mut state,
+        Message::Worker(WorkerEvent::ResyncFinished {
+            order_id,
+            listings: vec![ListingReport {
+                listing: "warehouse",
+                documents: 2,
+                ..ListingReport::default()
+            }],
+        }),
+    );
+    settle(&mut state, &shop.data, effects).await;
+    assert_eq!(
+        state.detail.as_ref().unwrap().resync,
+        Some(ResyncProgress::Done("2 document(s) read again".into()))
+    );
+    assert!(screen(&state).contains("✓ resynced"));
+}
+
+#[tokio::test]
+async fn keymap_overrides_apply_and_read_only_drops_resync() {
+    let shop = shop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keymap.toml");
+    std::fs::write(&path, "[queue]\n\"x\" = \"down\"\n\"j\" = \"none\"\n").unwrap();
+    let keymap = Keymap::load(Some(&path)).unwrap();
+    let mut state = opened(&shop, keymap, (80, 24), true).await;
+    press(&mut state, &shop.data, "j").await;
+    assert_eq!(state.panes[0].selected, 0, "j is unbound");
+    press(&mut state, &shop.data, "x").await;
+    assert_eq!(state.panes[0].selected, 1, "x moves down");
+
+    let mut read_only = opened(&shop, defaults().read_only(), (80, 24), true).await;
+    read_only.identity.read_only = true;
+    let effects = update(&mut read_only, key(KeyCode::Char('r')));
+    assert!(effects.is_empty());
+    assert!(screen(&read_only).contains(" RO"));
+    assert!(!screen(&read_only).contains("resync"), "no hint for it");
+}
+
+#[test]
+fn a_conflicting_keymap_is_refused_with_the_key_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keymap.toml");
+    std::fs::write(&path, "[queue]\n\"1\" = \"down\"\n").unwrap();
+    let message = Keymap::load(Some(&path)).unwrap_err().to_string();
+    assert!(
+        message.contains('1') && message.contains("keymap.toml"),
+        "{message}"
+    );
+    assert!(
+        message.contains("override"),
+        "says how to mean it: {message}"
+    );
+}
+
+#[tokio::test]
+async fn commands_open_an_order_by_name_and_sort() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), true).await;
+    let name = state.panes[2].rows[0].name.clone();
+    press(&mut state, &shop.data, &format!(":open {name}\n")).await;
+    assert_eq!(state.focus, Focus::Detail);
+    let loaded = state.detail.as_ref().unwrap().loaded.as_ref().unwrap();
+    assert_eq!(loaded.detail.row.name, name);
+    press(&mut state, &shop.data, ":open #nope\n").await;
+    assert!(screen(&state).contains("no order #nope"));
+    press(&mut state, &shop.data, "q:sort newest\n").await;
+    let placed: Vec<_> = state.panes[0].rows.iter().map(|r| r.placed_at).collect();
+    let mut sorted = placed.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(placed, sorted);
+}
