@@ -32,6 +32,10 @@ pub enum HttpError {
         status: StatusCode,
         /// What the server said, trimmed.
         detail: String,
+        /// The start of the body, whole enough for a JSON error object to
+        /// parse (the API's own message, type and code). Boxed: errors
+        /// travel in every `Result` of every backend.
+        body: Box<String>,
         retry_after: Option<Duration>,
     },
     #[error("{backend}: {what}")]
@@ -236,12 +240,14 @@ impl Backend {
         if let Some(wait) = retry_after.filter(|wait| *wait <= self.retry.max_retry_after) {
             self.pause(wait);
         }
-        let detail = response.text().await.unwrap_or_default();
-        let detail: String = detail
+        let body: String = response
+            .text()
+            .await
+            .unwrap_or_default()
             .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
+            .take(4096)
             .collect();
+        let detail: String = body.chars().filter(|c| !c.is_control()).take(200).collect();
         Err(HttpError::Status {
             backend: self.name,
             method,
@@ -252,6 +258,7 @@ impl Backend {
             } else {
                 format!(": {detail}")
             },
+            body: Box::new(body),
             retry_after,
         })
     }

@@ -7,12 +7,14 @@ mod jobs;
 mod params;
 mod queries;
 mod results;
+mod summaries;
 mod sync_state;
 
 pub use ingest::{ingest_batch, IncomingDoc, IngestOutcome};
 pub use jobs::{Job, JobStatus, NewJob};
 pub use queries::{insert_rejects, BreachRow, OrderDetail, OrderRow, PayloadRow, RejectRow};
 pub use results::{attach_replacements, due_for_evaluation, load_facts, save_evaluations};
+pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys};
 
 use std::path::{Path, PathBuf};
