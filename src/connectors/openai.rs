@@ -121,7 +121,7 @@ impl ChatClient {
         };
         // Evenly spread: a model's allowance is also counted in tokens a
         // minute, which a burst of long prompts spends at once.
-        let backend = Backend::new("model", options.requests_per_minute, options.timeout, retry)?
+        let backend = Backend::new("ai", options.requests_per_minute, options.timeout, retry)?
             .with_burst(options.requests_per_minute, 1);
         let base = options.base_url.trim_end_matches('/');
         let base = base.strip_suffix("/v1").unwrap_or(base);
