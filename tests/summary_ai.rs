@@ -17,7 +17,7 @@ use orderdeck::connectors::secret::Secret;
 use orderdeck::connectors::Source;
 use orderdeck::domain::FindingCode;
 use orderdeck::store::{OrderDetail, Store};
-use orderdeck::summary::{Author, Summarizer, SummaryOutcome};
+use orderdeck::summary::{Author, Provider, Summarizer, SummaryOutcome};
 use orderdeck::sync::import::import_paths;
 use serde_json::{json, Value};
 
@@ -365,5 +365,50 @@ async fn an_unchanged_order_costs_one_call_and_a_changed_one_another() {
         assert_eq!(server.hits(), 2, "{}: a changed order asks again", db.label);
         assert!(!outcome.cached && outcome.shown.author == Author::Model);
         assert!(server.received()[1].text().contains("Gift wrap"));
+    }
+}
+
+#[test]
+fn ai_defaults_are_offline_and_private_and_bad_keys_are_named() {
+    let ai = Config::builtin().unwrap().ai().unwrap();
+    assert_eq!(ai.provider, Provider::Offline);
+    assert!(!ai.send_personal_data);
+    assert_eq!(ai.timeout, Duration::from_secs(20));
+    assert_eq!(ai.api_key_env.as_deref(), Some("OPENAI_API_KEY"));
+
+    for (text, key, says) in [
+        (
+            "provider = \"gpt\"",
+            "ai.provider",
+            "\"offline\" or \"openai\"",
+        ),
+        (
+            "base_url = \"api.openai.com\"",
+            "ai.base_url",
+            "not an http",
+        ),
+        ("timeout = \"soon\"", "ai.timeout", "not a duration"),
+        ("timeout = \"0s\"", "ai.timeout", "longer than zero"),
+        ("max_tokens = 0", "ai.max_tokens", "at least 1"),
+        (
+            "requests_per_minute = 0",
+            "ai.requests_per_minute",
+            "at least 1",
+        ),
+        ("temperature = 3.0", "ai.temperature", "outside 0 to 2"),
+        (
+            "send_personal_data = \"yes\"",
+            "ai.send_personal_data",
+            "boolean",
+        ),
+        ("provider = \"openai\"\nmodel = \"\"", "ai.model", "empty"),
+        // A key written into the file is refused, and not repeated.
+        ("api_key = \"sk-in-the-file\"", "ai.api_key", "api_key_env"),
+    ] {
+        let error = Config::from_str_over_defaults("test.toml", &format!("[ai]\n{text}\n"))
+            .expect_err(text);
+        assert_eq!(error.key, key, "{text}: {error}");
+        assert!(error.to_string().contains(says), "{text}: {error}");
+        assert!(!error.to_string().contains("sk-in-the-file"), "{error}");
     }
 }
