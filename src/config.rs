@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use serde::Deserialize;
 
 use crate::engine::{CategoryPolicy, Policy, SlaPolicy, Tolerances, VendorPolicy};
+use crate::summary::{AiSettings, Provider};
 
 /// The built-in defaults, also the documentation of every key.
 pub const DEFAULT_CONFIG: &str = include_str!("../assets/orderdeck.toml");
@@ -36,6 +37,7 @@ pub struct Config {
     pub vendors: Vec<VendorConfig>,
     #[serde(default)]
     pub roles: BTreeMap<String, Vec<String>>,
+    pub ai: AiConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +123,24 @@ pub struct VendorConfig {
     pub edi_outbox: Option<PathBuf>,
 }
 
+/// `[ai]`: who writes the order summary. Validated into
+/// [`AiSettings`] when the config is loaded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiConfig {
+    pub provider: String,
+    pub base_url: String,
+    pub model: String,
+    pub api_key_env: String,
+    pub timeout: String,
+    pub max_tokens: u32,
+    pub temperature: f64,
+    pub send_personal_data: bool,
+    pub requests_per_minute: u32,
+    pub retries: u32,
+    pub parallel: u32,
+}
+
 impl Config {
     /// The built-in defaults alone.
     pub fn builtin() -> Result<Config, ConfigError> {
@@ -164,6 +184,7 @@ impl Config {
             })?;
         config.policy_for(origin)?;
         config.check_rates(origin)?;
+        config.ai_for(origin)?;
         Ok(config)
     }
 
@@ -178,6 +199,9 @@ impl Config {
                 "warehouse.requests_per_minute",
                 self.warehouse.requests_per_minute,
             ),
+            ("ai.requests_per_minute", self.ai.requests_per_minute),
+            ("ai.max_tokens", self.ai.max_tokens),
+            ("ai.parallel", self.ai.parallel),
         ] {
             if value == 0 {
                 return Err(ConfigError {
@@ -188,6 +212,82 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The summary's provider settings. Validated when the config is
+    /// loaded, so this only fails for a config built by hand.
+    pub fn ai(&self) -> Result<AiSettings, ConfigError> {
+        self.ai_for("config")
+    }
+
+    fn ai_for(&self, origin: &str) -> Result<AiSettings, ConfigError> {
+        let err = |key: &str, message: String| ConfigError {
+            origin: origin.to_string(),
+            key: format!("ai.{key}"),
+            message,
+        };
+        let ai = &self.ai;
+        let provider = match ai.provider.trim() {
+            "offline" => Provider::Offline,
+            "openai" => Provider::OpenAi,
+            other => {
+                return Err(err(
+                    "provider",
+                    format!(
+                        "{other:?} is not a provider orderdeck knows (\"offline\" or \"openai\")"
+                    ),
+                ))
+            }
+        };
+        let base_url = reqwest::Url::parse(ai.base_url.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+            .ok_or_else(|| {
+                err(
+                    "base_url",
+                    format!(
+                        "{:?} is not an http:// or https:// URL such as \"https://api.openai.com\"",
+                        ai.base_url
+                    ),
+                )
+            })?;
+        if provider == Provider::OpenAi && ai.model.trim().is_empty() {
+            return Err(err(
+                "model",
+                "is empty: the provider needs a model name".to_string(),
+            ));
+        }
+        let timeout = parse_duration(&ai.timeout)
+            .map_err(|message| err("timeout", message))?
+            .to_std()
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| {
+                err(
+                    "timeout",
+                    format!("{:?} must be longer than zero", ai.timeout),
+                )
+            })?;
+        if !(0.0..=2.0).contains(&ai.temperature) {
+            return Err(err(
+                "temperature",
+                format!("{} is outside 0 to 2", ai.temperature),
+            ));
+        }
+        let api_key_env = ai.api_key_env.trim();
+        Ok(AiSettings {
+            provider,
+            base_url: base_url.to_string(),
+            model: ai.model.trim().to_string(),
+            api_key_env: (!api_key_env.is_empty()).then(|| api_key_env.to_string()),
+            timeout,
+            max_tokens: ai.max_tokens,
+            temperature: ai.temperature,
+            send_personal_data: ai.send_personal_data,
+            requests_per_minute: ai.requests_per_minute,
+            retries: ai.retries,
+            parallel: ai.parallel,
+        })
     }
 
     /// The engine's view of the rules. Validated when the config is loaded, so

@@ -2,14 +2,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
 
 use orderdeck::commands::{
     self, demo::DemoOptions, report::ReportFormat, CommandError, Context, GlobalOptions,
 };
 use orderdeck::connectors::Source;
 
-/// Exit status when some input was kept aside but the rest loaded.
+/// Exit status when some of the work failed (input kept aside, summaries
+/// not written) but the rest was done.
 const EXIT_PARTIAL: u8 = 3;
 
 #[derive(Parser)]
@@ -103,6 +104,17 @@ enum Command {
         order: String,
         #[arg(long)]
         json: bool,
+    },
+    /// Asks the model about orders ahead of time, so the console and `show`
+    /// answer from the summary cache; rate-limited as `[ai]` says.
+    #[command(group(ArgGroup::new("which").required(true).args(["orders", "all_listed"])))]
+    Summarize {
+        /// Every order in the overdue, informational and blocked queues.
+        #[arg(long)]
+        all_listed: bool,
+        /// Order names (with or without #) or storefront ids.
+        #[arg(value_name = "ORDER")]
+        orders: Vec<String>,
     },
     /// Reports.
     Report {
@@ -273,6 +285,18 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Command::Show { order, json } => {
             commands::show::run(&ctx, &order, json).await?;
             ExitCode::SUCCESS
+        }
+        Command::Summarize { all_listed, orders } => {
+            let which = if all_listed {
+                commands::summarize::Which::AllListed
+            } else {
+                commands::summarize::Which::Orders(orders)
+            };
+            if commands::summarize::run(&ctx, &which).await?.clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_PARTIAL)
+            }
         }
         Command::Report {
             report: ReportKind::Breaches { format },

@@ -2,9 +2,12 @@
 //! The real binary, as operators' scripts run it: exit codes, one-line
 //! errors, the `--json` shapes of DESIGN.md §4, and the public fixtures.
 
+mod chat_server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use chat_server::{ChatServer, Step};
 use serde_json::{json, Value};
 
 struct Deck {
@@ -23,11 +26,16 @@ impl Deck {
     }
 
     fn run(&self, args: &[&str]) -> Output {
+        self.run_with_env(args, &[])
+    }
+
+    fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_orderdeck"))
             .arg("--db")
             .arg(self.db())
             .args(args)
             .env("TZ", "UTC")
+            .envs(env.iter().copied())
             .output()
             .expect("run orderdeck")
     }
@@ -516,4 +524,100 @@ fn demo_runs_the_simulator_and_shows_the_queues() {
         assert!(text.contains(heading), "{heading} missing from:\n{text}");
     }
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+/// `summarize --all-listed` and `show` against a chat-completions server on
+/// loopback: one call per listed order, then answers from the cache; a
+/// failing model leaves the built-in summary with the reason, and exit 3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summarize_and_show_ask_the_configured_model_once_per_order() {
+    let server = ChatServer::start(vec![Step::CiteFindings]).await;
+    let deck = Deck::new();
+    shop(&deck);
+    let listed = listed(&deck, NOW).len();
+    let key = ("ORDERDECK_CLI_TEST_KEY", "sk-cli-secret-77");
+    let with_model = |config: &Path, args: &[&str]| {
+        let mut all = vec!["--config", config.to_str().unwrap(), "--now", NOW];
+        all.extend_from_slice(args);
+        let out = deck.run_with_env(&all, &[key]);
+        assert!(!stdout(&out).contains(key.1) && !stderr(&out).contains(key.1));
+        out
+    };
+    let config = deck.dir.path().join("ai.toml");
+    std::fs::write(
+        &config,
+        server.config(&[("api_key_env", "\"ORDERDECK_CLI_TEST_KEY\"")]),
+    )
+    .unwrap();
+
+    let out = with_model(&config, &["summarize", "--all-listed"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("summarised {listed} order(s): {listed} written, 0 already cached\n")
+    );
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    assert_eq!(server.hits(), listed);
+    let authorization = server.received()[0].authorization.clone();
+    assert_eq!(authorization.as_deref(), Some("Bearer sk-cli-secret-77"));
+
+    let out = with_model(&config, &["show", "1", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["order"], "#1");
+    assert_eq!(shown["queue"], "overdue");
+    assert_eq!(shown["findings"][0]["code"], "SLA_BREACH");
+    let summary = &shown["summary"];
+    assert_eq!(summary["text"], "This order needs a look (SLA_BREACH).");
+    assert_eq!(summary["author"], "model");
+    assert_eq!(summary["cites"], json!(["SLA_BREACH"]));
+    assert_eq!(summary["model"], "test-model");
+    assert_eq!(summary["cached"], true);
+    assert_eq!(summary["unverified"], false);
+    assert_eq!(summary["fallback_reason"], Value::Null);
+    assert_eq!(server.hits(), listed, "show answered from the cache");
+
+    let out = with_model(&config, &["show", "1"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("Summary  [written by model test-model, cached: check it against the findings]\n  This order needs a look (SLA_BREACH).\n  cites: SLA_BREACH\n"),
+        "{text}"
+    );
+
+    // Another model, not in the cache, whose server fails every time.
+    let broken = ChatServer::start(vec![Step::Fail(
+        500,
+        None,
+        r#"{"error": {"message": "overloaded", "type": "server_error", "code": null}}"#.into(),
+    )])
+    .await;
+    let config = deck.dir.path().join("broken.toml");
+    std::fs::write(
+        &config,
+        broken.config(&[("model", "\"other-model\""), ("retries", "1")]),
+    )
+    .unwrap();
+    let out = with_model(&config, &["summarize", "--all-listed"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let line = stdout(&out);
+    assert!(
+        line.starts_with(&format!(
+            "summarised {listed} order(s): 0 written, 0 already cached, {listed} failed (first: #"
+        )) && line.contains("HTTP 500 Internal Server Error: overloaded, server_error)"),
+        "{line}"
+    );
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert_eq!(broken.hits(), listed * 2);
+
+    let out = with_model(&config, &["show", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("\nSummary\n  #1 for Grace Hopper was placed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(built-in summary: model other-model:"),
+        "{text}"
+    );
 }

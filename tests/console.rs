@@ -17,6 +17,7 @@ use orderdeck::config::Config;
 use orderdeck::domain::Queue;
 use orderdeck::sim::{self, Limits, SimHandle, SimOptions};
 use orderdeck::store::{sqlite_url, Store};
+use orderdeck::summary::Summarizer;
 use orderdeck::sync::connections::Connections;
 use orderdeck::sync::poll::{sync_once, ListingReport};
 use orderdeck::sync::resync::Systems;
@@ -26,6 +27,7 @@ use orderdeck::tui::keymap::Keymap;
 use orderdeck::tui::state::{Effect, Focus, Identity, Message, ResyncProgress, State};
 use orderdeck::tui::update::{refresh, update};
 use orderdeck::tui::view::render;
+use tokio::sync::mpsc;
 
 fn start() -> DateTime<Utc> {
     "2026-11-23T15:00:00Z".parse().unwrap()
@@ -36,16 +38,26 @@ struct Shop {
     _dir: tempfile::TempDir,
     data: DataTask,
     zone: chrono_tz::Tz,
+    /// Where background effects (a model's summary) answer.
+    later: tokio::sync::Mutex<mpsc::UnboundedReceiver<Message>>,
+    sender: mpsc::UnboundedSender<Message>,
 }
 
 /// The simulator's shop (seed 7, 60 orders, clock standing still) synced
 /// through the real connectors into a fresh SQLite file.
 async fn shop() -> Shop {
+    shop_with_ai("").await
+}
+
+/// The same, with `ai` (an `[ai]` table) laid over the simulator's config.
+async fn shop_with_ai(ai: &str) -> Shop {
     let mut options = SimOptions::new(7, 60, start());
     options.speed = 0.0;
     options.limits = Limits::lifted();
     let handle = sim::start(options).await.unwrap();
-    let config = Config::from_str_over_defaults("simulator", &config_text(&handle)).unwrap();
+    let config =
+        Config::from_str_over_defaults("simulator", &format!("{}\n{ai}", config_text(&handle)))
+            .unwrap();
     let policy = config.policy().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&sqlite_url(&dir.path().join("console.sqlite")))
@@ -60,6 +72,7 @@ async fn shop() -> Shop {
         "{report:?}"
     );
     let now = start();
+    let (sender, later) = mpsc::unbounded_channel();
     Shop {
         _sim: handle,
         _dir: dir,
@@ -68,8 +81,11 @@ async fn shop() -> Shop {
             workers: None,
             zone: policy.sla.timezone,
             clock: Arc::new(move || now),
+            summarizer: Summarizer::new(&config.ai().unwrap(), policy.sla.timezone),
         },
         zone: policy.sla.timezone,
+        later: tokio::sync::Mutex::new(later),
+        sender,
     }
 }
 
@@ -88,14 +104,14 @@ fn state(shop: &Shop, keymap: Keymap, size: (u16, u16), color: bool) -> State {
 
 /// Carries out effects and feeds their answers back until nothing is left
 /// to do, as the console's loop would.
-async fn settle(state: &mut State, data: &DataTask, mut effects: Vec<Effect>) {
+async fn settle(state: &mut State, shop: &Shop, mut effects: Vec<Effect>) {
     for _ in 0..50 {
         if effects.is_empty() {
             return;
         }
         let mut next = Vec::new();
         for effect in effects {
-            if let Some(message) = data.carry_out(effect).await {
+            if let Some(message) = shop.data.carry_out(effect, &shop.sender).await {
                 next.extend(update(state, message));
             }
         }
@@ -104,11 +120,23 @@ async fn settle(state: &mut State, data: &DataTask, mut effects: Vec<Effect>) {
     panic!("effects never settled");
 }
 
+/// The next answer a background task sends, fed to `update`.
+async fn answer_later(state: &mut State, shop: &Shop) {
+    let mut later = shop.later.lock().await;
+    let message = tokio::time::timeout(std::time::Duration::from_secs(60), later.recv())
+        .await
+        .expect("a background answer")
+        .expect("the channel is open");
+    drop(later);
+    let effects = update(state, message);
+    settle(state, shop, effects).await;
+}
+
 async fn opened(shop: &Shop, keymap: Keymap, size: (u16, u16), color: bool) -> State {
     let mut state = state(shop, keymap, size, color);
     let mut effects = refresh(&mut state);
     effects.push(Effect::LoadSyncTimes);
-    settle(&mut state, &shop.data, effects).await;
+    settle(&mut state, shop, effects).await;
     state
 }
 
@@ -116,7 +144,7 @@ fn key(code: KeyCode) -> Message {
     Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-async fn press(state: &mut State, data: &DataTask, keys: &str) {
+async fn press(state: &mut State, shop: &Shop, keys: &str) {
     for c in keys.chars() {
         let code = match c {
             '\n' => KeyCode::Enter,
@@ -125,7 +153,7 @@ async fn press(state: &mut State, data: &DataTask, keys: &str) {
             c => KeyCode::Char(c),
         };
         let effects = update(state, key(code));
-        settle(state, data, effects).await;
+        settle(state, shop, effects).await;
     }
 }
 
@@ -167,20 +195,20 @@ async fn help_overlay_lists_the_live_keymap() {
     std::fs::write(&path, "[queue]\n\"x\" = \"resync\"\n").unwrap();
     let keymap = Keymap::load(Some(&path)).unwrap();
     let mut state = opened(&shop, keymap, (80, 24), true).await;
-    press(&mut state, &shop.data, "?").await;
+    press(&mut state, &shop, "?").await;
     let text = screen(&state);
     assert!(text.contains("Keys (from your keymap)"), "{text}");
     insta::assert_snapshot!("help_80x24", text);
     // Scrolled to the queue keys, the user's own binding shows.
     for _ in 0..14 {
-        press(&mut state, &shop.data, "j").await;
+        press(&mut state, &shop, "j").await;
     }
     let scrolled = screen(&state);
     assert!(
         scrolled.contains("x r") || scrolled.contains("r x"),
         "the override is listed with resync:\n{scrolled}"
     );
-    press(&mut state, &shop.data, "\u{1b}").await;
+    press(&mut state, &shop, "\u{1b}").await;
     assert!(state.overlay.is_none());
 }
 
@@ -190,24 +218,24 @@ async fn filter_narrows_every_queue_by_sku_vendor_code_or_name() {
     let mut state = opened(&shop, defaults(), (80, 24), true).await;
     let before: usize = state.panes.iter().map(|p| p.total).sum();
     // "q" is typed into the filter, not taken as "back".
-    press(&mut state, &shop.data, "/candle\n").await;
+    press(&mut state, &shop, "/candle\n").await;
     assert_eq!(state.filter, "candle");
     let after: usize = state.panes.iter().map(|p| p.total).sum();
     assert!(after > 0 && after < before, "{after} of {before}");
     insta::assert_snapshot!("filtered_80x24", screen(&state));
 
-    press(&mut state, &shop.data, "/").await;
+    press(&mut state, &shop, "/").await;
     for _ in 0..6 {
         let effects = update(&mut state, key(KeyCode::Backspace));
-        settle(&mut state, &shop.data, effects).await;
+        settle(&mut state, &shop, effects).await;
     }
-    press(&mut state, &shop.data, "sla_breach\n").await;
+    press(&mut state, &shop, "sla_breach\n").await;
     assert_eq!(state.panes[0].total, before_overdue(&shop).await);
     assert_eq!(state.panes[1].total + state.panes[2].total, 0);
 
-    press(&mut state, &shop.data, "/").await;
+    press(&mut state, &shop, "/").await;
     let effects = update(&mut state, key(KeyCode::Esc));
-    settle(&mut state, &shop.data, effects).await;
+    settle(&mut state, &shop, effects).await;
     assert_eq!(state.filter, "");
     let cleared: usize = state.panes.iter().map(|p| p.total).sum();
     assert_eq!(cleared, before);
@@ -223,7 +251,7 @@ async fn before_overdue(shop: &Shop) -> usize {
 async fn detail_of_a_blocked_order_shows_its_findings_summary_and_timeline() {
     let shop = shop().await;
     let mut state = opened(&shop, defaults(), (80, 24), true).await;
-    press(&mut state, &shop.data, "3\n").await;
+    press(&mut state, &shop, "3\n").await;
     assert_eq!(state.focus, Focus::Detail);
     let text = screen(&state);
     for heading in ["Findings", "Summary", "Timeline", "✗ blocked"] {
@@ -231,7 +259,7 @@ async fn detail_of_a_blocked_order_shows_its_findings_summary_and_timeline() {
     }
     insta::assert_snapshot!("detail_blocked_80x24", text);
     // Back out to the queue.
-    press(&mut state, &shop.data, "q").await;
+    press(&mut state, &shop, "q").await;
     assert_eq!(state.focus, Focus::Queue);
 }
 
@@ -239,7 +267,7 @@ async fn detail_of_a_blocked_order_shows_its_findings_summary_and_timeline() {
 async fn no_color_uses_no_colour_and_loses_nothing() {
     let shop = shop().await;
     let mut state = opened(&shop, defaults(), (80, 24), false).await;
-    press(&mut state, &shop.data, "j").await;
+    press(&mut state, &shop, "j").await;
     let terminal = draw(&state);
     let buffer = terminal.backend().buffer();
     for cell in &buffer.content {
@@ -259,10 +287,10 @@ async fn too_small_a_terminal_gets_a_notice_and_a_resize_brings_the_screen_back(
     let shop = shop().await;
     let mut state = opened(&shop, defaults(), (80, 24), true).await;
     let effects = update(&mut state, Message::Resize(60, 20));
-    settle(&mut state, &shop.data, effects).await;
+    settle(&mut state, &shop, effects).await;
     assert!(screen(&state).contains("Terminal too small: 60x20"));
     let effects = update(&mut state, Message::Resize(100, 30));
-    settle(&mut state, &shop.data, effects).await;
+    settle(&mut state, &shop, effects).await;
     let text = screen(&state);
     assert!(
         text.contains("Overdue") && !text.contains("too small"),
@@ -274,14 +302,14 @@ async fn too_small_a_terminal_gets_a_notice_and_a_resize_brings_the_screen_back(
 async fn moving_paging_and_the_selection_kept_by_order_across_refreshes() {
     let shop = shop().await;
     let mut state = opened(&shop, defaults(), (80, 24), true).await;
-    press(&mut state, &shop.data, "2").await;
+    press(&mut state, &shop, "2").await;
     assert_eq!(state.active, 1);
     let total = state.panes[1].total;
-    press(&mut state, &shop.data, "G").await;
+    press(&mut state, &shop, "G").await;
     assert_eq!(state.panes[1].selected, total - 1);
-    press(&mut state, &shop.data, "g").await;
+    press(&mut state, &shop, "g").await;
     assert_eq!(state.panes[1].selected, 0);
-    press(&mut state, &shop.data, "jj").await;
+    press(&mut state, &shop, "jj").await;
     let id = state.panes[1].selected_id.unwrap();
     // New data: everything reloads; the selection stays on its order.
     let effects = update(
@@ -292,10 +320,10 @@ async fn moving_paging_and_the_selection_kept_by_order_across_refreshes() {
         }),
     );
     assert!(!effects.is_empty());
-    settle(&mut state, &shop.data, effects).await;
+    settle(&mut state, &shop, effects).await;
     assert_eq!(state.panes[1].selected_id, Some(id));
     // Tab walks the panes.
-    press(&mut state, &shop.data, "\t").await;
+    press(&mut state, &shop, "\t").await;
     assert_eq!(state.active, 2);
 }
 
@@ -303,7 +331,7 @@ async fn moving_paging_and_the_selection_kept_by_order_across_refreshes() {
 async fn pause_holds_the_panes_until_resumed() {
     let shop = shop().await;
     let mut state = opened(&shop, defaults(), (80, 24), true).await;
-    press(&mut state, &shop.data, "p").await;
+    press(&mut state, &shop, "p").await;
     assert!(state.paused);
     assert!(screen(&state).contains("PAUSED"));
     let effects = update(
@@ -327,7 +355,7 @@ async fn pause_holds_the_panes_until_resumed() {
 async fn resync_from_the_detail_pane_shows_its_progress() {
     let shop = shop().await;
     let mut state = opened(&shop, defaults(), (80, 24), true).await;
-    press(&mut state, &shop.data, "\n").await;
+    press(&mut state, &shop, "\n").await;
     let order_id = state.detail.as_ref().unwrap().order_id;
     let effects = update(&mut state, key(KeyCode::Char('r')));
     assert!(effects.contains(&Effect::Resync {
@@ -360,7 +388,7 @@ async fn resync_from_the_detail_pane_shows_its_progress() {
             }],
         }),
     );
-    settle(&mut state, &shop.data, effects).await;
+    settle(&mut state, &shop, effects).await;
     assert_eq!(
         state.detail.as_ref().unwrap().resync,
         Some(ResyncProgress::Done("2 document(s) read again".into()))
@@ -376,9 +404,9 @@ async fn keymap_overrides_apply_and_read_only_drops_resync() {
     std::fs::write(&path, "[queue]\n\"x\" = \"down\"\n\"j\" = \"none\"\n").unwrap();
     let keymap = Keymap::load(Some(&path)).unwrap();
     let mut state = opened(&shop, keymap, (80, 24), true).await;
-    press(&mut state, &shop.data, "j").await;
+    press(&mut state, &shop, "j").await;
     assert_eq!(state.panes[0].selected, 0, "j is unbound");
-    press(&mut state, &shop.data, "x").await;
+    press(&mut state, &shop, "x").await;
     assert_eq!(state.panes[0].selected, 1, "x moves down");
 
     let mut read_only = opened(&shop, defaults().read_only(), (80, 24), true).await;
@@ -410,15 +438,57 @@ async fn commands_open_an_order_by_name_and_sort() {
     let shop = shop().await;
     let mut state = opened(&shop, defaults(), (80, 24), true).await;
     let name = state.panes[2].rows[0].name.clone();
-    press(&mut state, &shop.data, &format!(":open {name}\n")).await;
+    press(&mut state, &shop, &format!(":open {name}\n")).await;
     assert_eq!(state.focus, Focus::Detail);
     let loaded = state.detail.as_ref().unwrap().loaded.as_ref().unwrap();
     assert_eq!(loaded.detail.row.name, name);
-    press(&mut state, &shop.data, ":open #nope\n").await;
+    press(&mut state, &shop, ":open #nope\n").await;
     assert!(screen(&state).contains("no order #nope"));
-    press(&mut state, &shop.data, "q:sort newest\n").await;
+    press(&mut state, &shop, "q:sort newest\n").await;
     let placed: Vec<_> = state.panes[0].rows.iter().map(|r| r.placed_at).collect();
     let mut sorted = placed.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(placed, sorted);
+}
+
+#[path = "chat_server/mod.rs"]
+mod chat_server;
+
+#[tokio::test]
+async fn the_model_summary_arrives_in_the_background_marked_as_the_model_s() {
+    let server = chat_server::ChatServer::start(vec![chat_server::Step::CiteFindings]).await;
+    let shop = shop_with_ai(&server.config(&[])).await;
+    let mut state = opened(&shop, defaults(), (100, 40), true).await;
+    press(&mut state, &shop, "3\n").await;
+    // At once: the offline summary, and a note that the model is asked.
+    assert!(
+        screen(&state).contains("asking the model"),
+        "{}",
+        screen(&state)
+    );
+    answer_later(&mut state, &shop).await;
+    let text = screen(&state);
+    assert!(text.contains("written by test-model"), "{text}");
+    assert!(text.contains("cites:"), "{text}");
+    assert_eq!(server.hits(), 1);
+}
+
+#[tokio::test]
+async fn a_failing_model_leaves_the_offline_summary_with_the_reason() {
+    let server = chat_server::ChatServer::start(vec![chat_server::Step::Fail(
+        500,
+        None,
+        r#"{"error":{"message":"the model is down","type":"server_error"}}"#.into(),
+    )])
+    .await;
+    let shop = shop_with_ai(&server.config(&[("retries", "0")])).await;
+    let mut state = opened(&shop, defaults(), (100, 40), true).await;
+    press(&mut state, &shop, "3\n").await;
+    answer_later(&mut state, &shop).await;
+    let text = screen(&state);
+    assert!(text.contains("the model's is not shown"), "{text}");
+    assert!(
+        text.contains("Needs a decision"),
+        "the offline summary: {text}"
+    );
 }

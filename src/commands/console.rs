@@ -102,7 +102,7 @@ pub async fn run(ctx: &Context, flags: &ConsoleFlags) -> Result<(), CommandError
             clock.clone(),
         )
     });
-    let options = console_options(ctx, keymap, flags, clock);
+    let options = console_options(ctx, keymap, flags, clock)?;
     tui::run(ctx.store.clone(), workers, options).await?;
     Ok(())
 }
@@ -112,9 +112,9 @@ pub fn console_options(
     keymap: Keymap,
     flags: &ConsoleFlags,
     clock: Clock,
-) -> ConsoleOptions {
+) -> Result<ConsoleOptions, CommandError> {
     let operator = os_account();
-    ConsoleOptions {
+    Ok(ConsoleOptions {
         identity: Identity {
             shop: ctx.config.shop.name.clone(),
             role: role_of(&ctx.config.roles, &operator),
@@ -126,5 +126,6 @@ pub fn console_options(
         zone: ctx.policy.sla.timezone,
         color: colors_wanted(),
         clock,
-    }
+        summarizer: ctx.summarizer()?,
+    })
 }

@@ -93,7 +93,7 @@ pub async fn run(global: &GlobalOptions, options: &DemoOptions) -> Result<(), Co
             read_only: options.read_only,
             poll_every: DEMO_POLL,
         };
-        let console = console_options(&ctx, keymap, &flags, clock);
+        let console = console_options(&ctx, keymap, &flags, clock)?;
         tui::run(ctx.store.clone(), Some(workers), console).await?;
         ctx.store.close().await;
         return handle

@@ -9,6 +9,7 @@ pub mod queues;
 pub mod report;
 pub mod show;
 pub mod sim;
+pub mod summarize;
 pub mod sync;
 
 use std::io::Write;
@@ -19,6 +20,7 @@ use chrono::{DateTime, Local, Utc};
 use crate::config::{Config, ConfigError};
 use crate::engine::Policy;
 use crate::store::{Store, StoreError};
+use crate::summary::Summarizer;
 use crate::sync::reconcile;
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,14 @@ impl Context {
             now: options.now.unwrap_or_else(Utc::now),
             fixed_now: options.now,
         })
+    }
+
+    /// The order summary's writer, as `[ai]` says.
+    pub fn summarizer(&self) -> Result<Summarizer, CommandError> {
+        Ok(Summarizer::new(
+            &self.config.ai()?,
+            self.policy.sla.timezone,
+        ))
     }
 
     /// Every command that reads queues first brings the orders whose moment

@@ -6,7 +6,7 @@ use super::{emit, local_time, CommandError, Context};
 use crate::domain::{Finding, Queue, Verdict};
 use crate::engine::{timeline, TimelineEvent};
 use crate::store::OrderDetail;
-use crate::summary::{summarise, Summary};
+use crate::summary::{Author, SummaryOutcome};
 use crate::text::sanitize;
 
 #[derive(Debug, Serialize)]
@@ -19,7 +19,7 @@ struct ShownOrder<'a> {
     placed_at: Option<String>,
     ship_by: Option<String>,
     evaluated_at: Option<String>,
-    summary: Summary,
+    summary: &'a SummaryOutcome,
     timeline: Vec<TimelineEvent>,
     sources: Vec<ShownSource<'a>>,
 }
@@ -54,12 +54,7 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
         .await?
         .ok_or_else(|| CommandError::UnknownOrder(reference.to_string()))?;
     let events = timeline(&detail.facts);
-    let summary = summarise(
-        &detail.row.name,
-        &detail.facts,
-        &detail.findings,
-        ctx.policy.sla.timezone,
-    );
+    let summary = ctx.summarizer()?.summarize(&ctx.store, &detail).await;
     if json {
         let shown = ShownOrder {
             order: &detail.row.name,
@@ -70,7 +65,7 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
             placed_at: detail.row.placed_at.map(|t| t.to_rfc3339()),
             ship_by: detail.row.ship_by.map(|t| t.to_rfc3339()),
             evaluated_at: detail.row.evaluated_at.map(|t| t.to_rfc3339()),
-            summary,
+            summary: &summary,
             timeline: events,
             sources: detail
                 .payloads
@@ -90,7 +85,7 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
     emit(&render_text(&detail, &summary, &events))
 }
 
-fn render_text(detail: &OrderDetail, summary: &Summary, events: &[TimelineEvent]) -> String {
+fn render_text(detail: &OrderDetail, summary: &SummaryOutcome, events: &[TimelineEvent]) -> String {
     let row = &detail.row;
     let mut out = String::new();
     let _ = writeln!(
@@ -106,10 +101,7 @@ fn render_text(detail: &OrderDetail, summary: &Summary, events: &[TimelineEvent]
     if let Some(ship_by) = row.ship_by {
         let _ = writeln!(out, "ship by  {}", local_time(ship_by));
     }
-    let _ = writeln!(out, "\nSummary");
-    for line in wrap(&sanitize(&summary.text), 76) {
-        let _ = writeln!(out, "  {line}");
-    }
+    render_summary(&mut out, summary);
     let _ = writeln!(out, "\nFindings");
     if detail.findings.is_empty() {
         let _ = writeln!(out, "  nothing to report");
@@ -155,6 +147,58 @@ fn render_text(detail: &OrderDetail, summary: &Summary, events: &[TimelineEvent]
         );
     }
     out
+}
+
+/// The summary under a heading that says who wrote it; a model's text with
+/// the findings it cites, and with the offline summary beside it when it
+/// named what the facts do not hold.
+fn render_summary(out: &mut String, outcome: &SummaryOutcome) {
+    let shown = &outcome.shown;
+    match (shown.author, &outcome.model) {
+        (Author::Model, Some(model)) => {
+            let _ = writeln!(
+                out,
+                "\nSummary  [written by model {}{}: check it against the findings]",
+                sanitize(model),
+                if outcome.cached { ", cached" } else { "" }
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "\nSummary");
+        }
+    }
+    write_wrapped(out, &shown.text);
+    if shown.author == Author::Model {
+        let cites: Vec<&str> = shown.cites.iter().map(|c| c.as_str()).collect();
+        let cites = if cites.is_empty() {
+            "no finding".to_string()
+        } else {
+            cites.join(", ")
+        };
+        let _ = writeln!(out, "  cites: {cites}");
+    }
+    if outcome.unverified {
+        write_wrapped(
+            out,
+            &format!(
+                "UNVERIFIED: it names what the facts do not hold: {}",
+                outcome.unverified_terms.join(", ")
+            ),
+        );
+    }
+    if let Some(reason) = &outcome.fallback_reason {
+        write_wrapped(out, &format!("(built-in summary: {reason})"));
+    }
+    if let Some(offline) = &outcome.offline {
+        let _ = writeln!(out, "\nOffline summary");
+        write_wrapped(out, &offline.text);
+    }
+}
+
+fn write_wrapped(out: &mut String, text: &str) {
+    for line in wrap(&sanitize(text), 76) {
+        let _ = writeln!(out, "  {line}");
+    }
 }
 
 /// Greedy word wrap: a summary is prose, and a terminal does not wrap

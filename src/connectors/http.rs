@@ -5,6 +5,7 @@
 //! speaks of is shared by all of them.
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,6 +33,10 @@ pub enum HttpError {
         status: StatusCode,
         /// What the server said, trimmed.
         detail: String,
+        /// The start of the body, whole enough for a JSON error object to
+        /// parse (the API's own message, type and code). Boxed: errors
+        /// travel in every `Result` of every backend.
+        body: Box<String>,
         retry_after: Option<Duration>,
     },
     #[error("{backend}: {what}")]
@@ -99,8 +104,13 @@ pub struct Backend {
     limiter: Arc<DefaultDirectRateLimiter>,
     /// No request leaves before this moment: the server asked for a pause.
     paused_until: Arc<Mutex<Option<tokio::time::Instant>>>,
+    /// Counts requests let go after a pause, to stagger them.
+    resumed: Arc<AtomicU32>,
     retry: RetryPolicy,
 }
+
+/// Requests held back by a pause restart in this many staggered slots.
+const RESUME_SLOTS: u32 = 8;
 
 fn quota(per_minute: u32, burst: u32) -> Quota {
     let nonzero = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
@@ -130,6 +140,7 @@ impl Backend {
             client,
             limiter: Arc::new(RateLimiter::direct(quota(per_minute, per_minute))),
             paused_until: Arc::new(Mutex::new(None)),
+            resumed: Arc::new(AtomicU32::new(0)),
             retry,
         })
     }
@@ -153,11 +164,22 @@ impl Backend {
     }
 
     async fn wait_for_pause(&self) {
+        let mut staggered = false;
         loop {
             let until = self.paused_until.lock().map(|p| *p).unwrap_or(None);
             match until {
                 Some(until) if until > tokio::time::Instant::now() => {
                     tokio::time::sleep_until(until).await;
+                    if !staggered {
+                        // Let go all at once, the requests held back would
+                        // spend the refilled allowance in one burst and be
+                        // refused again, the same unlucky ones each time
+                        // until their retries ran out. The pause is looked
+                        // at again after: a later 429 may have renewed it.
+                        staggered = true;
+                        let slot = self.resumed.fetch_add(1, Ordering::Relaxed) % RESUME_SLOTS;
+                        tokio::time::sleep(self.retry.min_delay / 4 * slot).await;
+                    }
                 }
                 _ => return,
             }
@@ -236,12 +258,14 @@ impl Backend {
         if let Some(wait) = retry_after.filter(|wait| *wait <= self.retry.max_retry_after) {
             self.pause(wait);
         }
-        let detail = response.text().await.unwrap_or_default();
-        let detail: String = detail
+        let body: String = response
+            .text()
+            .await
+            .unwrap_or_default()
             .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
+            .take(4096)
             .collect();
+        let detail: String = body.chars().filter(|c| !c.is_control()).take(200).collect();
         Err(HttpError::Status {
             backend: self.name,
             method,
@@ -252,6 +276,7 @@ impl Backend {
             } else {
                 format!(": {detail}")
             },
+            body: Box::new(body),
             retry_after,
         })
     }

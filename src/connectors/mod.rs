@@ -3,6 +3,7 @@
 
 pub mod carriers;
 pub mod http;
+pub mod openai;
 pub mod secret;
 pub mod shipstation;
 pub mod shipstation_client;

@@ -7,6 +7,7 @@ mod jobs;
 mod params;
 mod queries;
 mod results;
+mod summaries;
 mod sync_state;
 
 pub use ingest::{ingest_batch, IncomingDoc, IngestOutcome};
@@ -15,6 +16,7 @@ pub use queries::{
     insert_rejects, BreachRow, OrderDetail, OrderRow, PayloadRow, QueueSort, RejectRow,
 };
 pub use results::{attach_replacements, due_for_evaluation, load_facts, save_evaluations};
+pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys};
 
 use std::path::{Path, PathBuf};

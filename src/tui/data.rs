@@ -7,10 +7,10 @@ use std::collections::VecDeque;
 use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
-use super::state::{Effect, LoadedDetail, Message};
+use super::state::{Effect, LoadedDetail, Message, ModelSummary};
 use crate::engine::timeline;
 use crate::store::Store;
-use crate::summary::summarise;
+use crate::summary::{summarise, Summarizer};
 use crate::sync::workers::{Clock, Workers};
 
 pub struct DataTask {
@@ -18,6 +18,7 @@ pub struct DataTask {
     pub workers: Option<Workers>,
     pub zone: Tz,
     pub clock: Clock,
+    pub summarizer: Summarizer,
 }
 
 impl DataTask {
@@ -35,7 +36,7 @@ impl DataTask {
                 pending.push_back(more);
             }
             for effect in coalesce(std::mem::take(&mut pending)) {
-                let message = self.carry_out(effect).await;
+                let message = self.carry_out(effect, &messages).await;
                 if let Some(message) = message {
                     if messages.send(message).is_err() {
                         return self.workers;
@@ -48,7 +49,13 @@ impl DataTask {
 
     /// One effect against the store or the workers, answered with a message
     /// (`None` for effects the UI loop handles itself).
-    pub async fn carry_out(&self, effect: Effect) -> Option<Message> {
+    /// Effects that take long (a model's summary) answer later on
+    /// `messages`, from a task of their own.
+    pub async fn carry_out(
+        &self,
+        effect: Effect,
+        messages: &mpsc::UnboundedSender<Message>,
+    ) -> Option<Message> {
         let failed =
             |what: &str, e: &dyn std::fmt::Display| Message::LoadFailed(format!("{what}: {e}"));
         Some(match effect {
@@ -88,6 +95,7 @@ impl DataTask {
                         Box::new(LoadedDetail {
                             detail,
                             summary,
+                            model: (!self.summarizer.is_offline()).then_some(ModelSummary::Pending),
                             timeline,
                             loaded_at: (self.clock)(),
                         })
@@ -113,6 +121,23 @@ impl DataTask {
                 },
                 Err(e) => failed("looking up the order", &e),
             },
+            Effect::WriteSummary { order_id } => {
+                let store = self.store.clone();
+                let summarizer = self.summarizer.clone();
+                let messages = messages.clone();
+                tokio::spawn(async move {
+                    let message = match store.order_detail(order_id).await {
+                        Ok(Some(detail)) => Message::Summary {
+                            order_id,
+                            outcome: Box::new(summarizer.summarize(&store, &detail).await),
+                        },
+                        Ok(None) => return,
+                        Err(e) => Message::LoadFailed(format!("reading the order: {e}")),
+                    };
+                    let _ = messages.send(message);
+                });
+                return None;
+            }
             Effect::LoadSyncTimes => match self.store.last_synced().await {
                 Ok(times) => Message::Synced(times),
                 Err(e) => failed("reading sync times", &e),

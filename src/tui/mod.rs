@@ -23,6 +23,7 @@ use self::data::DataTask;
 use self::keymap::Keymap;
 use self::state::{Effect, Identity, Message, State};
 use crate::store::Store;
+use crate::summary::Summarizer;
 use crate::sync::workers::{Clock, WorkerEvent, Workers};
 
 /// At most ~20 frames a second, however fast messages arrive.
@@ -35,6 +36,7 @@ pub struct ConsoleOptions {
     pub zone: Tz,
     pub color: bool,
     pub clock: Clock,
+    pub summarizer: Summarizer,
 }
 
 /// Whether colours may be used: `NO_COLOR` set to anything non-empty says no.
@@ -76,6 +78,7 @@ pub async fn run(
             workers,
             zone: options.zone,
             clock: clock.clone(),
+            summarizer: options.summarizer,
         }
         .run(effect_receiver, message_sender.clone()),
     );

@@ -13,7 +13,7 @@ use super::keymap::Keymap;
 use crate::domain::Queue;
 use crate::engine::TimelineEvent;
 use crate::store::{OrderDetail, OrderRow, QueueSort};
-use crate::summary::Summary;
+use crate::summary::{Summary, SummaryOutcome};
 use crate::sync::resync::Systems;
 use crate::sync::workers::WorkerEvent;
 
@@ -105,9 +105,20 @@ pub struct DetailView {
 #[derive(Debug, Clone)]
 pub struct LoadedDetail {
     pub detail: OrderDetail,
+    /// The offline summary: shown at once, and beside a model's that
+    /// cannot be trusted.
     pub summary: Summary,
+    /// The language model's summary, when `[ai]` asks for one.
+    pub model: Option<ModelSummary>,
     pub timeline: Vec<TimelineEvent>,
     pub loaded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelSummary {
+    /// Asked in the background; the offline summary shows meanwhile.
+    Pending,
+    Ready(Box<SummaryOutcome>),
 }
 
 /// One backend as the header shows it.
@@ -164,6 +175,8 @@ pub struct State {
     pub generation: u64,
     pub dirty: bool,
     pub quit: bool,
+    /// Clock ticks seen, for the spinner.
+    pub ticks: usize,
 }
 
 impl State {
@@ -195,6 +208,7 @@ impl State {
             generation: 0,
             dirty: true,
             quit: false,
+            ticks: 0,
         }
     }
 
@@ -223,6 +237,11 @@ pub enum Message {
     Detail {
         order_id: i64,
         loaded: Option<Box<LoadedDetail>>,
+    },
+    /// The model's summary of an order, or the reason it stands aside.
+    Summary {
+        order_id: i64,
+        outcome: Box<SummaryOutcome>,
     },
     ResyncQueued {
         order_id: i64,
@@ -255,6 +274,10 @@ pub enum Effect {
         len: usize,
     },
     LoadDetail {
+        order_id: i64,
+    },
+    /// Ask the language model for the order's summary, in the background.
+    WriteSummary {
         order_id: i64,
     },
     Resync {

@@ -7,7 +7,8 @@ use tui_textarea::TextArea;
 use super::keymap::{Action, Context, Key};
 use super::layout::visible_rows;
 use super::state::{
-    DetailView, Effect, Focus, Message, Overlay, ResyncProgress, State, QUEUES, RESYNC_CHOICES,
+    DetailView, Effect, Focus, Message, ModelSummary, Overlay, ResyncProgress, State, QUEUES,
+    RESYNC_CHOICES,
 };
 use crate::store::OrderRow;
 use crate::sync::poll::ListingReport;
@@ -34,6 +35,15 @@ pub fn update(state: &mut State, message: Message) -> Vec<Effect> {
             // Ages are shown in whole minutes: a tick within the same minute
             // changes nothing on screen, so nothing is redrawn or sent.
             if now.timestamp() / 60 != state.now.timestamp() / 60 {
+                state.dirty = true;
+            }
+            state.ticks = state.ticks.wrapping_add(1);
+            let spinning = state
+                .detail
+                .as_ref()
+                .and_then(|d| d.loaded.as_ref())
+                .is_some_and(|l| l.model == Some(ModelSummary::Pending));
+            if spinning {
                 state.dirty = true;
             }
             state.now = now;
@@ -80,8 +90,37 @@ pub fn update(state: &mut State, message: Message) -> Vec<Effect> {
             detail_follows_selection(state)
         }
         Message::Detail { order_id, loaded } => {
-            if let Some(detail) = state.detail.as_mut().filter(|d| d.order_id == order_id) {
-                detail.loaded = loaded.map(|b| *b);
+            let Some(detail) = state.detail.as_mut().filter(|d| d.order_id == order_id) else {
+                return Vec::new();
+            };
+            state.dirty = true;
+            let Some(mut loaded) = loaded.map(|b| *b) else {
+                detail.loaded = None;
+                return Vec::new();
+            };
+            let asks = loaded.model.is_some();
+            // A reload keeps the model's last summary on screen until the
+            // new one lands (the summarizer's cache answers at once when
+            // the facts did not change).
+            if let Some(ModelSummary::Ready(previous)) = detail.loaded.take().and_then(|l| l.model)
+            {
+                loaded.model = Some(ModelSummary::Ready(previous));
+            }
+            detail.loaded = Some(loaded);
+            if asks {
+                vec![Effect::WriteSummary { order_id }]
+            } else {
+                Vec::new()
+            }
+        }
+        Message::Summary { order_id, outcome } => {
+            if let Some(loaded) = state
+                .detail
+                .as_mut()
+                .filter(|d| d.order_id == order_id)
+                .and_then(|d| d.loaded.as_mut())
+            {
+                loaded.model = Some(ModelSummary::Ready(outcome));
                 state.dirty = true;
             }
             Vec::new()

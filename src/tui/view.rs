@@ -9,9 +9,12 @@ use ratatui::Frame;
 
 use super::keymap::{Action, Context};
 use super::layout::{areas, too_small, MIN_HEIGHT, MIN_WIDTH};
-use super::state::{DetailView, Focus, Overlay, Pane, ResyncProgress, State, RESYNC_CHOICES};
+use super::state::{
+    DetailView, Focus, LoadedDetail, ModelSummary, Overlay, Pane, ResyncProgress, State,
+    RESYNC_CHOICES,
+};
 use crate::domain::{Queue, Verdict};
-use crate::summary::Author;
+use crate::summary::{Author, Summary};
 use crate::sync::resync::Systems;
 use crate::text::sanitize;
 
@@ -589,11 +592,7 @@ fn detail_text<'a>(state: &State, theme: &Theme, detail: &'a DetailView) -> Text
     }
 
     lines.push(Line::default());
-    let marker = match loaded.summary.author {
-        Author::Offline => "Summary",
-    };
-    lines.push(Line::styled(marker, theme.heading()));
-    lines.push(Line::from(sanitize(&loaded.summary.text).into_owned()));
+    summary_lines(state, theme, loaded, &mut lines);
 
     lines.push(Line::default());
     lines.push(Line::styled("Timeline", theme.heading()));
@@ -623,6 +622,94 @@ fn detail_text<'a>(state: &State, theme: &Theme, detail: &'a DetailView) -> Text
         }
     }
     Text::from(lines)
+}
+
+const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
+
+/// The summary: the model's, marked as such with the findings it cites,
+/// or the offline one with why the model's is not shown; an unverified
+/// model summary gets the offline one beside it.
+fn summary_lines(
+    state: &State,
+    theme: &Theme,
+    loaded: &LoadedDetail,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let offline_text = |lines: &mut Vec<Line<'static>>, summary: &Summary| {
+        lines.push(Line::from(sanitize(&summary.text).into_owned()));
+    };
+    let outcome = match &loaded.model {
+        None => {
+            lines.push(Line::styled("Summary", theme.heading()));
+            offline_text(lines, &loaded.summary);
+            return;
+        }
+        Some(ModelSummary::Pending) => {
+            lines.push(Line::from(vec![
+                Span::styled("Summary ", theme.heading()),
+                Span::styled(
+                    format!(
+                        "{} asking the model… (offline summary meanwhile)",
+                        SPINNER[state.ticks % SPINNER.len()]
+                    ),
+                    theme.dim(),
+                ),
+            ]));
+            offline_text(lines, &loaded.summary);
+            return;
+        }
+        Some(ModelSummary::Ready(outcome)) => outcome,
+    };
+    if outcome.shown.author != Author::Model {
+        let why = outcome
+            .fallback_reason
+            .as_deref()
+            .map_or_else(String::new, |reason| {
+                format!(" — the model's is not shown: {}", sanitize(reason))
+            });
+        lines.push(Line::from(vec![
+            Span::styled("Summary", theme.heading()),
+            Span::styled(why, theme.dim()),
+        ]));
+        offline_text(lines, &outcome.shown);
+        return;
+    }
+    let model = outcome.model.as_deref().unwrap_or("a language model");
+    lines.push(Line::from(vec![
+        Span::styled("Summary ", theme.heading()),
+        Span::styled(
+            format!(
+                "✎ written by {} from the facts below{}",
+                sanitize(model),
+                if outcome.cached { " (cached)" } else { "" }
+            ),
+            theme.fg(Color::Magenta),
+        ),
+    ]));
+    if outcome.unverified {
+        lines.push(Line::styled(
+            format!(
+                "⚠ UNVERIFIED: it names {} that the facts do not hold",
+                sanitize(&outcome.unverified_terms.join(", "))
+            ),
+            theme.verdict(Verdict::Blocked),
+        ));
+    }
+    offline_text(lines, &outcome.shown);
+    if !outcome.shown.cites.is_empty() {
+        let cites: Vec<&str> = outcome.shown.cites.iter().map(|c| c.as_str()).collect();
+        lines.push(Line::styled(
+            format!("cites: {}", cites.join(", ")),
+            theme.dim(),
+        ));
+    }
+    if let Some(offline) = &outcome.offline {
+        lines.push(Line::styled(
+            "Offline summary, from the findings",
+            theme.heading(),
+        ));
+        offline_text(lines, offline);
+    }
 }
 
 /// The few keys that matter in this context, from the live keymap.
