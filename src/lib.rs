@@ -1,6 +1,7 @@
 //! orderdeck: reconciles storefront, warehouse, carrier and vendor data into
 //! explained queues. See DESIGN.md for the shape of the parts.
 
+pub mod actions;
 pub mod commands;
 pub mod config;
 pub mod connectors;
