@@ -38,6 +38,23 @@ pub struct Config {
     #[serde(default)]
     pub roles: BTreeMap<String, Vec<String>>,
     pub ai: AiConfig,
+    /// Role → the actions it may run ("*": all of them).
+    #[serde(default)]
+    pub permissions: BTreeMap<String, Vec<String>>,
+    pub actions: ActionsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionsConfig {
+    /// Reason codes besides the built-in ones.
+    #[serde(default)]
+    pub reason_codes: Vec<String>,
+    /// How long an action waits for the backend's answer before its outcome
+    /// is "unknown" (and the same command reconciles it).
+    pub timeout: String,
+    /// How long a hold at the warehouse lasts when `--until` is not given.
+    pub hold_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -185,6 +202,7 @@ impl Config {
         config.policy_for(origin)?;
         config.check_rates(origin)?;
         config.ai_for(origin)?;
+        config.check_actions(origin)?;
         Ok(config)
     }
 
@@ -288,6 +306,55 @@ impl Config {
             retries: ai.retries,
             parallel: ai.parallel,
         })
+    }
+
+    fn check_actions(&self, origin: &str) -> Result<(), ConfigError> {
+        let err = |key: String, message: String| ConfigError {
+            origin: origin.to_string(),
+            key,
+            message,
+        };
+        for (role, actions) in &self.permissions {
+            for (i, action) in actions.iter().enumerate() {
+                if action != "*" && crate::actions::ActionKind::from_name(action).is_none() {
+                    return Err(err(
+                        format!("permissions.{role}[{i}]"),
+                        format!("{action:?} is not an action orderdeck knows"),
+                    ));
+                }
+            }
+        }
+        for (i, code) in self.actions.reason_codes.iter().enumerate() {
+            let well_formed = !code.is_empty()
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if !well_formed {
+                return Err(err(
+                    format!("actions.reason_codes[{i}]"),
+                    format!("{code:?} is not a code such as \"DATA_FIX\" (A-Z, 0-9, _)"),
+                ));
+            }
+        }
+        self.action_timeout()
+            .map_err(|message| err("actions.timeout".to_string(), message))?;
+        Ok(())
+    }
+
+    /// `[actions] timeout`, validated when the config is loaded.
+    pub fn action_timeout(&self) -> Result<std::time::Duration, String> {
+        parse_duration(&self.actions.timeout)?
+            .to_std()
+            .map_err(|_| format!("{:?} must be positive", self.actions.timeout))
+    }
+
+    /// Every reason code accepted: the built-in ones, then the config's.
+    pub fn reason_codes(&self) -> Vec<String> {
+        crate::actions::REASON_CODES
+            .iter()
+            .map(|c| c.to_string())
+            .chain(self.actions.reason_codes.iter().cloned())
+            .collect()
     }
 
     /// The engine's view of the rules. Validated when the config is loaded, so

@@ -12,6 +12,9 @@ use orderdeck::connectors::Source;
 /// Exit status when some of the work failed (input kept aside, summaries
 /// not written) but the rest was done.
 const EXIT_PARTIAL: u8 = 3;
+/// Exit status when an action's outcome is unknown (run it again to
+/// reconcile).
+const EXIT_UNKNOWN: u8 = 4;
 
 #[derive(Parser)]
 #[command(
@@ -121,6 +124,45 @@ enum Command {
         #[command(subcommand)]
         report: ReportKind,
     },
+    /// Runs one action on an order: preflight, preview, role, confirmation,
+    /// audit. Without --yes it only previews.
+    Act {
+        /// Order name (with or without #) or storefront id.
+        order: String,
+        /// replace, push-fulfilment, cancel-at-warehouse, hold, release,
+        /// note, resolve, resync, reroute-approve, reroute-reject.
+        action: String,
+        /// Only show the preflight and the exact requests (as without --yes).
+        #[arg(long)]
+        dry_run: bool,
+        /// Why (required to run): CUSTOMER_REQUEST, DAMAGED_IN_TRANSIT,
+        /// LOST_IN_TRANSIT, WRONG_ITEM, ADDRESS_PROBLEM, VENDOR_FAILURE,
+        /// DATA_FIX, OTHER, or one the config adds.
+        #[arg(long, value_name = "CODE")]
+        reason: Option<String>,
+        /// A note for the audit log (for `note`: the note itself).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+        /// Confirms: run it.
+        #[arg(long)]
+        yes: bool,
+        /// `hold`: until this day (default: [actions] hold_days from today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        until: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        audit: AuditKind,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditKind {
+    /// Checks the hash chain; names the first entry that does not hold.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -175,7 +217,12 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("orderdeck: {}", one_line(&e));
-            ExitCode::FAILURE
+            match e {
+                CommandError::Action(orderdeck::actions::ActionError::Unknown { .. }) => {
+                    ExitCode::from(EXIT_UNKNOWN)
+                }
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }
@@ -201,6 +248,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         db: cli.db,
         now: cli.now,
     };
+    let read_only = cli.read_only;
     let Some(command) = cli.command else {
         let ctx = Context::open(&global).await?;
         let flags = commands::console::ConsoleFlags {
@@ -307,6 +355,39 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             };
             commands::report::breaches(&ctx, format).await?;
             ExitCode::SUCCESS
+        }
+        Command::Act {
+            order,
+            action,
+            dry_run,
+            reason,
+            note,
+            yes,
+            until,
+            json,
+        } => {
+            let options = commands::act::ActOptions {
+                order,
+                action,
+                dry_run,
+                reason,
+                note,
+                yes,
+                until,
+                json,
+                read_only,
+            };
+            commands::act::run(&ctx, &options).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Audit {
+            audit: AuditKind::Verify,
+        } => {
+            if commands::audit::verify(&ctx).await? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
     };
     ctx.store.close().await;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::{CommandError, Context};
-use crate::identity::{os_account, role_of};
+use crate::actions::{Identity as Operator, Permissions};
 use crate::sync::connections::Connections;
 use crate::sync::workers::{Clock, WorkerSettings, Workers};
 use crate::tui::keymap::Keymap;
@@ -113,11 +113,14 @@ pub fn console_options(
     flags: &ConsoleFlags,
     clock: Clock,
 ) -> Result<ConsoleOptions, CommandError> {
-    let operator = os_account();
+    let operator = Operator::current()
+        .map(|operator| operator.account)
+        .map_err(CommandError::Other)?;
+    let roles = Permissions::new(&ctx.config.roles, &ctx.config.permissions).roles_of(&operator);
     Ok(ConsoleOptions {
         identity: Identity {
             shop: ctx.config.shop.name.clone(),
-            role: role_of(&ctx.config.roles, &operator),
+            role: (!roles.is_empty()).then(|| roles.join(",")),
             operator,
             read_only: flags.read_only,
             live: !flags.no_workers,

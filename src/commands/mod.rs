@@ -2,6 +2,8 @@
 //! result to stdout; errors travel up as `CommandError` and `main` prints
 //! them as one line.
 
+pub mod act;
+pub mod audit;
 pub mod console;
 pub mod demo;
 pub mod import;
@@ -29,6 +31,8 @@ pub enum CommandError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Action(#[from] crate::actions::ActionError),
     #[error("unknown order {0:?}: no storefront, warehouse or vendor record has that name or id")]
     UnknownOrder(String),
     #[error("{0}")]

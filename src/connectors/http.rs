@@ -67,6 +67,18 @@ impl HttpError {
         }
     }
 
+    /// Whether the request may have reached the backend and been applied
+    /// although no answer says so: a timeout, a connection lost after
+    /// sending, or a server error, as opposed to a refusal or a connection
+    /// never made.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            HttpError::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
+            HttpError::Status { status, .. } => status.is_server_error(),
+            HttpError::Config { .. } => false,
+        }
+    }
+
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             HttpError::Status { status, .. } => Some(*status),
@@ -208,6 +220,28 @@ impl Backend {
             })
             .notify(|e: &HttpError, wait| tracing::warn!(error = %e, ?wait, "retrying"))
             .await
+    }
+
+    /// One write (`method` to `url`, a JSON body, signed by `auth`), sent
+    /// once after the rate limiter: whether to try again is the caller's
+    /// decision, under its idempotency key, not the plumbing's. The key
+    /// travels as `Idempotency-Key`, which servers that honour it use to
+    /// answer a repeat with the first answer.
+    pub async fn write(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: &serde_json::Value,
+        idempotency_key: &str,
+        auth: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Fetched, HttpError> {
+        let build = || {
+            auth(self.client.request(method.clone(), url))
+                .header("Accept", "application/json")
+                .header("Idempotency-Key", idempotency_key)
+                .json(body)
+        };
+        self.attempt(&build).await
     }
 
     async fn attempt(&self, build: &impl Fn() -> RequestBuilder) -> Result<Fetched, HttpError> {

@@ -10,6 +10,7 @@ pub mod shipstation_client;
 pub mod shopify;
 pub mod shopify_client;
 mod stream;
+pub mod writes;
 
 pub use crate::domain::DocumentContent;
 

@@ -119,6 +119,27 @@ impl ShipStationClient {
         Ok(response)
     }
 
+    /// One write, sent once (see `Backend::write`).
+    pub async fn write(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: &serde_json::Value,
+        idempotency_key: &str,
+    ) -> Result<Fetched, HttpError> {
+        self.backend
+            .write(method, url, body, idempotency_key, |request| {
+                request.basic_auth(self.key.expose(), Some(self.secret.expose()))
+            })
+            .await
+    }
+
+    /// One order by its `orderId`, read live.
+    pub async fn order(&self, order_id: &str) -> Result<Fetched, HttpError> {
+        self.get(&join(&self.base_url, &format!("orders/{order_id}")))
+            .await
+    }
+
     /// One page of a listing changed (orders) or created (shipments) since
     /// `since`, 1-based.
     pub async fn page(

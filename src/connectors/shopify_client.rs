@@ -168,6 +168,21 @@ impl ShopifyClient {
         .await
     }
 
+    /// One write, sent once (see `Backend::write`).
+    pub async fn write(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: &serde_json::Value,
+        idempotency_key: &str,
+    ) -> Result<Fetched, HttpError> {
+        self.backend
+            .write(method, url, body, idempotency_key, |request| {
+                request.header("X-Shopify-Access-Token", self.token.expose())
+            })
+            .await
+    }
+
     /// An order's fulfilment orders: `{"fulfillment_orders": […]}`.
     pub async fn fulfillment_orders(&self, order_id: &str) -> Result<Page, HttpError> {
         self.page(&self.url(&format!("orders/{order_id}/fulfillment_orders.json")))

@@ -7,8 +7,8 @@
 //!
 //! | prefix | API | paths |
 //! | --- | --- | --- |
-//! | `/shopify` | Shopify REST Admin | `/admin/api/{version}/orders.json`, `…/orders/count.json`, `…/orders/{id}.json`, `…/orders/{id}/fulfillment_orders.json` |
-//! | `/shipstation` | ShipStation V1 | `/orders`, `/orders/{orderId}`, `/shipments` |
+//! | `/shopify` | Shopify REST Admin | `/admin/api/{version}/orders.json`, `…/orders/count.json`, `…/orders/{id}.json` (GET, PUT), `…/orders/{id}/fulfillment_orders.json`, `POST …/fulfillments.json` |
+//! | `/shipstation` | ShipStation V1 | `/orders`, `/orders/{orderId}`, `/shipments`, `POST /orders/holduntil`, `/orders/restorefromhold`, `/orders/createorder` |
 //! | `/fedex` | FedEx Track | `POST /oauth/token`, `POST /track/v1/trackingnumbers` |
 //! | `/ups` | UPS Track | `POST /security/v1/oauth/token`, `GET /api/track/v1/details/{inquiryNumber}` |
 //! | `/usps` | USPS Tracking v3 | `POST /oauth2/v3/token`, `GET /tracking/v3/tracking/{number}` |
@@ -160,6 +160,12 @@ impl SimHandle {
     /// included.
     pub fn requests(&self, endpoint: Endpoint) -> u64 {
         self.shared.requests(endpoint)
+    }
+
+    /// Writes the simulator applied: a repeat answered from its idempotency
+    /// key is not one.
+    pub fn writes_applied(&self) -> u64 {
+        self.shared.writes_applied()
     }
 
     /// Every request answered so far, in the order the answers were ready.

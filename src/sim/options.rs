@@ -82,12 +82,22 @@ pub enum Endpoint {
     ShopifyOrder,
     /// `GET /shopify/admin/api/{version}/orders/{id}/fulfillment_orders.json`
     ShopifyFulfillmentOrders,
+    /// `PUT /shopify/admin/api/{version}/orders/{id}.json`
+    ShopifyOrderUpdate,
+    /// `POST /shopify/admin/api/{version}/fulfillments.json`
+    ShopifyFulfillmentCreate,
     /// `GET /shipstation/orders`
     ShipStationOrders,
     /// `GET /shipstation/orders/{orderId}`
     ShipStationOrder,
     /// `GET /shipstation/shipments`
     ShipStationShipments,
+    /// `POST /shipstation/orders/holduntil`
+    ShipStationHold,
+    /// `POST /shipstation/orders/restorefromhold`
+    ShipStationRestore,
+    /// `POST /shipstation/orders/createorder`
+    ShipStationCreateOrder,
     /// `POST /fedex/oauth/token`
     FedexToken,
     /// `POST /fedex/track/v1/trackingnumbers`
@@ -105,14 +115,19 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 14] = [
+    pub const ALL: [Endpoint; 19] = [
         Endpoint::ShopifyOrders,
         Endpoint::ShopifyOrderCount,
         Endpoint::ShopifyOrder,
         Endpoint::ShopifyFulfillmentOrders,
+        Endpoint::ShopifyOrderUpdate,
+        Endpoint::ShopifyFulfillmentCreate,
         Endpoint::ShipStationOrders,
         Endpoint::ShipStationOrder,
         Endpoint::ShipStationShipments,
+        Endpoint::ShipStationHold,
+        Endpoint::ShipStationRestore,
+        Endpoint::ShipStationCreateOrder,
         Endpoint::FedexToken,
         Endpoint::FedexTrack,
         Endpoint::UpsToken,
@@ -127,10 +142,15 @@ impl Endpoint {
             Endpoint::ShopifyOrders
             | Endpoint::ShopifyOrderCount
             | Endpoint::ShopifyOrder
-            | Endpoint::ShopifyFulfillmentOrders => Backend::Shopify,
+            | Endpoint::ShopifyFulfillmentOrders
+            | Endpoint::ShopifyOrderUpdate
+            | Endpoint::ShopifyFulfillmentCreate => Backend::Shopify,
             Endpoint::ShipStationOrders
             | Endpoint::ShipStationOrder
-            | Endpoint::ShipStationShipments => Backend::ShipStation,
+            | Endpoint::ShipStationShipments
+            | Endpoint::ShipStationHold
+            | Endpoint::ShipStationRestore
+            | Endpoint::ShipStationCreateOrder => Backend::ShipStation,
             Endpoint::FedexToken | Endpoint::FedexTrack => Backend::Fedex,
             Endpoint::UpsToken | Endpoint::UpsTrack => Backend::Ups,
             Endpoint::UspsToken | Endpoint::UspsTrack => Backend::Usps,
@@ -147,6 +167,11 @@ impl Endpoint {
             Endpoint::ShipStationOrders => "shipstation.orders",
             Endpoint::ShipStationOrder => "shipstation.order",
             Endpoint::ShipStationShipments => "shipstation.shipments",
+            Endpoint::ShopifyOrderUpdate => "shopify.order.update",
+            Endpoint::ShopifyFulfillmentCreate => "shopify.fulfillments.create",
+            Endpoint::ShipStationHold => "shipstation.orders.holduntil",
+            Endpoint::ShipStationRestore => "shipstation.orders.restorefromhold",
+            Endpoint::ShipStationCreateOrder => "shipstation.orders.createorder",
             Endpoint::FedexToken => "fedex.oauth",
             Endpoint::FedexTrack => "fedex.track",
             Endpoint::UpsToken => "ups.oauth",
@@ -199,6 +224,11 @@ pub struct SystemFaults {
     /// the rest of the page stays intact: Shopify's `created_at` is not a
     /// time, ShipStation's `orderStatus` is not a string.
     pub broken_orders: Vec<String>,
+    /// The first this many writes (order updates, fulfilments, holds, …)
+    /// are applied and then answered only after `write_reply_delay`: the
+    /// client times out not knowing that the change was made.
+    pub delayed_writes: u32,
+    pub write_reply_delay: Duration,
 }
 
 /// Faults per backend.

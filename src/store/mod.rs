@@ -2,6 +2,8 @@
 //! PostgreSQL (shared deployments) run the same statements; only the
 //! migrations differ, where the two dialects do.
 
+mod action_runs;
+mod audit;
 mod ingest;
 mod jobs;
 mod params;
@@ -10,6 +12,8 @@ mod results;
 mod summaries;
 mod sync_state;
 
+pub use action_runs::{ActionRun, Claim, NewRun, RunStatus};
+pub use audit::{entry_hash, AuditEntry, AuditFields, Verification, GENESIS_HASH};
 pub use ingest::{ingest_batch, IncomingDoc, IngestOutcome};
 pub use jobs::{Job, JobStatus, NewJob};
 pub use queries::{

@@ -5,6 +5,7 @@ mod carriers;
 mod limits;
 mod shipstation;
 mod shopify;
+mod writes;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -100,6 +101,8 @@ pub struct Shared {
     warehouse_states: Mutex<Option<(DateTime<Utc>, WarehouseStates)>>,
     tokens: Mutex<HashMap<String, Token>>,
     serial: AtomicU64,
+    /// What operators' writes changed, laid over the planned world.
+    writes: Mutex<writes::Writes>,
 }
 
 impl Shared {
@@ -111,6 +114,10 @@ impl Shared {
         limits: Limits,
     ) -> Self {
         let seed = world.seed();
+        let delayed = Backend::ALL
+            .into_iter()
+            .map(|backend| (backend, faults.of(backend).delayed_writes))
+            .collect();
         Shared {
             world,
             clock,
@@ -129,6 +136,7 @@ impl Shared {
             limits,
             tokens: Mutex::new(HashMap::new()),
             serial: AtomicU64::new(1),
+            writes: Mutex::new(writes::Writes::new(delayed)),
         }
     }
 
@@ -151,6 +159,12 @@ impl Shared {
                 states
             }
         }
+    }
+
+    /// Writes that changed something (repeats under a known idempotency
+    /// key and refusals do not count).
+    pub fn writes_applied(&self) -> u64 {
+        lock(&self.writes).applied()
     }
 
     pub fn journal(&self) -> Vec<Exchange> {

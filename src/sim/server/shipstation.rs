@@ -18,12 +18,13 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::America::Los_Angeles;
 use serde_json::{json, Value};
 
+use super::limits::Allowance;
 use super::{basic_credentials, endpoint, error, form_pairs, lock, param, reply, Shared};
 use crate::sim::options::{Backend, Endpoint, SHIPSTATION_API_KEY, SHIPSTATION_API_SECRET};
 use crate::sim::plan::{OrderPlan, WhState};
@@ -56,6 +57,30 @@ pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
             "/shipments",
             endpoint(shared, Endpoint::ShipStationShipments, get(shipments)),
         )
+        .route(
+            "/orders/holduntil",
+            endpoint(
+                shared,
+                Endpoint::ShipStationHold,
+                post(super::writes::shipstation_hold),
+            ),
+        )
+        .route(
+            "/orders/restorefromhold",
+            endpoint(
+                shared,
+                Endpoint::ShipStationRestore,
+                post(super::writes::shipstation_restore),
+            ),
+        )
+        .route(
+            "/orders/createorder",
+            endpoint(
+                shared,
+                Endpoint::ShipStationCreateOrder,
+                post(super::writes::shipstation_create_order),
+            ),
+        )
 }
 
 fn rate_headers(response: &mut Response, limit: u32, remaining: u32, reset: u64) {
@@ -65,36 +90,84 @@ fn rate_headers(response: &mut Response, limit: u32, remaining: u32, reset: u64)
     headers.insert("x-rate-limit-reset", HeaderValue::from(reset));
 }
 
-/// Checks Basic auth and the per-minute allowance, then answers with
-/// `handle`, every answer carrying the rate-limit headers.
-fn serve(shared: &Shared, headers: &HeaderMap, handle: impl FnOnce() -> Response) -> Response {
+/// Checks Basic auth and takes a place in the per-minute allowance: the
+/// allowance to report, or the refusal to send.
+fn admit(shared: &Shared, headers: &HeaderMap) -> Result<Allowance, Box<Response>> {
     let authorised = basic_credentials(headers).is_some_and(|(key, secret)| {
         key == SHIPSTATION_API_KEY && secret == SHIPSTATION_API_SECRET
     });
     if !authorised {
-        return error(
+        return Err(Box::new(error(
             Backend::ShipStation,
             StatusCode::UNAUTHORIZED,
             "Authorization has been denied for this request.",
-        );
+        )));
     }
     let allowance = lock(&shared.shipstation_window).take();
-    let mut response = if allowance.allowed {
-        handle()
-    } else {
-        error(
-            Backend::ShipStation,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many requests. Please wait for the rate limit window to reset.",
-        )
-    };
+    if allowance.allowed {
+        return Ok(allowance);
+    }
+    let mut response = error(
+        Backend::ShipStation,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many requests. Please wait for the rate limit window to reset.",
+    );
+    with_allowance(&mut response, &allowance);
+    Err(Box::new(response))
+}
+
+fn with_allowance(response: &mut Response, allowance: &Allowance) {
     rate_headers(
-        &mut response,
+        response,
         allowance.limit,
         allowance.remaining,
         allowance.reset_seconds,
     );
-    response
+}
+
+/// Answers with `handle` once admitted, every answer carrying the
+/// rate-limit headers.
+fn serve(shared: &Shared, headers: &HeaderMap, handle: impl FnOnce() -> Response) -> Response {
+    match admit(shared, headers) {
+        Ok(allowance) => {
+            let mut response = handle();
+            with_allowance(&mut response, &allowance);
+            response
+        }
+        Err(refusal) => *refusal,
+    }
+}
+
+/// `serve` for a handler that waits (the writes).
+pub(super) async fn serve_async<F: std::future::Future<Output = Response>>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    handle: impl FnOnce() -> F,
+) -> Response {
+    match admit(shared, headers) {
+        Ok(allowance) => {
+            let mut response = handle().await;
+            with_allowance(&mut response, &allowance);
+            response
+        }
+        Err(refusal) => *refusal,
+    }
+}
+
+/// A warehouse order's planned state now (writes not included).
+pub(super) fn state_of(shared: &Shared, order_id: u64) -> Option<WhState> {
+    visible(shared)
+        .into_iter()
+        .find(|(id, _, _)| *id == order_id)
+        .map(|(_, _, state)| state)
+}
+
+/// The `orderId` of the warehouse order with this `orderKey`.
+pub(super) fn order_id_by_key(shared: &Shared, key: &str) -> Option<u64> {
+    visible(shared)
+        .into_iter()
+        .find(|(_, plan, _)| plan.order_key.to_string() == key.trim())
+        .map(|(id, _, _)| id)
 }
 
 fn bad_request(message: String) -> Response {
@@ -234,6 +307,7 @@ fn list_orders(shared: &Shared, pairs: &[(String, String)]) -> Result<Response, 
     }
     Ok(page_of("orders", found, page, size, |(id, plan, state)| {
         let mut order = wire::shipstation::order(plan, *id, state);
+        lock(&shared.writes).warehouse_overlay(*id, &mut order);
         if shared.breaks(Backend::ShipStation, plan.order_number()) {
             order["orderStatus"] = json!(42);
         }
@@ -265,7 +339,9 @@ async fn order(
         });
         match found {
             Some((id, plan, state)) => {
-                reply(StatusCode::OK, &wire::shipstation::order(plan, id, &state))
+                let mut order = wire::shipstation::order(plan, id, &state);
+                lock(&shared.writes).warehouse_overlay(id, &mut order);
+                reply(StatusCode::OK, &order)
             }
             None => error(
                 Backend::ShipStation,

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,19 @@ pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
         )
         .route(
             "/admin/api/{version}/orders/{file}",
-            endpoint(shared, Endpoint::ShopifyOrder, get(one)),
+            endpoint(shared, Endpoint::ShopifyOrder, get(one)).merge(endpoint(
+                shared,
+                Endpoint::ShopifyOrderUpdate,
+                put(super::writes::shopify_update),
+            )),
+        )
+        .route(
+            "/admin/api/{version}/fulfillments.json",
+            endpoint(
+                shared,
+                Endpoint::ShopifyFulfillmentCreate,
+                post(super::writes::shopify_fulfil),
+            ),
         )
         .route(
             "/admin/api/{version}/orders/{id}/fulfillment_orders.json",
@@ -66,13 +78,13 @@ pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
 }
 
 /// Why a request was turned away before it was looked at.
-enum Refusal {
+pub(super) enum Refusal {
     Unauthorized,
     Throttled { wait_seconds: f64, capacity: u32 },
 }
 
 impl Refusal {
-    fn response(self) -> Response {
+    pub(super) fn response(self) -> Response {
         match self {
             Refusal::Unauthorized => error(
                 Backend::Shopify,
@@ -106,7 +118,7 @@ impl Refusal {
 
 /// Checks the token, then takes a place in the bucket; the `Ok` value is
 /// the call-limit header to send.
-fn admit(shared: &Shared, headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
+pub(super) fn admit(shared: &Shared, headers: &HeaderMap) -> Result<HeaderValue, Refusal> {
     let token = headers
         .get("x-shopify-access-token")
         .and_then(|v| v.to_str().ok());
@@ -295,9 +307,29 @@ fn matching<'w>(shared: &'w Shared, filters: &Filters) -> Vec<(u64, &'w OrderPla
         .collect()
 }
 
-fn render(plan: &OrderPlan, id: u64, state: &SfState) -> Value {
+/// The order as the plan and any writes since have it.
+fn render(shared: &Shared, plan: &OrderPlan, id: u64, state: &SfState) -> Value {
     let tags = plan.storefront.as_ref().map_or("", |sf| sf.tags.as_str());
-    wire::shopify::order(plan, id, tags, state)
+    let mut order = wire::shopify::order(plan, id, tags, state);
+    lock(&shared.writes).storefront_overlay(id, &mut order);
+    order
+}
+
+/// One order as `GET orders/{id}.json` has it now.
+pub(super) fn rendered(shared: &Shared, id: u64) -> Option<Value> {
+    let id_text = id.to_string();
+    lookup(shared, &id_text).map(|(id, plan, state)| render(shared, plan, id, &state))
+}
+
+/// The status of the order's fulfilment order now, writes included.
+pub(super) fn fulfillment_order_status(shared: &Shared, id: u64) -> Option<String> {
+    let (id, plan, state) = lookup(shared, &id.to_string())?;
+    let mut orders = wire::shopify::fulfillment_orders(plan, id, &state);
+    lock(&shared.writes).fulfillment_orders_overlay(id, &mut orders);
+    orders
+        .first()
+        .and_then(|order| order["status"].as_str())
+        .map(str::to_string)
 }
 
 async fn list(
@@ -426,7 +458,7 @@ async fn list(
     let orders: Vec<Value> = page
         .iter()
         .map(|(id, plan, state)| {
-            let mut order = render(plan, *id, state);
+            let mut order = render(&shared, plan, *id, state);
             if shared.breaks(Backend::Shopify, plan.order_number()) {
                 order["created_at"] = json!("the day before yesterday");
             }
@@ -495,7 +527,7 @@ async fn one(
     let response = match found {
         Some((id, plan, state)) => reply(
             StatusCode::OK,
-            &json!({ "order": select(render(plan, id, &state), &fields) }),
+            &json!({ "order": select(render(&shared, plan, id, &state), &fields) }),
         ),
         None => not_found(),
     };
@@ -512,10 +544,11 @@ async fn fulfillment_orders(
         Err(refusal) => return refusal.response(),
     };
     let response = match lookup(&shared, &id) {
-        Some((id, plan, state)) => reply(
-            StatusCode::OK,
-            &json!({ "fulfillment_orders": wire::shopify::fulfillment_orders(plan, id, &state) }),
-        ),
+        Some((id, plan, state)) => {
+            let mut orders = wire::shopify::fulfillment_orders(plan, id, &state);
+            lock(&shared.writes).fulfillment_orders_overlay(id, &mut orders);
+            reply(StatusCode::OK, &json!({ "fulfillment_orders": orders }))
+        }
         None => not_found(),
     };
     with_limit(response, limit_header)

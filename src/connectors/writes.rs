@@ -1,0 +1,89 @@
+//! The bodies of the writes operator actions send, in each API's own shape:
+//! Shopify REST Admin (order update, fulfilment from fulfilment orders) and
+//! ShipStation V1 (hold until, restore from hold, create/update order).
+
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+use super::carriers::Carrier;
+
+/// `PUT /admin/api/{version}/orders/{id}.json`: Shopify replaces the note
+/// whole, so the body carries the note as it should read afterwards.
+pub fn shopify_order_note(order_id: &str, note: &str) -> (String, Value) {
+    (
+        format!("orders/{order_id}.json"),
+        json!({"order": {"id": as_number(order_id), "note": note}}),
+    )
+}
+
+/// `POST /admin/api/{version}/fulfillments.json`: fulfils every remaining
+/// line of the fulfilment order (Shopify fulfils all of them when the line
+/// items are left out), with the warehouse's tracking, without notifying the
+/// customer a second time.
+pub fn shopify_fulfillment(
+    fulfillment_order_id: &str,
+    tracking_number: Option<&str>,
+    carrier_code: Option<&str>,
+) -> (String, Value) {
+    let mut fulfillment = json!({
+        "line_items_by_fulfillment_order": [
+            {"fulfillment_order_id": as_number(fulfillment_order_id)}
+        ],
+        "notify_customer": false,
+    });
+    if let Some(number) = tracking_number {
+        fulfillment["tracking_info"] = json!({
+            "number": number,
+            "company": carrier_code.map(tracking_company),
+        });
+    }
+    (
+        "fulfillments.json".to_string(),
+        json!({"fulfillment": fulfillment}),
+    )
+}
+
+/// Shopify's name for a carrier in `tracking_info.company`, from
+/// ShipStation's carrier code; an unknown code is passed on as it is.
+fn tracking_company(code: &str) -> String {
+    match Carrier::from_name(code) {
+        Some(Carrier::Fedex) => "FedEx".to_string(),
+        Some(Carrier::Ups) => "UPS".to_string(),
+        Some(Carrier::Usps) => "USPS".to_string(),
+        Some(Carrier::Dhl) => "DHL Express".to_string(),
+        None => code.to_string(),
+    }
+}
+
+/// `POST /orders/holduntil`.
+pub fn shipstation_hold(order_id: &str, until: NaiveDate) -> (String, Value) {
+    (
+        "orders/holduntil".to_string(),
+        json!({"orderId": as_number(order_id), "holdUntilDate": until.format("%Y-%m-%d").to_string()}),
+    )
+}
+
+/// `POST /orders/restorefromhold`.
+pub fn shipstation_restore(order_id: &str) -> (String, Value) {
+    (
+        "orders/restorefromhold".to_string(),
+        json!({"orderId": as_number(order_id)}),
+    )
+}
+
+/// `POST /orders/createorder` with the order's `orderKey` updates that
+/// order, and fields left out are cleared: so the body is the order exactly
+/// as ShipStation just returned it, with only the status changed.
+pub fn shipstation_cancel(current: &Value) -> (String, Value) {
+    let mut order = current.clone();
+    order["orderStatus"] = json!("cancelled");
+    ("orders/createorder".to_string(), order)
+}
+
+/// Ids are numbers on both wires; one that is not (hand-edited data) is
+/// sent as the string it is, for the backend to refuse in its own words.
+fn as_number(id: &str) -> Value {
+    id.trim()
+        .parse::<u64>()
+        .map_or_else(|_| json!(id), |n| json!(n))
+}

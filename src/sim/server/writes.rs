@@ -1,0 +1,354 @@
+//! The writes operator actions send, in the real APIs' shapes: Shopify's
+//! order update (`PUT orders/{id}.json`, the note) and fulfilment creation
+//! (`POST fulfillments.json`), ShipStation's `POST /orders/holduntil`,
+//! `/orders/restorefromhold` and `/orders/createorder` (a cancel). They lay
+//! an overlay over the planned world, which every later read shows.
+//!
+//! A request carrying an `Idempotency-Key` already answered gets the first
+//! answer again and changes nothing. `SystemFaults::delayed_writes` makes the
+//! first writes apply and then answer late: a client that times out has
+//! changed the backend without hearing so.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{json, Value};
+
+use super::{error, lock, reply, Shared};
+use crate::sim::options::Backend;
+use crate::sim::plan::WhStatus;
+use crate::sim::wire::shopify_time;
+
+/// What writes changed, per order.
+#[derive(Default)]
+pub struct Writes {
+    /// Shopify order id → its note.
+    notes: HashMap<u64, String>,
+    /// Shopify order id → the fulfilment created for it.
+    fulfilments: HashMap<u64, Value>,
+    /// ShipStation `orderId` → its status and hold date.
+    warehouse: HashMap<u64, (WhStatus, Option<NaiveDate>)>,
+    /// Idempotency key → the answer given.
+    answers: HashMap<String, (StatusCode, Value)>,
+    /// Changes made (not counting repeats answered from `answers`).
+    applied: u64,
+    /// Writes still to be answered late, per backend.
+    delayed: HashMap<Backend, u32>,
+}
+
+impl Writes {
+    pub fn new(delayed: HashMap<Backend, u32>) -> Writes {
+        Writes {
+            delayed,
+            ..Writes::default()
+        }
+    }
+
+    pub fn applied(&self) -> u64 {
+        self.applied
+    }
+
+    /// The Shopify order as writes left it.
+    pub fn storefront_overlay(&self, id: u64, order: &mut Value) {
+        if let Some(note) = self.notes.get(&id) {
+            order["note"] = json!(note);
+        }
+        if let Some(fulfilment) = self.fulfilments.get(&id) {
+            order["fulfillment_status"] = json!("fulfilled");
+            if let Some(list) = order["fulfillments"].as_array_mut() {
+                list.push(fulfilment.clone());
+            }
+            if let Some(lines) = order["line_items"].as_array_mut() {
+                for line in lines {
+                    line["fulfillable_quantity"] = json!(0);
+                }
+            }
+        }
+    }
+
+    pub fn fulfillment_orders_overlay(&self, id: u64, orders: &mut [Value]) {
+        if self.fulfilments.contains_key(&id) {
+            for order in orders {
+                order["status"] = json!("closed");
+                order["supported_actions"] = json!([]);
+            }
+        }
+    }
+
+    /// The ShipStation order as writes left it.
+    pub fn warehouse_overlay(&self, order_id: u64, order: &mut Value) {
+        if let Some((status, hold)) = self.warehouse.get(&order_id) {
+            order["orderStatus"] = json!(status.as_str());
+            order["holdUntilDate"] = match hold {
+                Some(day) => json!(format!("{}T00:00:00.0000000", day.format("%Y-%m-%d"))),
+                None => Value::Null,
+            };
+        }
+    }
+}
+
+/// Answers a write once per idempotency key: `apply` runs only for a key
+/// not seen before (or no key), and its answer is kept for repeats.
+async fn once(
+    shared: &Shared,
+    backend: Backend,
+    headers: &HeaderMap,
+    apply: impl FnOnce(&mut Writes) -> (StatusCode, Value),
+) -> Response {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (status, body, late) = {
+        let mut writes = lock(&shared.writes);
+        match key.as_ref().and_then(|k| writes.answers.get(k)).cloned() {
+            Some((status, body)) => (status, body, false),
+            None => {
+                let (status, body) = apply(&mut writes);
+                if status.is_success() {
+                    writes.applied += 1;
+                    if let Some(key) = key {
+                        writes.answers.insert(key, (status, body.clone()));
+                    }
+                }
+                let late = match writes.delayed.get_mut(&backend) {
+                    Some(left) if *left > 0 => {
+                        *left -= 1;
+                        true
+                    }
+                    _ => false,
+                };
+                (status, body, late)
+            }
+        }
+    };
+    if late {
+        tokio::time::sleep(shared.faults.of(backend).write_reply_delay).await;
+    }
+    reply(status, &body)
+}
+
+fn json_body(body: &Bytes) -> Option<Value> {
+    serde_json::from_slice(body).ok()
+}
+
+fn shopify_invalid(message: &str) -> (StatusCode, Value) {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        json!({"errors": {"base": [message]}}),
+    )
+}
+
+/// `PUT /admin/api/{version}/orders/{id}.json`: only the note is modelled.
+pub async fn shopify_update(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, file)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refusal) = super::shopify::admit(&shared, &headers) {
+        return refusal.response();
+    }
+    let Some(id) = file
+        .strip_suffix(".json")
+        .and_then(|id| id.parse::<u64>().ok())
+    else {
+        return error(Backend::Shopify, StatusCode::NOT_FOUND, "Not Found");
+    };
+    let Some(rendered) = super::shopify::rendered(&shared, id) else {
+        return error(Backend::Shopify, StatusCode::NOT_FOUND, "Not Found");
+    };
+    let note = json_body(&body).and_then(|b| b["order"]["note"].as_str().map(str::to_string));
+    once(&shared, Backend::Shopify, &headers, |writes| match note {
+        Some(note) => {
+            writes.notes.insert(id, note);
+            let mut order = rendered;
+            writes.storefront_overlay(id, &mut order);
+            (StatusCode::OK, json!({"order": order}))
+        }
+        None => (
+            StatusCode::BAD_REQUEST,
+            json!({"errors": {"order": "Required parameter missing or invalid"}}),
+        ),
+    })
+    .await
+}
+
+/// `POST /admin/api/{version}/fulfillments.json` from one fulfilment order.
+pub async fn shopify_fulfil(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refusal) = super::shopify::admit(&shared, &headers) {
+        return refusal.response();
+    }
+    let request = json_body(&body).unwrap_or(Value::Null);
+    let fulfilment = &request["fulfillment"];
+    let fo_id = fulfilment["line_items_by_fulfillment_order"][0]["fulfillment_order_id"].as_u64();
+    // The simulator numbers an order's fulfilment order id * 10 + 9.
+    let order_id = fo_id.filter(|fo| fo % 10 == 9).map(|fo| fo / 10);
+    let found = order_id.and_then(|id| {
+        super::shopify::fulfillment_order_status(&shared, id).map(|status| (id, status))
+    });
+    let now = shared.clock.now();
+    let tracking = fulfilment["tracking_info"].clone();
+    once(&shared, Backend::Shopify, &headers, |writes| {
+        let Some((id, status)) = found else {
+            return shopify_invalid("Fulfillment order does not exist.");
+        };
+        if writes.fulfilments.contains_key(&id)
+            || !matches!(status.as_str(), "open" | "in_progress")
+        {
+            return shopify_invalid(&format!(
+                "Fulfillment order {} has an unfulfillable status= closed.",
+                id * 10 + 9
+            ));
+        }
+        let created = fulfilment_json(id, &tracking, now);
+        writes.fulfilments.insert(id, created.clone());
+        (StatusCode::CREATED, json!({"fulfillment": created}))
+    })
+    .await
+}
+
+fn fulfilment_json(order_id: u64, tracking: &Value, now: DateTime<Utc>) -> Value {
+    let number = tracking["number"].as_str();
+    json!({
+        "id": order_id * 10 + 8,
+        "order_id": order_id,
+        "status": "success",
+        "service": "manual",
+        "created_at": shopify_time(now),
+        "updated_at": shopify_time(now),
+        "tracking_company": tracking["company"],
+        "tracking_number": number,
+        "tracking_numbers": number.into_iter().collect::<Vec<_>>(),
+        "shipment_status": null,
+        "line_items": [],
+    })
+}
+
+fn shipstation_refusal(message: &str) -> (StatusCode, Value) {
+    (StatusCode::BAD_REQUEST, json!({"Message": message}))
+}
+
+/// The order's status now, writes included.
+fn warehouse_status(shared: &Shared, writes: &Writes, order_id: u64) -> Option<WhStatus> {
+    if let Some((status, _)) = writes.warehouse.get(&order_id) {
+        return Some(*status);
+    }
+    super::shipstation::state_of(shared, order_id).map(|state| state.status)
+}
+
+/// `POST /orders/holduntil`.
+pub async fn shipstation_hold(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = json_body(&body).unwrap_or(Value::Null);
+    let order_id = request["orderId"].as_u64();
+    let until = request["holdUntilDate"]
+        .as_str()
+        .and_then(|d| NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d").ok());
+    let today = shared.clock.now().date_naive();
+    super::shipstation::serve_async(&shared, &headers, || {
+        once(&shared, Backend::ShipStation, &headers, |writes| {
+            let (Some(order_id), Some(until)) = (order_id, until) else {
+                return shipstation_refusal("orderId and holdUntilDate are required");
+            };
+            match warehouse_status(&shared, writes, order_id) {
+                None => shipstation_refusal("Order not found"),
+                Some(WhStatus::Shipped) | Some(WhStatus::Cancelled) => {
+                    shipstation_refusal("Only orders awaiting shipment can be held")
+                }
+                Some(_) if until <= today => {
+                    shipstation_refusal("holdUntilDate must be in the future")
+                }
+                Some(_) => {
+                    writes
+                        .warehouse
+                        .insert(order_id, (WhStatus::OnHold, Some(until)));
+                    (
+                        StatusCode::OK,
+                        json!({"success": true, "message": "Order held successfully."}),
+                    )
+                }
+            }
+        })
+    })
+    .await
+}
+
+/// `POST /orders/restorefromhold`.
+pub async fn shipstation_restore(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let order_id = json_body(&body).and_then(|b| b["orderId"].as_u64());
+    super::shipstation::serve_async(&shared, &headers, || {
+        once(&shared, Backend::ShipStation, &headers, |writes| {
+            let Some(order_id) = order_id else {
+                return shipstation_refusal("orderId is required");
+            };
+            match warehouse_status(&shared, writes, order_id) {
+                Some(WhStatus::OnHold) => {
+                    writes
+                        .warehouse
+                        .insert(order_id, (WhStatus::AwaitingShipment, None));
+                    (
+                        StatusCode::OK,
+                        json!({"success": true, "message": "Order restored successfully."}),
+                    )
+                }
+                Some(_) => shipstation_refusal("The order is not on hold"),
+                None => shipstation_refusal("Order not found"),
+            }
+        })
+    })
+    .await
+}
+
+/// `POST /orders/createorder` for an existing `orderKey`: an update. Only a
+/// change of status to cancelled is modelled; creating orders is not.
+pub async fn shipstation_create_order(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = json_body(&body).unwrap_or(Value::Null);
+    let existing = request["orderKey"]
+        .as_str()
+        .and_then(|key| super::shipstation::order_id_by_key(&shared, key));
+    super::shipstation::serve_async(&shared, &headers, || {
+        once(&shared, Backend::ShipStation, &headers, |writes| {
+            let Some(order_id) = existing else {
+                return shipstation_refusal(
+                    "creating new orders is not modelled by the orderdeck simulator",
+                );
+            };
+            if request["orderStatus"].as_str() != Some("cancelled") {
+                return shipstation_refusal(
+                    "only a change of orderStatus to cancelled is modelled by the orderdeck simulator",
+                );
+            }
+            if warehouse_status(&shared, writes, order_id) == Some(WhStatus::Shipped) {
+                return shipstation_refusal("A shipped order cannot be cancelled");
+            }
+            writes
+                .warehouse
+                .insert(order_id, (WhStatus::Cancelled, None));
+            let mut order = request.clone();
+            order["orderId"] = json!(order_id);
+            (StatusCode::OK, order)
+        })
+    })
+    .await
+}
