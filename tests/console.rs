@@ -12,6 +12,9 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use ratatui::Terminal;
 
+use orderdeck::actions::pipeline::Actor;
+use orderdeck::actions::Identity as Identity_;
+use orderdeck::actions::{ActionKind, REASON_CODES};
 use orderdeck::commands::sim::config_text;
 use orderdeck::config::Config;
 use orderdeck::domain::Queue;
@@ -22,7 +25,7 @@ use orderdeck::sync::connections::Connections;
 use orderdeck::sync::poll::{sync_once, ListingReport};
 use orderdeck::sync::resync::Systems;
 use orderdeck::sync::workers::WorkerEvent;
-use orderdeck::tui::data::DataTask;
+use orderdeck::tui::data::{Acting, DataTask};
 use orderdeck::tui::keymap::Keymap;
 use orderdeck::tui::state::{Effect, Focus, Identity, Message, ResyncProgress, State};
 use orderdeck::tui::update::{refresh, update};
@@ -55,9 +58,14 @@ async fn shop_with_ai(ai: &str) -> Shop {
     options.speed = 0.0;
     options.limits = Limits::lifted();
     let handle = sim::start(options).await.unwrap();
-    let config =
-        Config::from_str_over_defaults("simulator", &format!("{}\n{ai}", config_text(&handle)))
-            .unwrap();
+    // Whoever runs the tests may act on this simulated shop.
+    let account = Identity_::current().unwrap().account;
+    let roles = format!("\n[roles]\nadmin = [{account:?}]\n");
+    let config = Config::from_str_over_defaults(
+        "simulator",
+        &format!("{}\n{roles}\n{ai}", config_text(&handle)),
+    )
+    .unwrap();
     let policy = config.policy().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&sqlite_url(&dir.path().join("console.sqlite")))
@@ -82,6 +90,12 @@ async fn shop_with_ai(ai: &str) -> Shop {
             zone: policy.sla.timezone,
             clock: Arc::new(move || now),
             summarizer: Summarizer::new(&config.ai().unwrap(), policy.sla.timezone),
+            acting: Some(Acting {
+                connections: Connections::with_secrets(&config, &sim::credential),
+                config: config.clone(),
+                policy: policy.clone(),
+                actor: Actor::current().unwrap(),
+            }),
         },
         zone: policy.sla.timezone,
         later: tokio::sync::Mutex::new(later),
@@ -92,6 +106,8 @@ async fn shop_with_ai(ai: &str) -> Shop {
 fn state(shop: &Shop, keymap: Keymap, size: (u16, u16), color: bool) -> State {
     let identity = Identity {
         shop: "orderdeck demo shop".into(),
+        allowed: ActionKind::ALL.to_vec(),
+        reason_codes: REASON_CODES.iter().map(|c| c.to_string()).collect(),
         operator: "alice".into(),
         role: Some("cs_agent".into()),
         read_only: false,
@@ -490,5 +506,151 @@ async fn a_failing_model_leaves_the_offline_summary_with_the_reason() {
     assert!(
         text.contains("Needs a decision"),
         "the offline summary: {text}"
+    );
+}
+
+fn keys(codes: &[KeyCode]) -> Vec<Message> {
+    codes.iter().map(|c| key(*c)).collect()
+}
+
+async fn feed(state: &mut State, shop: &Shop, messages: Vec<Message>) {
+    for message in messages {
+        let effects = update(state, message);
+        settle(state, shop, effects).await;
+    }
+}
+
+/// Where an action sits in the dialog's menu for an operator who may run
+/// every available one.
+fn menu_position(action: ActionKind) -> usize {
+    ActionKind::ALL
+        .iter()
+        .filter(|k| k.available() && **k != ActionKind::Resync)
+        .position(|k| *k == action)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_action_from_the_detail_pane_needs_a_reason_then_runs_and_is_audited() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (100, 40), true).await;
+    press(&mut state, &shop, "\n").await;
+    let name = state
+        .detail
+        .as_ref()
+        .unwrap()
+        .loaded
+        .as_ref()
+        .unwrap()
+        .detail
+        .row
+        .name
+        .clone();
+    press(&mut state, &shop, "a").await;
+    let menu = screen(&state);
+    assert!(
+        menu.contains(&format!("What should happen to {name}?")),
+        "{menu}"
+    );
+    // Opens on Cancel: Esc closes without running anything.
+    feed(&mut state, &shop, keys(&[KeyCode::Esc])).await;
+    assert!(state.overlay.is_none());
+
+    press(&mut state, &shop, "a").await;
+    for _ in 0..menu_position(ActionKind::Note) {
+        press(&mut state, &shop, "j").await;
+    }
+    // The note is what is sent, so it comes first; "q" is typed, not "back".
+    press(&mut state, &shop, "\ncustomer asked: quick update please\n").await;
+    let review = screen(&state);
+    assert!(
+        review.contains("Preflight") && review.contains("PUT"),
+        "{review}"
+    );
+    assert!(
+        review.contains("X-Shopify-Access-Token: ***"),
+        "secrets masked: {review}"
+    );
+    assert!(review.contains("[ Cancel ]"), "{review}");
+    // Confirm with no reason: refused, and the focus goes to the reason.
+    feed(&mut state, &shop, keys(&[KeyCode::BackTab, KeyCode::Enter])).await;
+    assert!(
+        screen(&state).contains("a reason code is required"),
+        "{}",
+        screen(&state)
+    );
+    // "cust" is enough for CUSTOMER_REQUEST.
+    press(&mut state, &shop, "cust\t\t").await;
+    feed(&mut state, &shop, keys(&[KeyCode::Enter])).await;
+    let done = screen(&state);
+    assert!(done.contains(&format!("done: note on {name}")), "{done}");
+    let loaded = state.detail.as_ref().unwrap().loaded.as_ref().unwrap();
+    assert_eq!(loaded.audit.len(), 1);
+    assert_eq!(loaded.audit[0].fields.action, "note");
+    assert_eq!(loaded.audit[0].fields.reason_code, "CUSTOMER_REQUEST");
+}
+
+#[tokio::test]
+async fn a_high_impact_action_needs_the_order_number_typed() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (100, 40), true).await;
+    press(&mut state, &shop, "/cancelled_but_active\n3\n").await;
+    let name = state
+        .detail
+        .as_ref()
+        .unwrap()
+        .loaded
+        .as_ref()
+        .unwrap()
+        .detail
+        .row
+        .name
+        .clone();
+    press(&mut state, &shop, "a").await;
+    for _ in 0..menu_position(ActionKind::CancelAtWarehouse) {
+        press(&mut state, &shop, "j").await;
+    }
+    press(&mut state, &shop, "\n").await;
+    assert!(
+        screen(&state).contains("Act: cancel-at-warehouse"),
+        "{}",
+        screen(&state)
+    );
+    // Reason given, order number not typed: refused.
+    press(&mut state, &shop, "\tdata\t\t\t").await;
+    feed(&mut state, &shop, keys(&[KeyCode::Enter])).await;
+    assert!(
+        screen(&state).contains(&format!("type the order number {name}")),
+        "{}",
+        screen(&state)
+    );
+    let digits: String = name.trim_start_matches('#').to_string();
+    press(&mut state, &shop, &format!("{digits}\t")).await;
+    feed(&mut state, &shop, keys(&[KeyCode::Enter])).await;
+    assert!(
+        screen(&state).contains(&format!("done: cancel-at-warehouse on {name}")),
+        "{}",
+        screen(&state)
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_is_told_which_roles_may_act() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (100, 40), true).await;
+    state.identity.allowed.clear();
+    state.identity.role = Some("viewer".into());
+    press(&mut state, &shop, "a").await;
+    assert!(state.overlay.is_none());
+    assert!(
+        screen(&state).contains("may run no actions"),
+        "{}",
+        screen(&state)
+    );
+    press(&mut state, &shop, "r").await;
+    assert!(
+        screen(&state).contains("may not resync"),
+        "{}",
+        screen(&state)
     );
 }

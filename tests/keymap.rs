@@ -509,6 +509,7 @@ fn bindings_are_in_action_order_then_file_order() {
             "/=filter",
             "s=sort",
             "r=resync",
+            "a=act",
         ]
     );
     assert_eq!(
@@ -585,6 +586,7 @@ fn action_and_context_names_never_change() {
             "sort",
             "resync",
             "resync-choose",
+            "act",
             "apply-filter",
             "clear-filter",
             "run-command",

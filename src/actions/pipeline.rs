@@ -59,7 +59,7 @@ pub struct ActRequest {
 }
 
 /// A plan an operator may confirm.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prepared {
     pub actor: String,
     pub role: String,

@@ -9,9 +9,11 @@ use std::time::Duration;
 use chrono::Utc;
 
 use super::{CommandError, Context};
+use crate::actions::pipeline::Actor;
 use crate::actions::{Identity as Operator, Permissions};
 use crate::sync::connections::Connections;
 use crate::sync::workers::{Clock, WorkerSettings, Workers};
+use crate::tui::data::Acting;
 use crate::tui::keymap::Keymap;
 use crate::tui::state::Identity;
 use crate::tui::{self, colors_wanted, ConsoleOptions};
@@ -102,24 +104,40 @@ pub async fn run(ctx: &Context, flags: &ConsoleFlags) -> Result<(), CommandError
             clock.clone(),
         )
     });
-    let options = console_options(ctx, keymap, flags, clock)?;
+    let options = console_options(
+        ctx,
+        keymap,
+        flags,
+        clock,
+        Connections::from_config(&ctx.config),
+    )?;
     tui::run(ctx.store.clone(), workers, options).await?;
     Ok(())
 }
 
+/// `connections` are the actions' own: the workers hold theirs.
 pub fn console_options(
     ctx: &Context,
     keymap: Keymap,
     flags: &ConsoleFlags,
     clock: Clock,
+    connections: Connections,
 ) -> Result<ConsoleOptions, CommandError> {
     let operator = Operator::current()
         .map(|operator| operator.account)
         .map_err(CommandError::Other)?;
-    let roles = Permissions::new(&ctx.config.roles, &ctx.config.permissions).roles_of(&operator);
+    let permissions = Permissions::new(&ctx.config.roles, &ctx.config.permissions);
+    let roles = permissions.roles_of(&operator);
+    let allowed = if flags.read_only {
+        Vec::new()
+    } else {
+        permissions.allowed_actions(&operator)
+    };
     Ok(ConsoleOptions {
         identity: Identity {
             shop: ctx.config.shop.name.clone(),
+            allowed,
+            reason_codes: ctx.config.reason_codes(),
             role: (!roles.is_empty()).then(|| roles.join(",")),
             operator,
             read_only: flags.read_only,
@@ -130,5 +148,15 @@ pub fn console_options(
         color: colors_wanted(),
         clock,
         summarizer: ctx.summarizer()?,
+        acting: if flags.read_only {
+            None
+        } else {
+            Some(Acting {
+                config: ctx.config.clone(),
+                policy: ctx.policy.clone(),
+                connections,
+                actor: Actor::current()?,
+            })
+        },
     })
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::console::{console_options, load_keymap, log_to_file, ConsoleFlags};
 use super::{emit, queues, CommandError, Context, GlobalOptions};
+use crate::actions::Identity;
 use crate::commands::sim::config_text;
 use crate::config::Config;
 use crate::sim::{self, Limits, SimOptions};
@@ -62,7 +63,11 @@ pub async fn run(global: &GlobalOptions, options: &DemoOptions) -> Result<(), Co
     let handle = sim::start(sim_options)
         .await
         .map_err(|e| CommandError::Other(e.to_string()))?;
-    let config = Config::from_str_over_defaults("simulator", &config_text(&handle))?;
+    // The demo's shop is simulated: whoever runs it may try every action.
+    let account = Identity::current().map_err(CommandError::Other)?.account;
+    let roles = format!("\n[roles]\nadmin = [{account:?}]\nviewer = [\"*\"]\n");
+    let config =
+        Config::from_str_over_defaults("simulator", &format!("{}{roles}", config_text(&handle)))?;
     let url = global
         .db
         .clone()
@@ -93,7 +98,13 @@ pub async fn run(global: &GlobalOptions, options: &DemoOptions) -> Result<(), Co
             read_only: options.read_only,
             poll_every: DEMO_POLL,
         };
-        let console = console_options(&ctx, keymap, &flags, clock)?;
+        let console = console_options(
+            &ctx,
+            keymap,
+            &flags,
+            clock,
+            Connections::with_secrets(&ctx.config, &sim::credential),
+        )?;
         tui::run(ctx.store.clone(), Some(workers), console).await?;
         ctx.store.close().await;
         return handle

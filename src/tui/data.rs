@@ -8,9 +8,14 @@ use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
 use super::state::{Effect, LoadedDetail, Message, ModelSummary};
+use crate::actions::pipeline::{self, ActRequest, Actor, Deck};
+use crate::config::Config;
+use crate::domain::normalize_order_name;
 use crate::engine::timeline;
-use crate::store::Store;
+use crate::engine::Policy;
+use crate::store::{Store, StoreError};
 use crate::summary::{summarise, Summarizer};
+use crate::sync::connections::Connections;
 use crate::sync::workers::{Clock, Workers};
 
 pub struct DataTask {
@@ -19,6 +24,27 @@ pub struct DataTask {
     pub zone: Tz,
     pub clock: Clock,
     pub summarizer: Summarizer,
+    /// What actions need; `None` under `--read-only`.
+    pub acting: Option<Acting>,
+}
+
+/// The action pipeline's inputs besides the store.
+pub struct Acting {
+    pub config: Config,
+    pub policy: Policy,
+    pub connections: Connections,
+    pub actor: Actor,
+}
+
+impl Acting {
+    fn deck<'a>(&'a self, store: &'a Store) -> Deck<'a> {
+        Deck {
+            store,
+            config: &self.config,
+            policy: &self.policy,
+            connections: &self.connections,
+        }
+    }
 }
 
 impl DataTask {
@@ -85,24 +111,66 @@ impl DataTask {
                 },
                 Err(e) => failed("listing a queue", &e),
             },
-            Effect::LoadDetail { order_id } => match self.store.order_detail(order_id).await {
-                Ok(detail) => Message::Detail {
+            Effect::LoadDetail { order_id } => match self.load_detail(order_id).await {
+                Ok(loaded) => Message::Detail {
                     order_id,
-                    loaded: detail.map(|detail| {
-                        let summary =
-                            summarise(&detail.row.name, &detail.facts, &detail.findings, self.zone);
-                        let timeline = timeline(&detail.facts);
-                        Box::new(LoadedDetail {
-                            detail,
-                            summary,
-                            model: (!self.summarizer.is_offline()).then_some(ModelSummary::Pending),
-                            timeline,
-                            loaded_at: (self.clock)(),
-                        })
-                    }),
+                    loaded: loaded.map(Box::new),
                 },
                 Err(e) => failed("reading the order", &e),
             },
+            Effect::PrepareAction {
+                order_id,
+                order,
+                action,
+                note,
+            } => {
+                let Some(acting) = &self.acting else {
+                    return Some(Message::LoadFailed(
+                        "actions are off in this console".into(),
+                    ));
+                };
+                let request = ActRequest {
+                    order,
+                    action,
+                    note,
+                    hold_until: None,
+                    read_only: false,
+                };
+                let result = pipeline::prepare(
+                    &acting.deck(&self.store),
+                    &acting.actor,
+                    &request,
+                    (self.clock)(),
+                )
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+                Message::Prepared { order_id, result }
+            }
+            Effect::ExecuteAction {
+                order_id,
+                prepared,
+                reason,
+                note,
+            } => {
+                let Some(acting) = &self.acting else {
+                    return Some(Message::LoadFailed(
+                        "actions are off in this console".into(),
+                    ));
+                };
+                let result = pipeline::execute(
+                    &acting.deck(&self.store),
+                    &acting.actor,
+                    &prepared,
+                    Some(&reason),
+                    note.as_deref(),
+                    (self.clock)(),
+                )
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+                Message::Executed { order_id, result }
+            }
             Effect::Resync { order_id, systems } => match &self.workers {
                 Some(workers) => match workers.request_resync(order_id, systems).await {
                     Ok(queued) => Message::ResyncQueued {
@@ -145,6 +213,28 @@ impl DataTask {
             // The terminal's own business; the UI loop handles it.
             Effect::ClearScreen => return None,
         })
+    }
+}
+
+impl DataTask {
+    async fn load_detail(&self, order_id: i64) -> Result<Option<LoadedDetail>, StoreError> {
+        let Some(detail) = self.store.order_detail(order_id).await? else {
+            return Ok(None);
+        };
+        let audit = self
+            .store
+            .audit_trail(&normalize_order_name(&detail.row.name))
+            .await?;
+        let summary = summarise(&detail.row.name, &detail.facts, &detail.findings, self.zone);
+        let timeline = timeline(&detail.facts);
+        Ok(Some(LoadedDetail {
+            detail,
+            audit,
+            summary,
+            model: (!self.summarizer.is_offline()).then_some(ModelSummary::Pending),
+            timeline,
+            loaded_at: (self.clock)(),
+        }))
     }
 }
 

@@ -2,6 +2,7 @@
 //! workers do all I/O and answer through channels; this loop only carries
 //! messages between them and paces the frames (DESIGN.md §7).
 
+pub mod act;
 pub mod data;
 pub mod keymap;
 pub mod layout;
@@ -19,7 +20,7 @@ use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
-use self::data::DataTask;
+use self::data::{Acting, DataTask};
 use self::keymap::Keymap;
 use self::state::{Effect, Identity, Message, State};
 use crate::store::Store;
@@ -37,6 +38,8 @@ pub struct ConsoleOptions {
     pub color: bool,
     pub clock: Clock,
     pub summarizer: Summarizer,
+    /// What actions need; `None` turns them off (`--read-only`).
+    pub acting: Option<Acting>,
 }
 
 /// Whether colours may be used: `NO_COLOR` set to anything non-empty says no.
@@ -79,6 +82,7 @@ pub async fn run(
             zone: options.zone,
             clock: clock.clone(),
             summarizer: options.summarizer,
+            acting: options.acting,
         }
         .run(effect_receiver, message_sender.clone()),
     );

@@ -10,9 +10,11 @@ use crossterm::event::KeyEvent;
 use tui_textarea::TextArea;
 
 use super::keymap::Keymap;
+use crate::actions::pipeline::{Executed, Prepared};
+use crate::actions::ActionKind;
 use crate::domain::Queue;
 use crate::engine::TimelineEvent;
-use crate::store::{OrderDetail, OrderRow, QueueSort};
+use crate::store::{AuditEntry, OrderDetail, OrderRow, QueueSort};
 use crate::summary::{Summary, SummaryOutcome};
 use crate::sync::resync::Systems;
 use crate::sync::workers::WorkerEvent;
@@ -24,6 +26,10 @@ pub const QUEUES: [Queue; 3] = [Queue::Overdue, Queue::Informational, Queue::Blo
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub shop: String,
+    /// The actions `[permissions]` lets this operator run.
+    pub allowed: Vec<ActionKind>,
+    /// Every reason code an action may be given.
+    pub reason_codes: Vec<String>,
     pub operator: String,
     pub role: Option<String>,
     pub read_only: bool,
@@ -105,6 +111,8 @@ pub struct DetailView {
 #[derive(Debug, Clone)]
 pub struct LoadedDetail {
     pub detail: OrderDetail,
+    /// What operators did to the order, oldest first.
+    pub audit: Vec<AuditEntry>,
     /// The offline summary: shown at once, and beside a model's that
     /// cannot be trusted.
     pub summary: Summary,
@@ -132,6 +140,8 @@ pub enum Overlay {
     Help {
         scroll: u16,
     },
+    /// An action on one order, from choosing it to its result.
+    Action(Box<ActionDialog>),
     Filter(TextArea<'static>),
     Command(TextArea<'static>),
     /// Which systems to resync; `button` indexes `RESYNC_CHOICES`.
@@ -139,6 +149,59 @@ pub enum Overlay {
         order_id: i64,
         button: usize,
     },
+}
+
+pub struct ActionDialog {
+    pub order_id: i64,
+    pub order_name: String,
+    pub stage: ActionStage,
+}
+
+pub enum ActionStage {
+    /// The actions this operator's role allows.
+    Choose {
+        choices: Vec<ActionKind>,
+        selected: usize,
+    },
+    /// A note is what `note` sends, so it is written before the plan.
+    WriteNote {
+        text: Box<TextArea<'static>>,
+    },
+    /// Preflight and preview are being worked out.
+    Preparing {
+        action: ActionKind,
+        note: Option<String>,
+    },
+    Review(Box<Review>),
+    /// Confirmed and sent; the review comes back if it fails.
+    Running(Box<Review>),
+}
+
+/// A plan on screen: preflight, preview, and what the operator must give
+/// before it can run.
+pub struct Review {
+    pub prepared: Prepared,
+    /// What `note` sends, written before the plan.
+    pub note: Option<String>,
+    pub reason: TextArea<'static>,
+    pub extra_note: TextArea<'static>,
+    /// High-impact actions: the order number, typed.
+    pub typed: Option<TextArea<'static>>,
+    pub focus: ReviewFocus,
+    /// Why the last Confirm did not run it.
+    pub problem: Option<String>,
+    /// How far the preflight and preview are scrolled.
+    pub scroll: u16,
+}
+
+/// The dialog's focus ring, in Tab order. It opens on Cancel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewFocus {
+    Cancel,
+    Reason,
+    Note,
+    Typed,
+    Confirm,
 }
 
 /// The resync chooser's buttons; the last one cancels.
@@ -255,11 +318,20 @@ pub enum Message {
     /// When each listing last finished a pass, as the store remembers.
     Synced(Vec<(String, DateTime<Utc>)>),
     Worker(WorkerEvent),
+    /// An action's plan, or why it cannot be planned (role, read-only…).
+    Prepared {
+        order_id: i64,
+        result: Result<Box<Prepared>, String>,
+    },
+    Executed {
+        order_id: i64,
+        result: Result<Box<Executed>, String>,
+    },
     LoadFailed(String),
 }
 
 /// What `update` asks the outside to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadCounts {
         generation: u64,
@@ -288,5 +360,17 @@ pub enum Effect {
         reference: String,
     },
     LoadSyncTimes,
+    PrepareAction {
+        order_id: i64,
+        order: String,
+        action: ActionKind,
+        note: Option<String>,
+    },
+    ExecuteAction {
+        order_id: i64,
+        prepared: Box<Prepared>,
+        reason: String,
+        note: Option<String>,
+    },
     ClearScreen,
 }

@@ -10,6 +10,7 @@ use super::state::{
     DetailView, Effect, Focus, Message, ModelSummary, Overlay, ResyncProgress, State, QUEUES,
     RESYNC_CHOICES,
 };
+use crate::actions::ActionKind;
 use crate::store::OrderRow;
 use crate::sync::poll::ListingReport;
 use crate::sync::resync::Systems;
@@ -167,6 +168,9 @@ pub fn update(state: &mut State, message: Message) -> Vec<Effect> {
             Vec::new()
         }
         Message::Worker(event) => on_worker(state, event),
+        message @ (Message::Prepared { .. } | Message::Executed { .. }) => {
+            super::act::on_message(state, message)
+        }
         Message::LoadFailed(error) => {
             state.status = Some(error);
             state.dirty = true;
@@ -274,6 +278,7 @@ fn context(state: &State) -> Context {
         Some(Overlay::Filter(_)) => Context::Filter,
         Some(Overlay::Command(_)) => Context::Command,
         Some(Overlay::ResyncChooser { .. }) => Context::Confirm,
+        Some(Overlay::Action(dialog)) => super::act::context(dialog),
         None => match state.focus {
             Focus::Queue => Context::Queue,
             Focus::Detail => Context::Detail,
@@ -289,8 +294,12 @@ fn on_key(state: &mut State, event: KeyEvent) -> Vec<Effect> {
     let action = state.keymap.action(context, key);
     if context.is_text_entry() && (key.is_text_editing() || action.is_none()) {
         if key.is_text_editing() {
-            if let Some(Overlay::Filter(text) | Overlay::Command(text)) = &mut state.overlay {
-                text.input(event);
+            match &mut state.overlay {
+                Some(Overlay::Filter(text) | Overlay::Command(text)) => {
+                    text.input(event);
+                }
+                Some(Overlay::Action(dialog)) => super::act::type_into(dialog, event),
+                _ => {}
             }
         }
         return Vec::new();
@@ -313,7 +322,13 @@ fn input_text(text: &TextArea<'_>) -> String {
 
 fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     state.status = None;
+    if matches!(state.overlay, Some(Overlay::Action(_)))
+        && !matches!(action, Action::Quit | Action::Redraw | Action::Help)
+    {
+        return super::act::on_action(state, action);
+    }
     match action {
+        Action::Act => super::act::open(state),
         Action::Quit => {
             state.quit = true;
             Vec::new()
@@ -569,8 +584,16 @@ fn scroll(state: &mut State, action: Action) {
     };
 }
 
-fn resync_target(state: &State) -> Option<i64> {
+fn resync_target(state: &mut State) -> Option<i64> {
     if state.identity.read_only {
+        return None;
+    }
+    if !state.identity.allowed.contains(&ActionKind::Resync) {
+        state.status = Some(format!(
+            "{} ({}) may not resync: see [roles] and [permissions]",
+            state.identity.operator,
+            state.identity.role.as_deref().unwrap_or("no role")
+        ));
         return None;
     }
     match state.focus {

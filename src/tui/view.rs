@@ -6,13 +6,15 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Cell, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
+use tui_textarea::TextArea;
 
 use super::keymap::{Action, Context};
 use super::layout::{areas, too_small, MIN_HEIGHT, MIN_WIDTH};
 use super::state::{
-    DetailView, Focus, LoadedDetail, ModelSummary, Overlay, Pane, ResyncProgress, State,
-    RESYNC_CHOICES,
+    ActionDialog, ActionStage, DetailView, Focus, LoadedDetail, ModelSummary, Overlay, Pane,
+    ResyncProgress, Review, ReviewFocus, State, RESYNC_CHOICES,
 };
+use crate::actions::Impact;
 use crate::domain::{Queue, Verdict};
 use crate::summary::{Author, Summary};
 use crate::sync::resync::Systems;
@@ -47,6 +49,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         Some(Overlay::ResyncChooser { order_id, button }) => {
             render_chooser(frame, state, &theme, *order_id, *button)
         }
+        Some(Overlay::Action(dialog)) => render_action(frame, state, &theme, dialog),
         _ => {}
     }
 }
@@ -509,14 +512,15 @@ fn render_detail(frame: &mut Frame, state: &State, theme: &Theme, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let text = detail_text(state, theme, detail);
-    let lines = text.lines.len() as u16;
-    let scroll = detail.scroll.min(lines.saturating_sub(1));
-    frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        inner,
-    );
+    let paragraph = Paragraph::new(text).wrap(Wrap { trim: false });
+    let scroll = clamp_scroll(&paragraph, detail.scroll, inner);
+    frame.render_widget(paragraph.scroll((scroll, 0)), inner);
+}
+
+/// Scrolled no further than the last screenful of the wrapped text.
+fn clamp_scroll(paragraph: &Paragraph, scroll: u16, area: Rect) -> u16 {
+    let lines = u16::try_from(paragraph.line_count(area.width)).unwrap_or(u16::MAX);
+    scroll.min(lines.saturating_sub(area.height))
 }
 
 fn systems_name(systems: Systems) -> &'static str {
@@ -605,6 +609,26 @@ fn detail_text<'a>(state: &State, theme: &Theme, detail: &'a DetailView) -> Text
                 sanitize(&event.event)
             )),
         ]));
+    }
+
+    if !loaded.audit.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled("Audit trail", theme.heading()));
+        for entry in &loaded.audit {
+            let fields = &entry.fields;
+            let mut text = format!(
+                "#{} {} {} by {} ({})",
+                entry.seq,
+                local(state, fields.at),
+                fields.action,
+                sanitize(&fields.actor),
+                fields.reason_code
+            );
+            if let Some(note) = &fields.note {
+                text.push_str(&format!(": {}", sanitize(note)));
+            }
+            lines.push(Line::from(text));
+        }
     }
 
     if let Some(storefront) = &order.facts.storefront {
@@ -718,6 +742,7 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
         Context::Queue => &[
             Action::Open,
             Action::Filter,
+            Action::Act,
             Action::Resync,
             Action::Sort,
             Action::NextPane,
@@ -727,6 +752,7 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
         Context::Detail => &[
             Action::Back,
             Action::ScrollDown,
+            Action::Act,
             Action::Resync,
             Action::ResyncChoose,
             Action::Help,
@@ -757,6 +783,7 @@ fn short_description(action: Action) -> &'static str {
         Action::Filter => "filter",
         Action::Resync => "resync",
         Action::ResyncChoose => "resync from…",
+        Action::Act => "act",
         Action::Sort => "sort",
         Action::NextPane => "pane",
         Action::Pause => "pause",
@@ -792,6 +819,7 @@ fn render_footer(frame: &mut Frame, state: &State, theme: &Theme, area: Rect) {
     let context = match (&state.overlay, state.focus) {
         (Some(Overlay::Help { .. }), _) => Context::Help,
         (Some(Overlay::ResyncChooser { .. }), _) => Context::Confirm,
+        (Some(Overlay::Action(dialog)), _) => super::act::context(dialog),
         (_, Focus::Detail) => Context::Detail,
         _ => Context::Queue,
     };
@@ -858,18 +886,15 @@ fn render_help(frame: &mut Frame, state: &State, theme: &Theme, scroll: u16) {
         theme.dim(),
     ));
     let area = centered(frame.area(), 72, frame.area().height.saturating_sub(4));
-    let scroll = scroll.min((lines.len() as u16).saturating_sub(1));
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .title(Span::styled(" Keys (from your keymap) ", theme.heading()));
+    let inner = block.inner(area);
+    let help = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let scroll = clamp_scroll(&help, scroll, inner);
     frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+    frame.render_widget(block, area);
+    frame.render_widget(help.scroll((scroll, 0)), inner);
 }
 
 fn render_chooser(frame: &mut Frame, state: &State, theme: &Theme, order_id: i64, button: usize) {
@@ -903,4 +928,208 @@ fn render_chooser(frame: &mut Frame, state: &State, theme: &Theme, order_id: i64
         .title(Span::styled(" Resync ", theme.heading()));
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(text).block(block), area);
+}
+
+fn button<'a>(label: &str, focused: bool, theme: &Theme) -> Span<'a> {
+    let style = if focused {
+        theme.selected().add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    };
+    Span::styled(format!("[ {label} ]"), style)
+}
+
+/// A one-line text field with its label; the focused one shows a cursor.
+fn field_line<'a>(
+    label: &str,
+    text: &TextArea<'_>,
+    focused: bool,
+    hint: &str,
+    theme: &Theme,
+) -> Line<'a> {
+    let value = text.lines().join(" ");
+    let mut spans = vec![Span::styled(format!("{label:<10}"), theme.heading())];
+    let shown = if focused {
+        format!("{value}▏")
+    } else {
+        value.clone()
+    };
+    let style = if focused {
+        Style::new().add_modifier(Modifier::UNDERLINED)
+    } else {
+        Style::new()
+    };
+    spans.push(Span::styled(format!(" {shown} "), style));
+    if value.is_empty() {
+        spans.push(Span::styled(hint.to_string(), theme.dim()));
+    }
+    Line::from(spans)
+}
+
+fn render_action(frame: &mut Frame, state: &State, theme: &Theme, dialog: &ActionDialog) {
+    let area = centered(frame.area(), 100, frame.area().height.saturating_sub(2));
+    let name = sanitize(&dialog.order_name).into_owned();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut fixed: Vec<Line> = Vec::new();
+    let mut scroll = 0;
+    let title = match &dialog.stage {
+        ActionStage::Choose { choices, selected } => {
+            lines.push(Line::from(format!("What should happen to {name}?")));
+            lines.push(Line::default());
+            for (i, kind) in choices.iter().enumerate() {
+                let marker = if i == *selected { "▶ " } else { "  " };
+                let impact = match kind.impact() {
+                    Impact::High => " (high impact: you type the order number)",
+                    Impact::Low => "",
+                };
+                let style = if i == *selected {
+                    theme.selected()
+                } else {
+                    Style::new()
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{marker}{:<22}", kind.as_str()), style),
+                    Span::styled(impact, theme.dim()),
+                ]));
+            }
+            " Act ".to_string()
+        }
+        ActionStage::WriteNote { text } => {
+            lines.push(Line::from(format!(
+                "The note to add to {name} on the storefront:"
+            )));
+            lines.push(field_line("Note", text, true, "type it, then Enter", theme));
+            " Act: note ".to_string()
+        }
+        ActionStage::Preparing { action, .. } => {
+            lines.push(Line::styled(
+                format!(
+                    "{} working out the preflight and the requests…",
+                    SPINNER[state.ticks % SPINNER.len()]
+                ),
+                theme.dim(),
+            ));
+            format!(" Act: {action} ")
+        }
+        ActionStage::Review(review) | ActionStage::Running(review) => {
+            let running = matches!(dialog.stage, ActionStage::Running(_));
+            plan_lines(theme, review, &mut lines);
+            review_lines(state, theme, &name, review, running, &mut fixed);
+            scroll = review.scroll;
+            format!(" Act: {} on {name} ", review.prepared.plan.action)
+        }
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(Span::styled(title, theme.heading()));
+    let inner = block.inner(area);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    // The fields and buttons stay in view; the plan above them scrolls.
+    let [plan_area, fields_area] = ratatui::layout::Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(fixed.len() as u16),
+    ])
+    .areas(inner);
+    let plan = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let scroll = clamp_scroll(&plan, scroll, plan_area);
+    frame.render_widget(plan.scroll((scroll, 0)), plan_area);
+    frame.render_widget(Paragraph::new(fixed), fields_area);
+}
+
+fn plan_lines<'a>(theme: &Theme, review: &'a Review, lines: &mut Vec<Line<'a>>) {
+    let plan = &review.prepared.plan;
+    lines.push(Line::styled("Preflight", theme.heading()));
+    for check in &plan.preflight.checks {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "{} {:<7} ",
+                    verdict_glyph(check.verdict),
+                    check.verdict.as_str()
+                ),
+                theme.verdict(check.verdict),
+            ),
+            Span::styled(format!("{} ", check.code), theme.heading()),
+            Span::raw(sanitize(&check.reason).into_owned()),
+        ]));
+    }
+    lines.push(Line::styled(
+        "What would be sent (PgDn/PgUp scroll)",
+        theme.heading(),
+    ));
+    for line in plan.preview.render().lines() {
+        lines.push(Line::styled(line.to_string(), theme.dim()));
+    }
+}
+
+fn review_lines<'a>(
+    state: &State,
+    theme: &Theme,
+    name: &str,
+    review: &'a Review,
+    running: bool,
+    lines: &mut Vec<Line<'a>>,
+) {
+    let plan = &review.prepared.plan;
+    lines.push(Line::default());
+    let blocked = plan.preflight.blocked();
+    if let Some(note) = &review.note {
+        lines.push(Line::from(format!("Note      {}", sanitize(note))));
+    }
+    lines.push(field_line(
+        "Reason",
+        &review.reason,
+        review.focus == ReviewFocus::Reason,
+        &format!("one of {}", state.identity.reason_codes.join(" ")),
+        theme,
+    ));
+    lines.push(field_line(
+        "Note",
+        &review.extra_note,
+        review.focus == ReviewFocus::Note,
+        "optional",
+        theme,
+    ));
+    if let Some(typed) = &review.typed {
+        lines.push(field_line(
+            "Confirm",
+            typed,
+            review.focus == ReviewFocus::Typed,
+            &format!("type {name} to confirm"),
+            theme,
+        ));
+    }
+    if let Some(problem) = &review.problem {
+        lines.push(Line::styled(
+            format!("✗ {}", sanitize(problem)),
+            theme.verdict(Verdict::Blocked),
+        ));
+    }
+    lines.push(Line::default());
+    if running {
+        lines.push(Line::styled(
+            format!(
+                "{} running {}…",
+                SPINNER[state.ticks % SPINNER.len()],
+                plan.action
+            ),
+            theme.heading(),
+        ));
+        return;
+    }
+    let confirm = if blocked { "Blocked" } else { "Confirm" };
+    lines.push(Line::from(vec![
+        button("Cancel", review.focus == ReviewFocus::Cancel, theme),
+        Span::raw("  "),
+        button(confirm, review.focus == ReviewFocus::Confirm, theme),
+        Span::styled(
+            if blocked {
+                "   a blocked action cannot be confirmed"
+            } else {
+                "   Tab moves, Enter presses, Esc cancels"
+            },
+            theme.dim(),
+        ),
+    ]));
 }

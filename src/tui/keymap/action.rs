@@ -119,6 +119,7 @@ named_enum! {
         Sort => "sort",
         Resync => "resync",
         ResyncChoose => "resync-choose",
+        Act => "act",
         ApplyFilter => "apply-filter",
         ClearFilter => "clear-filter",
         RunCommand => "run-command",
@@ -134,7 +135,7 @@ impl Action {
     /// §4), which `--read-only` forbids: `Keymap::read_only` drops these.
     /// Resync counts because `act ORDER resync` is one of those actions.
     pub fn changes_backend(self) -> bool {
-        matches!(self, Action::Resync | Action::ResyncChoose)
+        matches!(self, Action::Resync | Action::ResyncChoose | Action::Act)
     }
 
     /// A few words for the help overlay and the hint bar.
@@ -164,6 +165,7 @@ impl Action {
             Action::Sort => "change the sort",
             Action::Resync => "resync the order",
             Action::ResyncChoose => "resync from one system",
+            Action::Act => "act on the order (preflight, preview, confirm)",
             Action::ApplyFilter => "apply the filter",
             Action::ClearFilter => "clear the filter",
             Action::RunCommand => "run the command",
