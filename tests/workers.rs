@@ -63,7 +63,10 @@ async fn workers_sync_resync_on_request_and_stop() {
         match next(&mut events).await {
             WorkerEvent::ResyncFinished { order_id, listings } => {
                 assert_eq!(order_id, order);
-                assert_eq!(listings.len(), 2);
+                // Storefront and warehouse, then one per carrier of its parcels.
+                assert_eq!(listings[0].listing, "storefront");
+                assert_eq!(listings[1].listing, "warehouse");
+                assert!(listings[2..].iter().all(|l| l.listing == "carrier"));
                 assert!(
                     listings
                         .iter()
@@ -84,4 +87,52 @@ async fn workers_sync_resync_on_request_and_stop() {
     tokio::time::timeout(Duration::from_secs(10), workers.shutdown())
         .await
         .expect("workers stop promptly");
+}
+
+#[tokio::test]
+async fn a_carrier_resync_asks_the_parcels_carrier_again() {
+    let db = dbs::sqlite().await;
+    let start: DateTime<Utc> = "2026-11-23T15:00:00Z".parse().unwrap();
+    let mut options = SimOptions::new(5, 60, start);
+    options.speed = 0.0;
+    let handle = sim::start(options).await.unwrap();
+    let config = Config::from_str_over_defaults("simulator", &config_text(&handle)).unwrap();
+    let policy = config.policy().unwrap();
+    let connections = Connections::with_secrets(&config, &sim::credential);
+    orderdeck::sync::poll::sync_once(&db.store, &policy, &connections, start)
+        .await
+        .unwrap();
+    let (order,): (i64,) =
+        sqlx::query_as("SELECT order_id FROM order_tracking ORDER BY tracking_number LIMIT 1")
+            .fetch_one(db.store.pool())
+            .await
+            .unwrap();
+    let asked_before = handle.exchanges().len();
+    let reports = orderdeck::sync::resync::resync_order(
+        &db.store,
+        &policy,
+        &connections,
+        order,
+        Systems::Carrier,
+        start,
+    )
+    .await
+    .unwrap();
+    assert!(!reports.is_empty(), "the order has a parcel");
+    assert!(
+        reports
+            .iter()
+            .all(|r| r.listing == "carrier" && r.error.is_none() && r.documents > 0),
+        "{reports:?}"
+    );
+    let asked: Vec<_> = handle.exchanges()[asked_before..]
+        .iter()
+        .map(|e| e.endpoint.backend())
+        .collect();
+    assert!(
+        asked
+            .iter()
+            .all(|b| !matches!(b, sim::Backend::Shopify | sim::Backend::ShipStation)),
+        "only carriers asked: {asked:?}"
+    );
 }

@@ -22,8 +22,9 @@ use crate::connectors::carriers::{Carrier, CarrierClient, CarrierError};
 use crate::connectors::http::HttpError;
 use crate::connectors::shipstation_client::Listing;
 use crate::connectors::{self, Document, DocumentContent, Item, Source};
+use crate::domain::CarrierShipment;
 use crate::engine::Policy;
-use crate::store::{Store, StoreError};
+use crate::store::{OpenParcel, Store, StoreError};
 
 /// Re-read a little before the last position: clocks differ, and a
 /// document read twice is harmless (snapshots are versioned).
@@ -115,6 +116,18 @@ pub(super) async fn apply_body(
     now: DateTime<Utc>,
 ) -> Result<Applied, PassError> {
     let items = parse(source, body, origin)?;
+    apply_items(store, policy, source, origin, items, now).await
+}
+
+/// Files documents already read, in one transaction, as a pass would.
+pub(super) async fn apply_items(
+    store: &Store,
+    policy: &Policy,
+    source: Source,
+    origin: &str,
+    items: Vec<Item>,
+    now: DateTime<Utc>,
+) -> Result<Applied, PassError> {
     let context = |source| StoreError::Query {
         context: format!("filing {origin}"),
         source,
@@ -399,12 +412,7 @@ async fn parcels(filer: &Filer, store: &Store, connections: &Connections) -> Vec
         let Some(last) = page.last() else { break };
         after = last.tracking_number.clone();
         for parcel in page {
-            let carrier = parcel
-                .carrier_hint
-                .as_deref()
-                .and_then(Carrier::from_name)
-                .or_else(|| Carrier::from_tracking_number(&parcel.tracking_number));
-            match carrier {
+            match carrier_of(&parcel) {
                 Some(carrier) => by_carrier
                     .entry(carrier)
                     .or_default()
@@ -457,26 +465,44 @@ async fn track(
     let result: Result<(), PassError> = async {
         let client = client?;
         for chunk in numbers.chunks(PARCELS_PER_CALL) {
-            let shipments = client.track(chunk).await?;
-            let items: Vec<Item> = shipments
-                .into_iter()
-                .map(|shipment| {
-                    // The client hands back parcels, not the reply's
-                    // bytes: the normalised parcel is what is kept.
-                    let raw = serde_json::to_string(&shipment).unwrap_or_default();
-                    Item::Document(Document {
-                        raw,
-                        content: DocumentContent::CarrierShipment(shipment),
-                    })
-                })
-                .collect();
-            let origin = format!("{} tracking API", carrier.name());
-            filer.body(listing, Source::Carrier, origin, items).await?;
+            let items = carrier_items(client.track(chunk).await?);
+            filer
+                .body(listing, Source::Carrier, carrier_origin(carrier), items)
+                .await?;
         }
         Ok(())
     }
     .await;
     ListingReport::named(listing).failed(result)
+}
+
+/// The carrier to ask about a parcel: the one the storefront or warehouse
+/// named, else the one its tracking number's pattern belongs to.
+pub(super) fn carrier_of(parcel: &OpenParcel) -> Option<Carrier> {
+    parcel
+        .carrier_hint
+        .as_deref()
+        .and_then(Carrier::from_name)
+        .or_else(|| Carrier::from_tracking_number(&parcel.tracking_number))
+}
+
+pub(super) fn carrier_origin(carrier: Carrier) -> String {
+    format!("{} tracking API", carrier.name())
+}
+
+/// A carrier client hands back parcels, not the reply's bytes: the
+/// normalised parcel is what is kept as the document.
+pub(super) fn carrier_items(shipments: Vec<CarrierShipment>) -> Vec<Item> {
+    shipments
+        .into_iter()
+        .map(|shipment| {
+            let raw = serde_json::to_string(&shipment).unwrap_or_default();
+            Item::Document(Document {
+                raw,
+                content: DocumentContent::CarrierShipment(shipment),
+            })
+        })
+        .collect()
 }
 
 fn carrier_listing(carrier: Carrier) -> &'static str {

@@ -4,10 +4,17 @@
 use chrono::{DateTime, Utc};
 
 use super::connections::Connections;
-use super::poll::{apply_body, ListingReport, PassError};
+use std::collections::BTreeMap;
+
+use super::connections::ConnectError;
+use super::poll::{
+    apply_body, apply_items, carrier_items, carrier_of, carrier_origin, ListingReport, PassError,
+};
+use crate::connectors::carriers::Carrier;
 use crate::connectors::shipstation_client::Listing;
 use crate::connectors::Source;
 use crate::engine::Policy;
+use crate::store::OpenParcel;
 use crate::store::{Store, StoreError};
 
 /// Which systems to ask again.
@@ -15,6 +22,8 @@ use crate::store::{Store, StoreError};
 pub enum Systems {
     Storefront,
     Warehouse,
+    /// The carriers of the order's parcels.
+    Carrier,
     All,
 }
 
@@ -25,6 +34,10 @@ impl Systems {
 
     fn warehouse(self) -> bool {
         matches!(self, Systems::Warehouse | Systems::All)
+    }
+
+    fn carrier(self) -> bool {
+        matches!(self, Systems::Carrier | Systems::All)
     }
 }
 
@@ -111,5 +124,73 @@ pub async fn resync_order(
         listing.error = result.err().map(|e| e.to_string());
         reports.push(listing);
     }
+    if systems.carrier() {
+        reports.extend(resync_parcels(store, policy, connections, &keys.parcels, now).await);
+    }
     Ok(reports)
+}
+
+/// Asks each carrier about the order's parcels, one report per carrier.
+async fn resync_parcels(
+    store: &Store,
+    policy: &Policy,
+    connections: &Connections,
+    parcels: &[OpenParcel],
+    now: DateTime<Utc>,
+) -> Vec<ListingReport> {
+    let mut by_carrier: BTreeMap<Carrier, Vec<String>> = BTreeMap::new();
+    let mut unknown = ListingReport {
+        listing: "carrier.unrecognised",
+        ..ListingReport::default()
+    };
+    for parcel in parcels {
+        match carrier_of(parcel) {
+            Some(carrier) => by_carrier
+                .entry(carrier)
+                .or_default()
+                .push(parcel.tracking_number.clone()),
+            None => unknown.rejected.push(format!(
+                "parcel {}: no configured carrier recognises it",
+                parcel.tracking_number
+            )),
+        }
+    }
+    let mut reports = Vec::new();
+    for (carrier, numbers) in by_carrier {
+        let mut listing = ListingReport {
+            listing: "carrier",
+            ..ListingReport::default()
+        };
+        let result: Result<(), PassError> = async {
+            let client = match connections.carriers.get(&carrier) {
+                Some(client) => client.clone()?,
+                None => {
+                    return Err(ConnectError {
+                        backend: format!("carriers.{}", carrier.as_str()),
+                        message: "not configured".into(),
+                    }
+                    .into())
+                }
+            };
+            let items = carrier_items(client.track(&numbers).await?);
+            let applied = apply_items(
+                store,
+                policy,
+                Source::Carrier,
+                &carrier_origin(carrier),
+                items,
+                now,
+            )
+            .await?;
+            listing.absorb(applied);
+            Ok(())
+        }
+        .await;
+        listing.error = result.err().map(|e| e.to_string());
+        reports.push(listing);
+    }
+    if !unknown.rejected.is_empty() {
+        reports.push(unknown);
+    }
+    reports
 }

@@ -79,6 +79,7 @@ fn systems_name(systems: Systems) -> &'static str {
     match systems {
         Systems::Storefront => "storefront",
         Systems::Warehouse => "warehouse",
+        Systems::Carrier => "carrier",
         Systems::All => "all",
     }
 }
@@ -87,6 +88,7 @@ fn systems_from(name: &str) -> Systems {
     match name {
         "storefront" => Systems::Storefront,
         "warehouse" => Systems::Warehouse,
+        "carrier" => Systems::Carrier,
         _ => Systems::All,
     }
 }

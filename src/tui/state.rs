@@ -205,10 +205,11 @@ pub enum ReviewFocus {
 }
 
 /// The resync chooser's buttons; the last one cancels.
-pub const RESYNC_CHOICES: [(&str, Option<Systems>); 4] = [
+pub const RESYNC_CHOICES: [(&str, Option<Systems>); 5] = [
     ("All systems", Some(Systems::All)),
     ("Storefront", Some(Systems::Storefront)),
     ("Warehouse", Some(Systems::Warehouse)),
+    ("Carriers", Some(Systems::Carrier)),
     ("Cancel", None),
 ];
 

@@ -648,12 +648,14 @@ fn run_command(state: &mut State, command: &str) -> Vec<Effect> {
                 "" | "all" => Some(Systems::All),
                 "storefront" => Some(Systems::Storefront),
                 "warehouse" => Some(Systems::Warehouse),
+                "carrier" | "carriers" => Some(Systems::Carrier),
                 _ => None,
             };
             match (systems, resync_target(state)) {
                 (Some(systems), Some(order_id)) => start_resync(state, order_id, systems),
                 (None, _) => {
-                    state.status = Some("resync from: all, storefront or warehouse".into());
+                    state.status =
+                        Some("resync from: all, storefront, warehouse or carrier".into());
                     Vec::new()
                 }
                 (_, None) => {

@@ -528,6 +528,7 @@ fn systems_name(systems: Systems) -> &'static str {
         Systems::All => "all systems",
         Systems::Storefront => "the storefront",
         Systems::Warehouse => "the warehouse",
+        Systems::Carrier => "the carriers",
     }
 }
 
@@ -882,7 +883,7 @@ fn render_help(frame: &mut Frame, state: &State, theme: &Theme, scroll: u16) {
         lines.push(Line::default());
     }
     lines.push(Line::styled(
-        "Commands (:)  open ORDER · filter TEXT · sort deadline|newest|number · resync [storefront|warehouse] · quit",
+        "Commands (:)  open ORDER · filter TEXT · sort deadline|newest|number · resync [storefront|warehouse|carrier] · quit",
         theme.dim(),
     ));
     let area = centered(frame.area(), 72, frame.area().height.saturating_sub(4));
@@ -907,7 +908,7 @@ fn render_chooser(frame: &mut Frame, state: &State, theme: &Theme, order_id: i64
             || format!("order {order_id}"),
             |l| sanitize(&l.detail.row.name).into_owned(),
         );
-    let area = centered(frame.area(), 60, 6);
+    let area = centered(frame.area(), 76, 6);
     let mut buttons = Vec::new();
     for (i, (label, _)) in RESYNC_CHOICES.iter().enumerate() {
         let style = if i == button {
