@@ -59,8 +59,9 @@ enum Command {
         /// Where the demo keeps its payloads and database (default: the data dir).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
-        /// Simulated seconds per real second while the console runs.
-        #[arg(long, default_value_t = 60.0)]
+        /// Simulated seconds per real second while the console runs: at 300,
+        /// a new order every few seconds and a hand-off tolerance in a minute.
+        #[arg(long, default_value_t = 300.0)]
         speed: f64,
     },
     /// The simulated backends alone (Shopify, ShipStation, FedEx, UPS, USPS,
