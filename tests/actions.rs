@@ -534,3 +534,149 @@ async fn postgres_itself_refuses_to_change_or_remove_an_audit_entry() {
         Verification::Intact { entries: 4, .. }
     ));
 }
+
+/// An order that exists now, of a scenario whose goods went out, with its
+/// SKU, quantity and the warehouse's stock of that SKU, chosen by `pick`.
+fn replaceable(handle: &SimHandle, pick: impl Fn(u32, u32) -> bool) -> (String, String, u32, u32) {
+    let world = handle.world();
+    let existing: Vec<String> = world
+        .ground_truth(handle.now())
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    world
+        .scenarios()
+        .into_iter()
+        .filter(|(name, s)| {
+            existing.contains(name)
+                && matches!(
+                    s,
+                    Scenario::ShippedAndSynced
+                        | Scenario::CarrierException
+                        | Scenario::TrackingStalled
+                )
+        })
+        .find_map(|(name, _)| {
+            let (sku, quantity) = world.line_of(&name)?;
+            let stock = world.stock().iter().find(|s| s.sku == sku)?.warehouse;
+            pick(quantity, stock).then(|| (name, sku.to_string(), quantity, stock))
+        })
+        .expect("a shipped order to replace")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replace_checks_live_stock_previews_the_order_and_creates_it_once() {
+    let handle = simulator(|shopify, _| {
+        // The first replacement is created, then answered too late.
+        shopify.delayed_writes = 1;
+        shopify.write_reply_delay = Duration::from_secs(8);
+    })
+    .await;
+    let deck = Deckhand::new(&handle, &format!("{AGENT} = [{:?}]", me()));
+    let (fits, sku, quantity, stock) = replaceable(&handle, |q, stock| stock >= q);
+
+    // The preview: the stock seen, and exactly the order that would be created.
+    let out = deck.run(&["act", &fits, "replace"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "{sku}: {quantity} needed, {stock} available at the warehouse"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "POST {}/admin/api/2024-10/orders.json",
+            handle.url(sim::Backend::Shopify)
+        )),
+        "{text}"
+    );
+    assert!(text.contains("X-Shopify-Access-Token: ***"), "{text}");
+    assert!(!text.contains(SHOPIFY_ACCESS_TOKEN), "{text}");
+    for field in [
+        format!("\"tags\": \"replacement-of:{fits}\""),
+        format!("\"quantity\": {quantity}"),
+        "\"variant_id\":".to_string(),
+        "\"financial_status\": \"paid\"".to_string(),
+        "\"type\": \"percentage\"".to_string(),
+        "\"shipping_address\":".to_string(),
+    ] {
+        assert!(text.contains(&field), "{field}: {text}");
+    }
+    assert!(handle.requests(Endpoint::ShopifyInventoryLevels) >= 1);
+    assert_eq!(handle.requests(Endpoint::ShopifyOrderCreate), 0);
+
+    // Stock that cannot cover the line: blocked, naming the SKU and counts.
+    let (short, short_sku, short_quantity, _) = replaceable(&handle, |_, stock| stock == 0);
+    let out = deck.run(&["act", &short, "replace"]);
+    let text = refused_in_one_line(&out);
+    assert!(
+        text.contains(&format!(
+            "{short_sku}: {short_quantity} needed, only 0 available at the warehouse"
+        )),
+        "{text}"
+    );
+    assert!(stdout(&out).contains("STOCK_SHORT"), "{}", stdout(&out));
+    let out = deck.run(&["act", &short, "replace", "--reason", "OTHER", "--yes"]);
+    assert!(refused_in_one_line(&out).contains("only 0 available"));
+
+    for (scenario, code, says) in [
+        (Scenario::Cancelled, "ORDER_CANCELLED", "is cancelled"),
+        (Scenario::RefundedFull, "REFUNDED_FULL", "fully refunded"),
+        (
+            Scenario::ReplacementExists,
+            "REPLACEMENT_EXISTS",
+            "a replacement already exists",
+        ),
+    ] {
+        let out = deck.run(&["act", &first(&handle, scenario), "replace"]);
+        assert!(refused_in_one_line(&out).contains(says), "{code}");
+        assert!(stdout(&out).contains(code), "{}", stdout(&out));
+    }
+    assert_eq!(handle.requests(Endpoint::ShopifyOrderCreate), 0);
+
+    // Created, but the answer is lost; running it again reconciles under
+    // the same key, and a third run is refused: one order in all.
+    let run = [
+        "act",
+        &fits,
+        "replace",
+        "--reason",
+        "DAMAGED_IN_TRANSIT",
+        "--yes",
+    ];
+    let out = deck.run(&run);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(handle.writes_applied(), 1);
+    let out = deck.run(&run);
+    assert!(stdout(&out).starts_with("reconciled"), "{}", stderr(&out));
+    let out = deck.run(&run);
+    assert!(
+        refused_in_one_line(&out).contains("already ran replace"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(handle.requests(Endpoint::ShopifyOrderCreate), 2);
+    assert_eq!(handle.writes_applied(), 1, "one replacement order");
+
+    // The next sync brings the new order in, and the original is linked to it.
+    let out = deck.run(&["sync", "--once"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = deck.run(&["show", &fits, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("REPLACEMENT_EXISTS"),
+        "{}",
+        stdout(&out)
+    );
+    let out = deck.run(&["act", &fits, "replace"]);
+    assert!(refused_in_one_line(&out).contains("a replacement already exists"));
+
+    let out = deck.run(&["audit", "verify"]);
+    assert!(
+        stdout(&out).contains("intact: 1 entries"),
+        "{}",
+        stdout(&out)
+    );
+}

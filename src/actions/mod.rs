@@ -8,6 +8,7 @@ pub mod pipeline;
 mod plan;
 mod preflight;
 mod preview;
+mod replace;
 pub mod roles;
 mod send;
 
@@ -92,7 +93,8 @@ impl ActionKind {
     pub fn available(self) -> bool {
         matches!(
             self,
-            ActionKind::PushFulfilment
+            ActionKind::Replace
+                | ActionKind::PushFulfilment
                 | ActionKind::CancelAtWarehouse
                 | ActionKind::Hold
                 | ActionKind::Release

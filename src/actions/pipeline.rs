@@ -138,6 +138,11 @@ pub async fn prepare(
     } else {
         None
     };
+    let live_storefront = if action == ActionKind::Replace {
+        Some(super::replace::read_live(deck.connections, &detail.facts).await)
+    } else {
+        None
+    };
     let input = PlanInput {
         action,
         detail: &detail,
@@ -147,6 +152,7 @@ pub async fn prepare(
         hold_until: request.hold_until,
         resolved: &resolved,
         live_warehouse_order,
+        live_storefront,
     };
     let mut plan = plan(&input);
     if let Some(open) = deck.store.open_run(&order_ref).await? {
@@ -193,11 +199,18 @@ async fn done_since(
     let Some(done) = store.last_done_run(order_ref, action.as_str()).await? else {
         return Ok(None);
     };
-    if latest_seen.is_some_and(|seen| seen > done.updated_at) {
+    // A replacement order stays created whatever the backends say of the
+    // original since: only its link, once synced, tells the same story.
+    if action != ActionKind::Replace && latest_seen.is_some_and(|seen| seen > done.updated_at) {
         return Ok(None);
     }
+    let since = if action == ActionKind::Replace {
+        "a replacement order exists"
+    } else {
+        "orderdeck has not heard from the backends since"
+    };
     Ok(Some(format!(
-        "{} already ran {} on {} at {} ({}); orderdeck has not heard from the backends since",
+        "{} already ran {} on {} at {} ({}); {since}",
         done.actor,
         done.action,
         done.order_name,

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::preflight::Preflight;
 use super::preview::{PlannedRequest, Preview, Target};
+use super::replace::{self, LiveStorefront};
 use super::{ActionKind, Impact};
 use crate::config::Config;
 use crate::connectors::http::join;
@@ -28,6 +29,9 @@ pub struct PlanInput<'a> {
     /// The warehouse order as ShipStation returns it now (cancel rewrites it
     /// whole), or why it could not be read.
     pub live_warehouse_order: Option<Result<Value, String>>,
+    /// The storefront order, its fulfilment orders and their stock as they
+    /// are now (replace), or why they could not be read.
+    pub live_storefront: Option<Result<LiveStorefront, String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,6 +70,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         ActionKind::Release => release(input, &mut preflight, &mut preview),
         ActionKind::CancelAtWarehouse => cancel(input, &mut preflight, &mut preview),
         ActionKind::PushFulfilment => push_fulfilment(input, &mut preflight, &mut preview),
+        ActionKind::Replace => replace::plan(input, &mut preflight, &mut preview),
         other => preflight.block(
             "NOT_AVAILABLE",
             format!("{other} cannot be run from orderdeck act yet"),
@@ -120,11 +125,32 @@ fn before_state(detail: &OrderDetail) -> Value {
     })
 }
 
-fn storefront_url(config: &Config, path: &str) -> String {
+pub(super) fn storefront_url(config: &Config, path: &str) -> String {
     join(
         &config.storefront.base_url,
         &format!("admin/api/{}/{}", config.storefront.api_version, path),
     )
+}
+
+/// What the pipeline read live for the plan, or a block saying why there
+/// is nothing to plan from.
+pub(super) fn live_read<'a, T>(
+    read: &'a Option<Result<T, String>>,
+    preflight: &mut Preflight,
+    code: &str,
+    what: &str,
+) -> Option<&'a T> {
+    match read {
+        Some(Ok(value)) => Some(value),
+        Some(Err(why)) => {
+            preflight.block(code, format!("{what} cannot be read now: {why}"));
+            None
+        }
+        None => {
+            preflight.block(code, format!("{what} was not read"));
+            None
+        }
+    }
 }
 
 fn has_finding(detail: &OrderDetail, codes: &[FindingCode]) -> Option<FindingCode> {
@@ -296,19 +322,13 @@ fn cancel(input: &PlanInput<'_>, preflight: &mut Preflight, preview: &mut Previe
     if warehouse_order(input, preflight).is_none() {
         return;
     }
-    let live = match &input.live_warehouse_order {
-        Some(Ok(live)) => live,
-        Some(Err(why)) => {
-            preflight.block(
-                "WAREHOUSE_UNREADABLE",
-                format!("the warehouse order cannot be read now: {why}"),
-            );
-            return;
-        }
-        None => {
-            preflight.block("WAREHOUSE_UNREADABLE", "the warehouse order was not read");
-            return;
-        }
+    let Some(live) = live_read(
+        &input.live_warehouse_order,
+        preflight,
+        "WAREHOUSE_UNREADABLE",
+        "the warehouse order",
+    ) else {
+        return;
     };
     match live.get("orderStatus").and_then(Value::as_str) {
         Some("shipped") => preflight.block(

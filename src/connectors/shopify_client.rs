@@ -1,6 +1,6 @@
 //! Shopify REST Admin API over HTTP: orders listed by `updated_at_min` with
-//! cursor pagination through the `Link` header, single orders, and each
-//! order's fulfilment orders. Bodies are handed back raw: `shopify.rs` reads
+//! cursor pagination through the `Link` header, single orders, each
+//! order's fulfilment orders, and inventory levels. Bodies are handed back raw: `shopify.rs` reads
 //! them exactly as `import` does.
 
 use std::time::Duration;
@@ -181,6 +181,17 @@ impl ShopifyClient {
                 request.header("X-Shopify-Access-Token", self.token.expose())
             })
             .await
+    }
+
+    /// Every location's level of these inventory items:
+    /// `{"inventory_levels": […]}`.
+    pub async fn inventory_levels(&self, inventory_item_ids: &[String]) -> Result<Page, HttpError> {
+        self.page(&format!(
+            "{}?inventory_item_ids={}&limit={PAGE_SIZE}",
+            self.url("inventory_levels.json"),
+            inventory_item_ids.join("%2C")
+        ))
+        .await
     }
 
     /// An order's fulfilment orders: `{"fulfillment_orders": […]}`.

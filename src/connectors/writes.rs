@@ -1,5 +1,6 @@
 //! The bodies of the writes operator actions send, in each API's own shape:
-//! Shopify REST Admin (order update, fulfilment from fulfilment orders) and
+//! Shopify REST Admin (order update, replacement order, fulfilment from
+//! fulfilment orders) and
 //! ShipStation V1 (hold until, restore from hold, create/update order).
 
 use chrono::NaiveDate;
@@ -14,6 +15,52 @@ pub fn shopify_order_note(order_id: &str, note: &str) -> (String, Value) {
         format!("orders/{order_id}.json"),
         json!({"order": {"id": as_number(order_id), "note": note}}),
     )
+}
+
+/// One line of a replacement: the variant and how many.
+pub struct ReplacementLine<'a> {
+    pub variant_id: &'a Value,
+    pub quantity: u32,
+}
+
+/// `POST /admin/api/{version}/orders.json`: a new order for the same
+/// customer and shipping address, tagged `replacement-of:NAME` so that the
+/// next sync links it to the original. REST order creation collects no
+/// payment, so the order is recorded as paid with a 100% discount code (a
+/// percentage code's `amount` is the percentage); stock is decremented only
+/// where the shop's policy allows (no overselling); the customer gets no
+/// second receipt.
+pub fn shopify_replacement_order(
+    original_name: &str,
+    customer_id: &Value,
+    shipping_address: &Value,
+    lines: &[ReplacementLine<'_>],
+    shipping_line: Option<&Value>,
+) -> (String, Value) {
+    let line_items: Vec<Value> = lines
+        .iter()
+        .map(|l| json!({"variant_id": l.variant_id, "quantity": l.quantity}))
+        .collect();
+    let mut order = json!({
+        "line_items": line_items,
+        "customer": {"id": customer_id},
+        "shipping_address": shipping_address,
+        "tags": format!("replacement-of:{original_name}"),
+        "note": format!("Replacement of {original_name}"),
+        "financial_status": "paid",
+        "discount_codes": [{"code": "REPLACEMENT", "amount": "100.00", "type": "percentage"}],
+        "inventory_behaviour": "decrement_obeying_policy",
+        "send_receipt": false,
+        "send_fulfillment_receipt": false,
+    });
+    if let Some(shipping) = shipping_line {
+        order["shipping_lines"] = json!([{
+            "title": shipping["title"],
+            "code": shipping["code"],
+            "price": "0.00",
+        }]);
+    }
+    ("orders.json".to_string(), json!({"order": order}))
 }
 
 /// `POST /admin/api/{version}/fulfillments.json`: fulfils every remaining

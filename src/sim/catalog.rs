@@ -85,3 +85,39 @@ pub const HUBS: [Place; 6] = [
     place("", "Memphis", "TN", "38118", Chicago),
     place("", "Dallas", "TX", "75261", Chicago),
 ];
+
+/// The Shopify ids one catalogue SKU goes by: its product, its (only)
+/// variant, and the inventory item stock is counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogIds {
+    pub product_id: u64,
+    pub variant_id: u64,
+    pub inventory_item_id: u64,
+}
+
+/// Every SKU of the shop, in-house first.
+pub fn skus() -> impl Iterator<Item = (&'static str, &'static str, &'static str, u64)> {
+    IN_HOUSE.into_iter().chain(DROP_SHIPPED)
+}
+
+/// The ids of `sku`, fixed by its place in the catalogue so that every
+/// order of it shares them.
+pub fn ids_of(sku: &str) -> Option<CatalogIds> {
+    let at = skus().position(|(s, ..)| s == sku)? as u64;
+    Some(CatalogIds {
+        product_id: 632_910_392 + at,
+        variant_id: 808_950_810 + at,
+        inventory_item_id: 39_072_856 + at,
+    })
+}
+
+/// The catalogue entry whose variant is `variant_id`.
+pub fn by_variant(variant_id: u64) -> Option<(&'static str, &'static str, &'static str, u64)> {
+    skus().find(|(sku, ..)| ids_of(sku).is_some_and(|ids| ids.variant_id == variant_id))
+}
+
+/// The shop's locations: the warehouse every in-house parcel leaves from
+/// (fulfilment orders are assigned to it), and the shop floor, which holds
+/// a little stock the warehouse cannot ship.
+pub const WAREHOUSE_LOCATION_ID: u64 = 24_826_418;
+pub const SHOP_FLOOR_LOCATION_ID: u64 = 24_826_419;

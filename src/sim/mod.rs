@@ -54,7 +54,7 @@ pub use plan::Carrier;
 pub use scenario::Scenario;
 pub use truth::ExpectedOrder;
 pub use wire::carriers::UNMAPPED_CODES;
-pub use world::{KnownParcel, World};
+pub use world::{KnownParcel, Stock, World};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {

@@ -86,6 +86,10 @@ pub enum Endpoint {
     ShopifyOrderUpdate,
     /// `POST /shopify/admin/api/{version}/fulfillments.json`
     ShopifyFulfillmentCreate,
+    /// `POST /shopify/admin/api/{version}/orders.json`
+    ShopifyOrderCreate,
+    /// `GET /shopify/admin/api/{version}/inventory_levels.json`
+    ShopifyInventoryLevels,
     /// `GET /shipstation/orders`
     ShipStationOrders,
     /// `GET /shipstation/orders/{orderId}`
@@ -115,13 +119,15 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 19] = [
+    pub const ALL: [Endpoint; 21] = [
         Endpoint::ShopifyOrders,
         Endpoint::ShopifyOrderCount,
         Endpoint::ShopifyOrder,
         Endpoint::ShopifyFulfillmentOrders,
         Endpoint::ShopifyOrderUpdate,
         Endpoint::ShopifyFulfillmentCreate,
+        Endpoint::ShopifyOrderCreate,
+        Endpoint::ShopifyInventoryLevels,
         Endpoint::ShipStationOrders,
         Endpoint::ShipStationOrder,
         Endpoint::ShipStationShipments,
@@ -144,7 +150,9 @@ impl Endpoint {
             | Endpoint::ShopifyOrder
             | Endpoint::ShopifyFulfillmentOrders
             | Endpoint::ShopifyOrderUpdate
-            | Endpoint::ShopifyFulfillmentCreate => Backend::Shopify,
+            | Endpoint::ShopifyFulfillmentCreate
+            | Endpoint::ShopifyOrderCreate
+            | Endpoint::ShopifyInventoryLevels => Backend::Shopify,
             Endpoint::ShipStationOrders
             | Endpoint::ShipStationOrder
             | Endpoint::ShipStationShipments
@@ -169,6 +177,8 @@ impl Endpoint {
             Endpoint::ShipStationShipments => "shipstation.shipments",
             Endpoint::ShopifyOrderUpdate => "shopify.order.update",
             Endpoint::ShopifyFulfillmentCreate => "shopify.fulfillments.create",
+            Endpoint::ShopifyOrderCreate => "shopify.orders.create",
+            Endpoint::ShopifyInventoryLevels => "shopify.inventory_levels",
             Endpoint::ShipStationHold => "shipstation.orders.holduntil",
             Endpoint::ShipStationRestore => "shipstation.orders.restorefromhold",
             Endpoint::ShipStationCreateOrder => "shipstation.orders.createorder",

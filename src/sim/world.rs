@@ -5,8 +5,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use super::builder::Anchor;
+use super::catalog::IN_HOUSE;
 use super::plan::{Carrier, OrderPlan};
 use super::scenario::{self, Scenario, DRAWN};
 use super::truth::{self, ExpectedOrder};
@@ -22,8 +25,18 @@ pub struct KnownParcel {
     pub tracking_number: String,
 }
 
+/// What the shop holds of one in-house SKU when the world starts, per
+/// location (drop-shipped SKUs are the vendor's and stocked nowhere here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stock {
+    pub sku: &'static str,
+    pub warehouse: u32,
+    pub shop_floor: u32,
+}
+
 pub struct World {
     seed: u64,
+    stock: Vec<Stock>,
     start: DateTime<Utc>,
     plans: Vec<OrderPlan>,
     /// Plan positions in Shopify id order (the order lists are paged in).
@@ -81,6 +94,7 @@ impl World {
             .collect();
         World {
             seed,
+            stock: stock(seed),
             start,
             plans,
             by_storefront_id,
@@ -91,6 +105,37 @@ impl World {
 
     pub fn seed(&self) -> u64 {
         self.seed
+    }
+
+    /// Each in-house SKU's stock before any write takes some.
+    pub fn stock(&self) -> &[Stock] {
+        &self.stock
+    }
+
+    /// The SKU and quantity of the order named `name` (each simulated order
+    /// has one line).
+    pub fn line_of(&self, name: &str) -> Option<(&'static str, u32)> {
+        self.plans
+            .iter()
+            .find(|plan| plan.display_name() == name)
+            .map(|plan| (plan.line.sku, plan.line.quantity))
+    }
+
+    /// How many orders the world was made with: a created order numbers on
+    /// from there.
+    pub(crate) fn orders_made(&self) -> u64 {
+        self.plans
+            .iter()
+            .map(|plan| plan.index + 1)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The order a customer placed (customers do not repeat here).
+    pub(crate) fn order_of_customer(&self, customer_id: u64) -> Option<&OrderPlan> {
+        self.plans
+            .iter()
+            .find(|plan| plan.customer.id == customer_id && plan.scenario != Scenario::Replacement)
     }
 
     /// The moment the backlog's situations hold (whole seconds).
@@ -161,4 +206,32 @@ impl World {
             .get(&(carrier, number.trim().to_string()))
             .and_then(|i| self.plans.get(*i))
     }
+}
+
+/// Seeded stock: plenty of most SKUs, and two short at the warehouse — one
+/// sold out, one with fewer units than the largest order line (3) — so that
+/// every world has replacements that fit and ones that do not.
+fn stock(seed: u64) -> Vec<Stock> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x0057_07C4);
+    let sold_out = (seed % IN_HOUSE.len() as u64) as usize;
+    let low = (sold_out + 1) % IN_HOUSE.len();
+    IN_HOUSE
+        .iter()
+        .enumerate()
+        .map(|(i, (sku, ..))| {
+            let plenty = rng.random_range(12..=40);
+            let shop_floor = rng.random_range(1..=6);
+            Stock {
+                sku,
+                warehouse: if i == sold_out {
+                    0
+                } else if i == low {
+                    2
+                } else {
+                    plenty
+                },
+                shop_floor,
+            }
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! Shopify REST Admin API: `orders.json` with cursor pagination through the
 //! `Link` header (`page_info`; while paging, only `limit` and `fields` may be
-//! given), `orders/count.json`, `orders/{id}.json` and
-//! `orders/{id}/fulfillment_orders.json`; `X-Shopify-Access-Token`; the
+//! given), `orders/count.json`, `orders/{id}.json`,
+//! `orders/{id}/fulfillment_orders.json` and `inventory_levels.json`; `X-Shopify-Access-Token`; the
 //! leaky bucket reported in `X-Shopify-Shop-Api-Call-Limit`, 429 with
 //! `Retry-After` when it overflows.
 //!
@@ -11,6 +11,7 @@
 //! (`financial_status`, `fulfillment_status`, `processed_at_*`,
 //! `attribution_app_id`) are refused with 400 rather than ignored.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
@@ -45,7 +46,19 @@ pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route(
             "/admin/api/{version}/orders.json",
-            endpoint(shared, Endpoint::ShopifyOrders, get(list)),
+            endpoint(shared, Endpoint::ShopifyOrders, get(list)).merge(endpoint(
+                shared,
+                Endpoint::ShopifyOrderCreate,
+                post(super::writes::shopify_create),
+            )),
+        )
+        .route(
+            "/admin/api/{version}/inventory_levels.json",
+            endpoint(
+                shared,
+                Endpoint::ShopifyInventoryLevels,
+                get(super::inventory::levels),
+            ),
         )
         .route(
             "/admin/api/{version}/orders/count.json",
@@ -297,14 +310,22 @@ fn admitted<'w>(
         .map(|state| (id, plan, state))
 }
 
-/// The storefront orders at the backend's moment that pass `filters`.
-fn matching<'w>(shared: &'w Shared, filters: &Filters) -> Vec<(u64, &'w OrderPlan, SfState)> {
+/// Orders created through the API, as they stand for one request: their
+/// ids come after every planned order's, so listings walk them last.
+fn created(shared: &Shared) -> Vec<(u64, OrderPlan)> {
+    lock(&shared.writes).created().to_vec()
+}
+
+/// How many storefront orders at the backend's moment pass `filters`.
+fn matching(shared: &Shared, filters: &Filters) -> usize {
     let at = shared.view(Backend::Shopify);
+    let created = created(shared);
     shared
         .world
         .storefront_orders()
+        .chain(created.iter().map(|(id, plan)| (*id, plan)))
         .filter_map(|entry| admitted(filters, at, entry))
-        .collect()
+        .count()
 }
 
 /// The order as the plan and any writes since have it.
@@ -318,13 +339,13 @@ fn render(shared: &Shared, plan: &OrderPlan, id: u64, state: &SfState) -> Value 
 /// One order as `GET orders/{id}.json` has it now.
 pub(super) fn rendered(shared: &Shared, id: u64) -> Option<Value> {
     let id_text = id.to_string();
-    lookup(shared, &id_text).map(|(id, plan, state)| render(shared, plan, id, &state))
+    lookup(shared, &id_text).map(|(id, plan, state)| render(shared, &plan, id, &state))
 }
 
 /// The status of the order's fulfilment order now, writes included.
 pub(super) fn fulfillment_order_status(shared: &Shared, id: u64) -> Option<String> {
     let (id, plan, state) = lookup(shared, &id.to_string())?;
-    let mut orders = wire::shopify::fulfillment_orders(plan, id, &state);
+    let mut orders = wire::shopify::fulfillment_orders(&plan, id, &state);
     lock(&shared.writes).fulfillment_orders_overlay(id, &mut orders);
     orders
         .first()
@@ -390,7 +411,13 @@ async fn list(
     // state worked out: a shop of many pages costs each page its own.
     let at = shared.view(Backend::Shopify);
     let admitted = |entry| admitted(&filters, at, entry);
-    let orders_by_id = || shared.world.storefront_orders();
+    let created = created(&shared);
+    let orders_by_id = || {
+        shared
+            .world
+            .storefront_orders()
+            .chain(created.iter().map(|(id, plan)| (*id, plan)))
+    };
     let page: Vec<(u64, &OrderPlan, SfState)> = match before {
         Some(before) => {
             let mut earlier: Vec<_> = orders_by_id()
@@ -491,7 +518,7 @@ async fn count(
         Ok(filters) => with_limit(
             reply(
                 StatusCode::OK,
-                &json!({ "count": matching(&shared, &filters).len() }),
+                &json!({ "count": matching(&shared, &filters) }),
             ),
             limit_header,
         ),
@@ -503,9 +530,18 @@ fn not_found() -> Response {
     error(Backend::Shopify, StatusCode::NOT_FOUND, "Not Found")
 }
 
-fn lookup<'w>(shared: &'w Shared, id: &str) -> Option<(u64, &'w OrderPlan, SfState)> {
+fn lookup<'w>(shared: &'w Shared, id: &str) -> Option<(u64, Cow<'w, OrderPlan>, SfState)> {
     let id: u64 = id.parse().ok()?;
-    let plan = shared.world.storefront_order(id)?;
+    let plan = match shared.world.storefront_order(id) {
+        Some(plan) => Cow::Borrowed(plan),
+        None => Cow::Owned(
+            lock(&shared.writes)
+                .created()
+                .iter()
+                .find(|(created, _)| *created == id)
+                .map(|(_, plan)| plan.clone())?,
+        ),
+    };
     let state = plan.storefront_state(shared.view(Backend::Shopify))?;
     Some((id, plan, state))
 }
@@ -527,7 +563,7 @@ async fn one(
     let response = match found {
         Some((id, plan, state)) => reply(
             StatusCode::OK,
-            &json!({ "order": select(render(&shared, plan, id, &state), &fields) }),
+            &json!({ "order": select(render(&shared, &plan, id, &state), &fields) }),
         ),
         None => not_found(),
     };
@@ -545,7 +581,7 @@ async fn fulfillment_orders(
     };
     let response = match lookup(&shared, &id) {
         Some((id, plan, state)) => {
-            let mut orders = wire::shopify::fulfillment_orders(plan, id, &state);
+            let mut orders = wire::shopify::fulfillment_orders(&plan, id, &state);
             lock(&shared.writes).fulfillment_orders_overlay(id, &mut orders);
             reply(StatusCode::OK, &json!({ "fulfillment_orders": orders }))
         }

@@ -1,5 +1,6 @@
 //! The writes operator actions send, in the real APIs' shapes: Shopify's
-//! order update (`PUT orders/{id}.json`, the note) and fulfilment creation
+//! order update (`PUT orders/{id}.json`, the note), order creation (`POST
+//! orders.json`, a replacement) and fulfilment creation
 //! (`POST fulfillments.json`), ShipStation's `POST /orders/holduntil`,
 //! `/orders/restorefromhold` and `/orders/createorder` (a cancel). They lay
 //! an overlay over the planned world, which every later read shows.
@@ -20,9 +21,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use super::{error, lock, reply, Shared};
+use crate::sim::catalog::{by_variant, ids_of};
 use crate::sim::options::Backend;
-use crate::sim::plan::WhStatus;
-use crate::sim::wire::shopify_time;
+use crate::sim::plan::{Financial, Line, OrderPlan, Shipping, StorefrontPlan, WhStatus};
+use crate::sim::scenario::Scenario;
+use crate::sim::wire::{self, shopify_time};
 
 /// What writes changed, per order.
 #[derive(Default)]
@@ -33,6 +36,11 @@ pub struct Writes {
     fulfilments: HashMap<u64, Value>,
     /// ShipStation `orderId` → its status and hold date.
     warehouse: HashMap<u64, (WhStatus, Option<NaiveDate>)>,
+    /// Orders created through `POST orders.json`, in id order.
+    created: Vec<(u64, OrderPlan)>,
+    /// Inventory item id → units created orders took from the warehouse,
+    /// and when last.
+    taken: HashMap<u64, (u32, DateTime<Utc>)>,
     /// Idempotency key → the answer given.
     answers: HashMap<String, (StatusCode, Value)>,
     /// Changes made (not counting repeats answered from `answers`).
@@ -51,6 +59,16 @@ impl Writes {
 
     pub fn applied(&self) -> u64 {
         self.applied
+    }
+
+    pub fn created(&self) -> &[(u64, OrderPlan)] {
+        &self.created
+    }
+
+    /// Units of an inventory item created orders took from the warehouse,
+    /// and when they last did.
+    pub fn taken(&self, inventory_item_id: u64) -> Option<(u32, DateTime<Utc>)> {
+        self.taken.get(&inventory_item_id).copied()
     }
 
     /// The Shopify order as writes left it.
@@ -137,6 +155,17 @@ fn json_body(body: &Bytes) -> Option<Value> {
     serde_json::from_slice(body).ok()
 }
 
+/// The body of a Shopify write the token and bucket let in (`null` when it
+/// is not JSON, for the handler to refuse in Shopify's words).
+fn admitted_json(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Value, super::shopify::Refusal> {
+    super::shopify::admit(shared, headers)?;
+    Ok(json_body(body).unwrap_or(Value::Null))
+}
+
 fn shopify_invalid(message: &str) -> (StatusCode, Value) {
     (
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -185,10 +214,10 @@ pub async fn shopify_fulfil(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refusal) = super::shopify::admit(&shared, &headers) {
-        return refusal.response();
-    }
-    let request = json_body(&body).unwrap_or(Value::Null);
+    let request = match admitted_json(&shared, &headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refusal.response(),
+    };
     let fulfilment = &request["fulfillment"];
     let fo_id = fulfilment["line_items_by_fulfillment_order"][0]["fulfillment_order_id"].as_u64();
     // The simulator numbers an order's fulfilment order id * 10 + 9.
@@ -232,6 +261,132 @@ fn fulfilment_json(order_id: u64, tracking: &Value, now: DateTime<Utc>) -> Value
         "shipment_status": null,
         "line_items": [],
     })
+}
+
+/// Created orders' ids start above every planned order's.
+const FIRST_CREATED_ID: u64 = 6_900_000_001;
+
+/// `POST /admin/api/{version}/orders.json`, modelled as far as a
+/// replacement needs: one line item by `variant_id`, an existing customer
+/// (shipped to the address the shop has for them), `tags`,
+/// `financial_status`, and `inventory_behaviour` (`decrement_obeying_policy`
+/// refuses what the warehouse cannot cover, as a shop that does not
+/// oversell does). Lines are priced at zero: the 100% discount a
+/// replacement carries is taken as read.
+pub async fn shopify_create(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = match admitted_json(&shared, &headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refusal.response(),
+    };
+    let order = &request["order"];
+    let lines: Vec<(Option<u64>, Option<u64>)> = order["line_items"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .map(|l| (l["variant_id"].as_u64(), l["quantity"].as_u64()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let original = order["customer"]["id"]
+        .as_u64()
+        .and_then(|id| shared.world.order_of_customer(id))
+        .cloned();
+    let tags = order["tags"].as_str().unwrap_or_default().to_string();
+    let paid = order["financial_status"].as_str() == Some("paid");
+    let behaviour = order["inventory_behaviour"]
+        .as_str()
+        .unwrap_or("bypass")
+        .to_string();
+    let now = shared.clock.now();
+    let first_index = shared.world.orders_made();
+    once(&shared, Backend::Shopify, &headers, |writes| {
+        let [(Some(variant_id), Some(quantity))] = lines[..] else {
+            return shopify_invalid(
+                "line_items: the orderdeck simulator models one line item with variant_id and quantity",
+            );
+        };
+        let Some((sku, title, vendor, _)) = by_variant(variant_id) else {
+            return shopify_invalid("line_items: variant does not exist");
+        };
+        let Some(original) = original else {
+            return shopify_invalid("customer: must exist");
+        };
+        let quantity = u32::try_from(quantity).unwrap_or(u32::MAX).max(1);
+        let item = ids_of(sku).map(|ids| ids.inventory_item_id);
+        if behaviour != "bypass" {
+            let Some(item) = item else {
+                return shopify_invalid("line_items: variant is not stocked");
+            };
+            let available = warehouse_available(&shared, writes, sku, item);
+            if behaviour == "decrement_obeying_policy" && available < quantity {
+                return shopify_invalid(&format!(
+                    "line_items: {sku} is out of stock ({available} available)"
+                ));
+            }
+            let taken = writes.taken.entry(item).or_insert((0, now));
+            *taken = (taken.0 + quantity, now);
+        }
+        let n = writes.created.len() as u64;
+        let id = FIRST_CREATED_ID + n;
+        let index = first_index + n;
+        let plan = OrderPlan {
+            index,
+            scenario: Scenario::Replacement,
+            name: format!("#{}", 1001 + index),
+            created_at: now,
+            customer: original.customer.clone(),
+            line: Line {
+                id: id * 10 + 1,
+                sku,
+                title,
+                vendor,
+                quantity,
+                price_cents: 0,
+            },
+            shipping: Shipping {
+                price_cents: 0,
+                ..original.shipping.clone()
+            },
+            storefront: Some(StorefrontPlan {
+                id,
+                initial: if paid {
+                    Financial::Paid
+                } else {
+                    Financial::Pending
+                },
+                tags: tags.clone(),
+                changes: Vec::new(),
+            }),
+            warehouse: None,
+            parcel: None,
+            order_key: id,
+            truth: Vec::new(),
+        };
+        let Some(state) = plan.storefront_state(now) else {
+            return shopify_invalid("the order could not be created");
+        };
+        let rendered = wire::shopify::order(&plan, id, &tags, &state);
+        writes.created.push((id, plan));
+        (StatusCode::CREATED, json!({"order": rendered}))
+    })
+    .await
+}
+
+/// What the warehouse location holds of `sku` now: the world's stock less
+/// what created orders took.
+pub(super) fn warehouse_available(shared: &Shared, writes: &Writes, sku: &str, item: u64) -> u32 {
+    let start = shared
+        .world
+        .stock()
+        .iter()
+        .find(|s| s.sku == sku)
+        .map_or(0, |s| s.warehouse);
+    start.saturating_sub(writes.taken(item).map_or(0, |(units, _)| units))
 }
 
 fn shipstation_refusal(message: &str) -> (StatusCode, Value) {

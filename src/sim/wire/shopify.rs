@@ -3,11 +3,11 @@
 use serde_json::{json, Value};
 
 use super::{money, shopify_time};
+use crate::sim::catalog::{ids_of, WAREHOUSE_LOCATION_ID as LOCATION_ID};
 use crate::sim::plan::{Carrier, OrderPlan, SfState};
 
-/// The simulated shop's ids, as Shopify puts them in every resource.
+/// The simulated shop's id, as Shopify puts it in every resource.
 const SHOP_ID: u64 = 548_380_009;
-const LOCATION_ID: u64 = 24_826_418;
 
 fn tracking_url(carrier: Carrier, number: &str) -> String {
     match carrier {
@@ -50,6 +50,7 @@ pub fn order(plan: &OrderPlan, id: u64, tags: &str, state: &SfState) -> Value {
         kept - fulfilled
     };
     let fulfillment_status = state.fulfilled.map(|_| "fulfilled");
+    let ids = ids_of(line.sku);
     let subtotal = line.price_cents * u64::from(line.quantity);
     let total = subtotal + plan.shipping.price_cents;
     let email = plan.customer.email();
@@ -181,6 +182,8 @@ pub fn order(plan: &OrderPlan, id: u64, tags: &str, state: &SfState) -> Value {
             "id": line.id,
             "admin_graphql_api_id": format!("gid://shopify/LineItem/{}", line.id),
             "sku": line.sku,
+            "variant_id": ids.map(|i| i.variant_id),
+            "product_id": ids.map(|i| i.product_id),
             "title": line.title,
             "name": line.title,
             "variant_title": null,
@@ -277,8 +280,8 @@ pub fn fulfillment_orders(plan: &OrderPlan, id: u64, state: &SfState) -> Vec<Val
             "shop_id": SHOP_ID,
             "fulfillment_order_id": fo_id,
             "line_item_id": line.id,
-            "inventory_item_id": line.id + 3,
-            "variant_id": line.id + 2,
+            "inventory_item_id": ids_of(line.sku).map(|i| i.inventory_item_id),
+            "variant_id": ids_of(line.sku).map(|i| i.variant_id),
             "quantity": kept,
             "fulfillable_quantity": remaining,
         }],
