@@ -37,7 +37,7 @@ fn start() -> DateTime<Utc> {
 }
 
 struct Shop {
-    _sim: SimHandle,
+    _sim: Option<SimHandle>,
     _dir: tempfile::TempDir,
     data: DataTask,
     zone: chrono_tz::Tz,
@@ -82,7 +82,7 @@ async fn shop_with_ai(ai: &str) -> Shop {
     let now = start();
     let (sender, later) = mpsc::unbounded_channel();
     Shop {
-        _sim: handle,
+        _sim: Some(handle),
         _dir: dir,
         data: DataTask {
             store,
@@ -652,5 +652,71 @@ async fn a_viewer_is_told_which_roles_may_act() {
         screen(&state).contains("may not resync"),
         "{}",
         screen(&state)
+    );
+}
+
+#[tokio::test]
+async fn escape_sequences_from_a_backend_are_shown_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/shopify/order-authorized-fulfillment-failed.json");
+    let Ok(text) = std::fs::read_to_string(&fixture) else {
+        eprintln!("skipping: {} is not there", fixture.display());
+        return;
+    };
+    let mut body: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let order = &mut body["order"];
+    order["customer"]["first_name"] = "Bob\u{1b}[2J".into();
+    order["customer"]["last_name"] = "Norman\u{1b}]52;c;cm0gLXJmIH4=\u{7}".into();
+    order["note"] = "call back \u{1b}]52;c;SGVsbG8=\u{7} today \u{9b}31m".into();
+    let path = dir.path().join("evil.json");
+    std::fs::write(&path, serde_json::to_vec(&body).unwrap()).unwrap();
+
+    let config = Config::builtin().unwrap();
+    let policy = config.policy().unwrap();
+    let store = Store::open(&sqlite_url(&dir.path().join("evil.sqlite")))
+        .await
+        .unwrap();
+    orderdeck::sync::import::import_file(
+        &store,
+        &policy,
+        orderdeck::connectors::Source::Storefront,
+        &path,
+        start(),
+    )
+    .await
+    .unwrap();
+    let (sender, later) = mpsc::unbounded_channel();
+    let now = start();
+    let shop = Shop {
+        _sim: None,
+        _dir: dir,
+        data: DataTask {
+            store,
+            workers: None,
+            zone: policy.sla.timezone,
+            clock: Arc::new(move || now),
+            summarizer: Summarizer::new(&config.ai().unwrap(), policy.sla.timezone),
+            acting: None,
+        },
+        zone: policy.sla.timezone,
+        later: tokio::sync::Mutex::new(later),
+        sender,
+    };
+    let mut state = opened(&shop, defaults(), (120, 40), true).await;
+    press(&mut state, &shop, ":open #1001\n").await;
+    let terminal = draw(&state);
+    let cells = &terminal.backend().buffer().content;
+    assert!(
+        cells
+            .iter()
+            .all(|c| !c.symbol().chars().any(char::is_control)),
+        "a control character reached the screen"
+    );
+    let text = terminal.backend().to_string();
+    assert!(text.contains("Bob [2J"), "{text}");
+    assert!(
+        text.contains("]52;c;SGVsbG8="),
+        "the note is shown, inert: {text}"
     );
 }

@@ -144,7 +144,7 @@ fn kb_field(rest: &str) -> f64 {
 }
 
 /// VmHWM: the peak resident set of this process so far.
-fn peak_rss_kb() -> f64 {
+pub fn peak_rss_kb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .expect("/proc/self/status")
         .lines()

@@ -146,10 +146,28 @@ fn filter_patterns(filter: &str) -> Vec<String> {
         .collect()
 }
 
-/// ` AND search_text LIKE $n ESCAPE '\'` per word, numbered from `first`.
-fn filter_clause(words: &[String], first: usize) -> String {
-    (0..words.len())
-        .map(|i| format!(" AND search_text LIKE ${} ESCAPE '\\'", first + i))
+/// One condition per word, numbered from `first`. On SQLite a word of
+/// three characters or more is looked up in the trigram index (which takes
+/// no ESCAPE: its pattern is the word as typed, so a `%` or `_` in it falls
+/// back to the scan, as do shorter words).
+fn filter_clause(backend: super::Backend, words: &[String], first: usize) -> String {
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, pattern)| {
+            let literal = &pattern[1..pattern.len() - 1];
+            let indexed = backend == super::Backend::Sqlite
+                && literal.chars().count() >= 3
+                && !literal.contains(['%', '_', '\\']);
+            if indexed {
+                format!(
+                    " AND id IN (SELECT rowid FROM orders_search WHERE search_text LIKE ${})",
+                    first + i
+                )
+            } else {
+                format!(" AND search_text LIKE ${} ESCAPE '\\'", first + i)
+            }
+        })
         .collect()
 }
 
@@ -225,7 +243,7 @@ impl Store {
         let sql = format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE queue = $1{} \
              ORDER BY {order_by} LIMIT $2 OFFSET $3",
-            filter_clause(&words, 4)
+            filter_clause(self.backend, &words, 4)
         );
         let mut query = sqlx::query(&sql)
             .bind(queue.as_str())
@@ -249,7 +267,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT queue, COUNT(*) AS n FROM orders WHERE 1 = 1{} GROUP BY queue",
-            filter_clause(&words, 1)
+            filter_clause(self.backend, &words, 1)
         );
         let mut query = sqlx::query(&sql);
         for word in words {

@@ -576,6 +576,19 @@ fn detail_text<'a>(state: &State, theme: &Theme, detail: &'a DetailView) -> Text
         )));
     }
 
+    if let Some(note) = order
+        .facts
+        .storefront
+        .as_ref()
+        .and_then(|o| o.value.note.as_deref())
+        .filter(|n| !n.trim().is_empty())
+    {
+        lines.push(Line::from(vec![
+            Span::styled("note: ", theme.dim()),
+            Span::raw(sanitize(note).into_owned()),
+        ]));
+    }
+
     lines.push(Line::default());
     lines.push(Line::styled("Findings", theme.heading()));
     if order.findings.is_empty() {
