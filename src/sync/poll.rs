@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use super::connections::{ConnectError, Connections};
 use super::filing::{Filer, Outcome, WriterGone};
 use super::import::{apply_bodies, Applied};
+use super::vendor_edi::{self, FileOutcome};
 use crate::connectors::carriers::{Carrier, CarrierClient, CarrierError};
 use crate::connectors::http::HttpError;
 use crate::connectors::shipstation_client::Listing;
@@ -146,6 +147,9 @@ pub async fn sync_once(
     connections: &Connections,
     now: DateTime<Utc>,
 ) -> Result<SyncReport, StoreError> {
+    // Vendor files first: the parcels an 856 names are then asked about in
+    // this same pass.
+    let vendor_edi = vendor_inboxes(store, policy, &connections.edi_vendors, now).await;
     let (filer, writer) = Filer::start(store.clone(), Arc::new(policy.clone()), now);
     let storefront = async {
         let (mut orders, owing, newest) = storefront_orders(&filer, store, connections).await;
@@ -171,7 +175,11 @@ pub async fn sync_once(
         ]
     };
     let (storefront, warehouse) = tokio::join!(storefront, warehouse);
-    let mut listings: Vec<ListingReport> = storefront.into_iter().chain(warehouse).collect();
+    let mut listings: Vec<ListingReport> = std::iter::once(vendor_edi)
+        .filter(|_| !connections.edi_vendors.is_empty())
+        .chain(storefront)
+        .chain(warehouse)
+        .collect();
     // The parcels to ask about are those the storefront and warehouse have
     // named, so everything they said is filed first.
     match filer.flushed().await {
@@ -198,6 +206,33 @@ pub async fn sync_once(
     }
     report.evaluated = super::reconcile::reevaluate_due(store, policy, now).await?;
     Ok(report)
+}
+
+/// Every file waiting in a vendor inbox: each quarantined file counts as
+/// kept aside, a failure to reach the folders or the store as the error.
+async fn vendor_inboxes(
+    store: &Store,
+    policy: &Policy,
+    vendors: &[crate::config::VendorConfig],
+    now: DateTime<Utc>,
+) -> ListingReport {
+    let mut report = ListingReport::named("vendor.edi");
+    match vendor_edi::poll_inboxes(store, policy, vendors, now).await {
+        Ok(files) => {
+            for file in files {
+                report.pages += 1;
+                match file.outcome {
+                    FileOutcome::Applied { documents } => report.documents += documents,
+                    FileOutcome::Duplicate { .. } => {}
+                    FileOutcome::Quarantined { reason } => report
+                        .rejected
+                        .push(format!("{}: {reason}", file.path.display())),
+                }
+            }
+        }
+        Err(e) => report.error = Some(e.to_string()),
+    }
+    report
 }
 
 /// Each listing's fetching side, with what the writer filed for it.
