@@ -444,3 +444,37 @@ fn import_vendor_exits_3_and_names_the_bad_file() {
     // Files outside an inbox stay where the operator put them.
     assert!(good.exists() && bad.exists());
 }
+
+/// `sync --once` (and so the workers) reads the inboxes as a listing of its
+/// own; the backends, unreachable here, fail on their own.
+#[tokio::test]
+async fn a_sync_pass_reads_the_vendor_inboxes() {
+    let Some(invoice) = fixture("810-invoice-pipe-delimited.edi") else {
+        return;
+    };
+    let db = dbs::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let setup = setup(db.store.clone(), root.clone(), dir).await;
+    drop_in(&setup, "invoice.edi", &invoice).await;
+    let connections = orderdeck::sync::connections::Connections::with_secrets(
+        &setup.config,
+        &|variable: &str| Err(format!("{variable} is not set")),
+    );
+    let policy = setup.config.policy().unwrap();
+    let report = orderdeck::sync::poll::sync_once(&setup.store, &policy, &connections, now())
+        .await
+        .unwrap();
+    let edi = report
+        .listings
+        .iter()
+        .find(|l| l.listing == "vendor.edi")
+        .unwrap();
+    assert_eq!(edi.pages, 1);
+    assert!(
+        edi.rejected[0].contains("invoice.edi"),
+        "{:?}",
+        edi.rejected
+    );
+    assert!(root.join("acme/quarantine/invoice.edi.reason").exists());
+}

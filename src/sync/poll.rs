@@ -175,16 +175,16 @@ pub async fn sync_once(
         ]
     };
     let (storefront, warehouse) = tokio::join!(storefront, warehouse);
-    let mut listings: Vec<ListingReport> = std::iter::once(vendor_edi)
-        .filter(|_| !connections.edi_vendors.is_empty())
-        .chain(storefront)
-        .chain(warehouse)
-        .collect();
+    let mut listings: Vec<ListingReport> = storefront.into_iter().chain(warehouse).collect();
     // The parcels to ask about are those the storefront and warehouse have
     // named, so everything they said is filed first.
     match filer.flushed().await {
         Ok(()) => listings.extend(parcels(&filer, store, connections).await),
         Err(e) => listings.push(ListingReport::named("carrier").failed(Err(e.into()))),
+    }
+    // Reported last so the backends keep their places in the report.
+    if !connections.edi_vendors.is_empty() {
+        listings.push(vendor_edi);
     }
     drop(filer);
     let outcome = writer.await.unwrap_or_else(|e| {
