@@ -138,6 +138,41 @@ pub struct VendorConfig {
     pub confirm_within: Option<String>,
     pub edi_inbox: Option<PathBuf>,
     pub edi_outbox: Option<PathBuf>,
+    /// The vendor's interchange id (ISA06 of what it sends, ISA08 of ours).
+    pub edi_id: Option<String>,
+    /// Our interchange id with this vendor (ISA06 of the 850s we send).
+    pub edi_our_id: Option<String>,
+    /// Element separator, component separator and segment terminator of
+    /// the 850s we send, e.g. "*>~".
+    pub edi_separators: Option<String>,
+}
+
+impl VendorConfig {
+    /// The separators this vendor's 850s are written with.
+    pub fn separators(&self) -> Result<crate::connectors::edi::Separators, String> {
+        let Some(text) = &self.edi_separators else {
+            return Ok(crate::connectors::edi::Separators::default());
+        };
+        let chars: Vec<char> = text.chars().collect();
+        let valid = chars.len() == 3
+            && chars
+                .iter()
+                .all(|c| !c.is_ascii_alphanumeric() && *c != ' ')
+            && chars[0] != chars[1]
+            && chars[1] != chars[2]
+            && chars[0] != chars[2];
+        if !valid {
+            return Err(format!(
+                "{text:?} must be three different non-alphanumeric characters: element, component, segment (e.g. \"*>~\")"
+            ));
+        }
+        Ok(crate::connectors::edi::Separators {
+            element: chars[0],
+            component: chars[1],
+            segment: chars[2],
+            repetition: None,
+        })
+    }
 }
 
 /// `[ai]`: who writes the order summary. Validated into
@@ -442,6 +477,9 @@ impl Config {
                 .map(parse_duration)
                 .transpose()
                 .map_err(|message| err(&format!("vendors[{i}].confirm_within"), message))?;
+            vendor
+                .separators()
+                .map_err(|message| err(&format!("vendors[{i}].edi_separators"), message))?;
             vendors.push(VendorPolicy {
                 id: vendor.id.clone(),
                 third_party: vendor.third_party,

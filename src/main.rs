@@ -180,6 +180,8 @@ enum SourceArg {
     Storefront,
     Warehouse,
     Carrier,
+    /// X12 846/855/856 files from a drop-ship vendor.
+    Vendor,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -305,6 +307,11 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 SourceArg::Storefront => Source::Storefront,
                 SourceArg::Warehouse => Source::Warehouse,
                 SourceArg::Carrier => Source::Carrier,
+                SourceArg::Vendor => {
+                    return Ok(partial_unless(
+                        commands::import::run_vendor(&ctx, &files).await?,
+                    ))
+                }
             };
             let report = commands::import::run(&ctx, source, &files).await?;
             if report.clean() {
@@ -393,4 +400,13 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     };
     ctx.store.close().await;
     Ok(code)
+}
+
+/// Anything kept aside makes a run partial (exit 3), as for every import.
+fn partial_unless(clean: bool) -> ExitCode {
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_PARTIAL)
+    }
 }

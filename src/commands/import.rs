@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use super::{emit, CommandError, Context};
 use crate::connectors::Source;
 use crate::sync::import::{import_paths, ImportReport};
+use crate::sync::vendor_edi::{self, FileOutcome};
 
 /// Returns the report so `main` can choose the exit status: anything kept
 /// aside makes the run partial.
@@ -49,4 +50,45 @@ pub async fn run(
     );
     emit(&out)?;
     Ok(report)
+}
+
+/// `import --source vendor`: X12 files applied as an inbox poll would.
+/// Returns whether every file was applied (or was a repeat of one that was).
+pub async fn run_vendor(ctx: &Context, paths: &[PathBuf]) -> Result<bool, CommandError> {
+    let reports =
+        vendor_edi::import_files(&ctx.store, &ctx.policy, &ctx.config.vendors, paths, ctx.now)
+            .await?;
+    let mut out = String::new();
+    for report in &reports {
+        let path = report.path.display();
+        match &report.outcome {
+            FileOutcome::Applied { documents } => {
+                let _ = writeln!(out, "{path}: {documents} document(s) applied");
+            }
+            FileOutcome::Duplicate { first } => {
+                let _ = writeln!(
+                    out,
+                    "{path}: already applied from {first}, not applied again"
+                );
+            }
+            FileOutcome::Quarantined { reason } => {
+                eprintln!("orderdeck: kept aside {path}: {reason}");
+            }
+        }
+        if let Some(to) = &report.moved_to {
+            let _ = writeln!(out, "{path}: moved to {}", to.display());
+        }
+    }
+    let kept_aside = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, FileOutcome::Quarantined { .. }))
+        .count();
+    let _ = writeln!(
+        out,
+        "{} of {} file(s) applied or already applied, {kept_aside} kept aside",
+        reports.len() - kept_aside,
+        reports.len()
+    );
+    emit(&out)?;
+    Ok(kept_aside == 0)
 }

@@ -37,6 +37,8 @@ pub enum CommandError {
     UnknownOrder(String),
     #[error("{0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    VendorEdi(#[from] crate::sync::vendor_edi::VendorEdiError),
     #[error("{0}")]
     Other(String),
 }

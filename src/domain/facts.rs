@@ -130,6 +130,9 @@ fn hold_order(a: &super::FulfillmentHold, b: &super::FulfillmentHold) -> std::cm
     (a.held_since, &a.reason, &a.reason_notes).cmp(&(b.held_since, &b.reason, &b.reason_notes))
 }
 
+/// The kind purchase orders are filed under.
+pub const PURCHASE_ORDER_KIND: &str = "vendor.purchase_order";
+
 /// What one document from one system says, in canonical form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -146,6 +149,9 @@ pub enum DocumentContent {
     /// One parcel as its carrier reports it; it finds its order through the
     /// tracking number.
     CarrierShipment(CarrierShipment),
+    /// A drop-ship purchase order as orderdeck sent it and as the vendor's
+    /// acknowledgements and ship notices have changed it since.
+    PurchaseOrder(PurchaseOrder),
 }
 
 impl DocumentContent {
@@ -157,6 +163,7 @@ impl DocumentContent {
             DocumentContent::WarehouseOrder(_) => "warehouse.order",
             DocumentContent::WarehouseShipment(_) => "warehouse.shipment",
             DocumentContent::CarrierShipment(_) => "carrier.tracking",
+            DocumentContent::PurchaseOrder(_) => PURCHASE_ORDER_KIND,
         }
     }
 
@@ -168,6 +175,7 @@ impl DocumentContent {
             DocumentContent::WarehouseOrder(order) => &order.id,
             DocumentContent::WarehouseShipment(shipment) => &shipment.id,
             DocumentContent::CarrierShipment(shipment) => &shipment.tracking_number,
+            DocumentContent::PurchaseOrder(po) => &po.po_number,
         }
     }
 
@@ -196,6 +204,7 @@ impl DocumentContent {
             DocumentContent::CarrierShipment(shipment) => {
                 shipment.last_scan_at().map_or(0, |t| t.timestamp_millis())
             }
+            DocumentContent::PurchaseOrder(po) => i64::from(po.revision),
         }
     }
 }
@@ -234,6 +243,11 @@ impl OrderFacts {
                     .retain(|s| s.value.tracking_number != shipment.tracking_number);
                 self.carrier_shipments
                     .push(Observed::new(observed_at, shipment));
+            }
+            DocumentContent::PurchaseOrder(po) => {
+                self.purchase_orders
+                    .retain(|p| p.value.po_number != po.po_number);
+                self.purchase_orders.push(Observed::new(observed_at, po));
             }
         }
     }

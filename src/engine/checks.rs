@@ -7,6 +7,7 @@ mod context;
 mod promise;
 mod storefront;
 mod text;
+mod vendor;
 mod warehouse;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -32,6 +33,7 @@ const CHECKS: &[Check] = &[
     warehouse::sync,
     warehouse::tracking,
     carrier::parcels,
+    vendor::acknowledgements,
 ];
 
 pub(super) fn evaluate(facts: &OrderFacts, policy: &Policy, now: DateTime<Utc>) -> Evaluation {

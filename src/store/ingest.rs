@@ -136,6 +136,19 @@ fn keys_of(content: &DocumentContent) -> DocKeys {
                     | ShipmentStatus::Cancelled
             ),
         },
+        DocumentContent::PurchaseOrder(po) => DocKeys {
+            storefront_id: None,
+            warehouse_key: None,
+            name: Some(po.order_name.clone()),
+            owns_name: false,
+            tracking_numbers: po
+                .packages
+                .iter()
+                .map(|p| tracking_key(&p.tracking_number))
+                .collect(),
+            carrier_hint: po.packages.iter().find_map(|p| p.carrier.clone()),
+            settled: false,
+        },
     }
 }
 

@@ -11,6 +11,7 @@ mod queries;
 mod results;
 mod summaries;
 mod sync_state;
+mod vendor_edi;
 
 pub use action_runs::{ActionRun, Claim, NewRun, RunStatus};
 pub use audit::{entry_hash, AuditEntry, AuditFields, Verification, GENESIS_HASH};
@@ -22,6 +23,10 @@ pub use queries::{
 pub use results::{attach_replacements, due_for_evaluation, load_facts, save_evaluations};
 pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys};
+pub use vendor_edi::{
+    interchange_seen, next_control_number, purchase_order, record_interchange,
+    record_outbound_path, upsert_atp, vendor_atp, AtpRow, SeenBefore,
+};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

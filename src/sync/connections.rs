@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::Config;
+use crate::config::{Config, VendorConfig};
 use crate::connectors::carriers::{Carrier, CarrierClient, Credentials};
 use crate::connectors::secret::Secret;
 use crate::connectors::shipstation_client::ShipStationClient;
@@ -25,6 +25,8 @@ pub struct Connections {
     pub warehouse: Result<ShipStationClient, ConnectError>,
     /// Shared, so that each carrier can be asked on a task of its own.
     pub carriers: BTreeMap<Carrier, Result<Arc<CarrierClient>, ConnectError>>,
+    /// Vendors with an EDI inbox folder to read each pass.
+    pub edi_vendors: Vec<VendorConfig>,
 }
 
 /// Where secrets come from: the process environment, or (in tests and the
@@ -177,6 +179,12 @@ impl Connections {
             storefront: shopify(config, secrets),
             warehouse: shipstation(config, secrets),
             carriers,
+            edi_vendors: config
+                .vendors
+                .iter()
+                .filter(|v| v.edi_inbox.is_some())
+                .cloned()
+                .collect(),
         }
     }
 }

@@ -7,4 +7,5 @@ pub mod import;
 pub mod poll;
 pub mod reconcile;
 pub mod resync;
+pub mod vendor_edi;
 pub mod workers;

@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use super::connections::{ConnectError, Connections};
 use super::filing::{Filer, Outcome, WriterGone};
 use super::import::{apply_bodies, Applied};
+use super::vendor_edi::{self, FileOutcome};
 use crate::connectors::carriers::{Carrier, CarrierClient, CarrierError};
 use crate::connectors::http::HttpError;
 use crate::connectors::shipstation_client::Listing;
@@ -159,6 +160,9 @@ pub async fn sync_once(
     connections: &Connections,
     now: DateTime<Utc>,
 ) -> Result<SyncReport, StoreError> {
+    // Vendor files first: the parcels an 856 names are then asked about in
+    // this same pass.
+    let vendor_edi = vendor_inboxes(store, policy, &connections.edi_vendors, now).await;
     let (filer, writer) = Filer::start(store.clone(), Arc::new(policy.clone()), now);
     let storefront = async {
         let (mut orders, owing, newest) = storefront_orders(&filer, store, connections).await;
@@ -191,6 +195,10 @@ pub async fn sync_once(
         Ok(()) => listings.extend(parcels(&filer, store, connections).await),
         Err(e) => listings.push(ListingReport::named("carrier").failed(Err(e.into()))),
     }
+    // Reported last so the backends keep their places in the report.
+    if !connections.edi_vendors.is_empty() {
+        listings.push(vendor_edi);
+    }
     drop(filer);
     let outcome = writer.await.unwrap_or_else(|e| {
         let mut outcome = Outcome::new();
@@ -211,6 +219,33 @@ pub async fn sync_once(
     }
     report.evaluated = super::reconcile::reevaluate_due(store, policy, now).await?;
     Ok(report)
+}
+
+/// Every file waiting in a vendor inbox: each quarantined file counts as
+/// kept aside, a failure to reach the folders or the store as the error.
+async fn vendor_inboxes(
+    store: &Store,
+    policy: &Policy,
+    vendors: &[crate::config::VendorConfig],
+    now: DateTime<Utc>,
+) -> ListingReport {
+    let mut report = ListingReport::named("vendor.edi");
+    match vendor_edi::poll_inboxes(store, policy, vendors, now).await {
+        Ok(files) => {
+            for file in files {
+                report.pages += 1;
+                match file.outcome {
+                    FileOutcome::Applied { documents } => report.documents += documents,
+                    FileOutcome::Duplicate { .. } => {}
+                    FileOutcome::Quarantined { reason } => report
+                        .rejected
+                        .push(format!("{}: {reason}", file.path.display())),
+                }
+            }
+        }
+        Err(e) => report.error = Some(e.to_string()),
+    }
+    report
 }
 
 /// Each listing's fetching side, with what the writer filed for it.

@@ -1,0 +1,100 @@
+//! Checks on drop-ship purchase orders: the vendor's answer (VENDOR_REJECTED,
+//! VENDOR_PARTIAL_ACK) as it arrives, and its silence past the vendor's
+//! confirmation SLA (VENDOR_NO_ACK).
+
+use super::context::Context;
+use super::text;
+use super::Outcome;
+use crate::domain::{AckState, Evidence, FindingCode, System, Verdict};
+
+pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
+    for po in &ctx.facts.purchase_orders {
+        let observed_at = po.observed_at;
+        let po = &po.value;
+        let state = Evidence::new(
+            System::Vendor,
+            format!("PO {} acknowledgement", po.po_number),
+            ack_word(po.ack),
+            observed_at,
+        );
+        match po.ack {
+            AckState::Rejected => out.add(
+                FindingCode::VendorRejected,
+                Verdict::Blocked,
+                format!(
+                    "Vendor {} rejected PO {}: the goods must come from elsewhere",
+                    po.vendor_id, po.po_number
+                ),
+                vec![state],
+            ),
+            AckState::Accepted | AckState::AcceptedWithChanges | AckState::PartiallyAccepted => {
+                let short: Vec<String> = po
+                    .lines
+                    .iter()
+                    .filter(|l| l.accepted.unwrap_or(l.ordered) < l.ordered)
+                    .map(|l| format!("{} {} of {}", l.our_sku, l.accepted.unwrap_or(0), l.ordered))
+                    .collect();
+                if !short.is_empty() {
+                    out.add(
+                        FindingCode::VendorPartialAck,
+                        Verdict::Blocked,
+                        format!(
+                            "Vendor {} confirmed only part of PO {} ({})",
+                            po.vendor_id,
+                            po.po_number,
+                            short.join(", ")
+                        ),
+                        vec![state],
+                    );
+                }
+            }
+            AckState::Sent => {
+                if ctx.cancelled() {
+                    continue;
+                }
+                let Some(within) = ctx
+                    .policy
+                    .vendor(&po.vendor_id)
+                    .and_then(|v| v.confirm_within)
+                else {
+                    continue;
+                };
+                let due = po.sent_at + within;
+                if out.past(due) {
+                    out.add(
+                        FindingCode::VendorNoAck,
+                        Verdict::Blocked,
+                        format!(
+                            "Vendor {} has not acknowledged PO {}, sent {} ago; due within {}",
+                            po.vendor_id,
+                            po.po_number,
+                            text::duration(ctx.now - po.sent_at),
+                            text::duration(within)
+                        ),
+                        vec![
+                            Evidence::new(
+                                System::Orderdeck,
+                                format!("PO {} sent", po.po_number),
+                                text::iso(po.sent_at),
+                                observed_at,
+                            ),
+                            state,
+                        ],
+                    );
+                }
+            }
+            AckState::Cancelled => {}
+        }
+    }
+}
+
+fn ack_word(state: AckState) -> &'static str {
+    match state {
+        AckState::Sent => "sent, not acknowledged",
+        AckState::Accepted => "accepted",
+        AckState::AcceptedWithChanges => "accepted with changes",
+        AckState::PartiallyAccepted => "partially accepted",
+        AckState::Rejected => "rejected",
+        AckState::Cancelled => "cancelled",
+    }
+}

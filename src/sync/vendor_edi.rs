@@ -1,0 +1,639 @@
+//! Drop-ship vendors over X12: files from a vendor's inbox folder applied
+//! once each (855s and 856s to the purchase orders they name, 846s to the
+//! vendor's ATP), and 850s written to its outbox. A file that cannot be
+//! applied as a whole is applied not at all, and kept aside with its reason.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::{Acquire, AnyConnection};
+
+use crate::config::VendorConfig;
+use crate::connectors::edi::sets::{AckVerdict, InventoryAdvice, PoAck, ShipNotice, ShippedItem};
+use crate::connectors::edi::{self, Party, VendorMessage, X12Error};
+use crate::domain::{AckState, DocumentContent, PurchaseOrder, PurchaseOrderLine, VendorPackage};
+use crate::engine::Policy;
+use crate::store::{self, AtpRow, IncomingDoc, RejectRow, SeenBefore, Store, StoreError};
+use crate::sync::reconcile;
+
+/// The source name rejects from vendor files are kept under.
+pub const SOURCE: &str = "vendor";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// Applied: the purchase orders and ATP rows it changed.
+    Applied { documents: usize },
+    /// Already applied from an earlier file with the same bytes.
+    Duplicate { first: String },
+    /// Not applied, with the reason.
+    Quarantined { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub outcome: FileOutcome,
+    /// Where the file was moved, when it sat in an inbox.
+    pub moved_to: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VendorEdiError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("vendor {vendor}: {message}")]
+    Config { vendor: String, message: String },
+    #[error("vendor {vendor}: {source}")]
+    X12 {
+        vendor: String,
+        #[source]
+        source: X12Error,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VendorEdiError + '_ {
+    move |source| VendorEdiError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn query(what: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |source| StoreError::Query {
+        context: what.to_string(),
+        source,
+    }
+}
+
+/// Applies every file waiting in each configured vendor inbox, in name
+/// order, moving each to `processed` or `quarantine` beside the inbox.
+pub async fn poll_inboxes(
+    store: &Store,
+    policy: &Policy,
+    vendors: &[VendorConfig],
+    now: DateTime<Utc>,
+) -> Result<Vec<FileReport>, VendorEdiError> {
+    let mut reports = Vec::new();
+    for vendor in vendors {
+        let Some(inbox) = &vendor.edi_inbox else {
+            continue;
+        };
+        let entries = match std::fs::read_dir(inbox) {
+            Ok(entries) => entries,
+            // No folder yet: the vendor has sent nothing.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(inbox)(e)),
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .filter(|p| {
+                !p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        files.sort();
+        for path in files {
+            reports.push(apply_path(store, policy, vendors, Some(vendor), &path, now).await?);
+        }
+    }
+    Ok(reports)
+}
+
+/// `import --source vendor`: each file as an inbox poll would apply it. A
+/// file inside a vendor's inbox counts as that vendor's and is moved like a
+/// polled one; a file elsewhere stays where it is.
+pub async fn import_files(
+    store: &Store,
+    policy: &Policy,
+    vendors: &[VendorConfig],
+    paths: &[PathBuf],
+    now: DateTime<Utc>,
+) -> Result<Vec<FileReport>, VendorEdiError> {
+    let mut reports = Vec::new();
+    for path in super::import::expand_paths(paths) {
+        let vendor = inbox_owner(vendors, &path);
+        reports.push(apply_path(store, policy, vendors, vendor, &path, now).await?);
+    }
+    Ok(reports)
+}
+
+fn inbox_owner<'a>(vendors: &'a [VendorConfig], path: &Path) -> Option<&'a VendorConfig> {
+    let dir = path.parent()?.canonicalize().ok()?;
+    vendors.iter().find(|v| {
+        v.edi_inbox
+            .as_ref()
+            .and_then(|inbox| inbox.canonicalize().ok())
+            .is_some_and(|inbox| inbox == dir)
+    })
+}
+
+async fn apply_path(
+    store: &Store,
+    policy: &Policy,
+    vendors: &[VendorConfig],
+    inbox_vendor: Option<&VendorConfig>,
+    path: &Path,
+    now: DateTime<Utc>,
+) -> Result<FileReport, VendorEdiError> {
+    let bytes = std::fs::read(path);
+    let origin = path.display().to_string();
+    let outcome = match &bytes {
+        Ok(bytes) => apply_bytes(store, policy, vendors, inbox_vendor, bytes, &origin, now).await?,
+        Err(e) => FileOutcome::Quarantined {
+            reason: format!("cannot read: {e}"),
+        },
+    };
+    if let FileOutcome::Quarantined { reason } = &outcome {
+        let raw = bytes
+            .as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        let mut conn = store
+            .pool()
+            .acquire()
+            .await
+            .map_err(query("keeping a vendor file aside"))?;
+        store::insert_rejects(
+            &mut conn,
+            vec![RejectRow {
+                source: SOURCE.to_string(),
+                origin: origin.clone(),
+                order_ref: None,
+                reason: reason.clone(),
+                raw,
+                rejected_at: now,
+            }],
+        )
+        .await?;
+    }
+    let moved_to = match (inbox_vendor, bytes.is_ok()) {
+        (Some(_), true) => Some(move_beside_inbox(path, &outcome)?),
+        _ => None,
+    };
+    Ok(FileReport {
+        path: path.to_path_buf(),
+        outcome,
+        moved_to,
+    })
+}
+
+/// Moves a file from its inbox to `processed` or `quarantine` beside it; a
+/// quarantined file gets a `.reason` file next to it.
+fn move_beside_inbox(path: &Path, outcome: &FileOutcome) -> Result<PathBuf, VendorEdiError> {
+    let inbox = path.parent().unwrap_or(Path::new("."));
+    let beside = inbox.parent().unwrap_or(Path::new("."));
+    let folder = beside.join(match outcome {
+        FileOutcome::Quarantined { .. } => "quarantine",
+        _ => "processed",
+    });
+    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // A vendor may reuse a file name; an earlier file is never overwritten.
+    let mut target = folder.join(&name);
+    let mut n = 1;
+    while target.exists() {
+        target = folder.join(format!("{name}.{n}"));
+        n += 1;
+    }
+    std::fs::rename(path, &target).map_err(io(path))?;
+    if let FileOutcome::Quarantined { reason } = outcome {
+        let mut reason_path = target.clone().into_os_string();
+        reason_path.push(".reason");
+        let reason_path = PathBuf::from(reason_path);
+        std::fs::write(&reason_path, format!("{reason}\n")).map_err(io(&reason_path))?;
+    }
+    Ok(target)
+}
+
+/// A file's problem, which keeps it out whole.
+struct Refused(String);
+
+impl From<X12Error> for Refused {
+    fn from(e: X12Error) -> Self {
+        Refused(e.0)
+    }
+}
+
+async fn apply_bytes(
+    store: &Store,
+    policy: &Policy,
+    vendors: &[VendorConfig],
+    inbox_vendor: Option<&VendorConfig>,
+    bytes: &[u8],
+    origin: &str,
+    now: DateTime<Utc>,
+) -> Result<FileOutcome, StoreError> {
+    let hash = format!("{:x}", Sha256::digest(bytes));
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(FileOutcome::Quarantined {
+            reason: "not an X12 interchange: the file is not text".to_string(),
+        });
+    };
+    let (interchange, messages) = match edi::parse(text).and_then(|i| {
+        let messages = edi::read(&i)?;
+        Ok((i, messages))
+    }) {
+        Ok(read) => read,
+        Err(e) => return Ok(FileOutcome::Quarantined { reason: e.0 }),
+    };
+    let vendor = inbox_vendor.or_else(|| {
+        vendors.iter().find(|v| {
+            v.edi_id
+                .as_deref()
+                .is_some_and(|id| id.trim().eq_ignore_ascii_case(&interchange.sender))
+        })
+    });
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(query("applying a vendor file"))?;
+    let mut tx = conn
+        .begin()
+        .await
+        .map_err(query("applying a vendor file"))?;
+    match store::interchange_seen(
+        &mut tx,
+        &hash,
+        &interchange.sender,
+        &interchange.control_number,
+    )
+    .await?
+    {
+        Some(SeenBefore::SameContent { origin: first }) => {
+            return Ok(FileOutcome::Duplicate { first });
+        }
+        Some(SeenBefore::SameControlNumber { origin: first }) => {
+            return Ok(FileOutcome::Quarantined {
+                reason: format!(
+                    "interchange {} from {} was already applied from {first} with different content: a reused control number",
+                    interchange.control_number, interchange.sender
+                ),
+            });
+        }
+        None => {}
+    }
+    let changes = match changes(&mut tx, vendor, &interchange.sender, messages, origin, now).await?
+    {
+        Ok(changes) => changes,
+        Err(Refused(reason)) => return Ok(FileOutcome::Quarantined { reason }),
+    };
+    let documents = changes.purchase_orders.len() + changes.atp.len();
+    let pos = changes.purchase_orders.into_values().collect();
+    file_purchase_orders(&mut tx, policy, pos, text, origin, now).await?;
+    store::upsert_atp(&mut tx, changes.atp).await?;
+    store::record_interchange(
+        &mut tx,
+        &hash,
+        &interchange.sender,
+        &interchange.control_number,
+        vendor.map(|v| v.id.as_str()),
+        origin,
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(query("applying a vendor file"))?;
+    Ok(FileOutcome::Applied { documents })
+}
+
+#[derive(Default)]
+struct Changes {
+    purchase_orders: BTreeMap<String, PurchaseOrder>,
+    atp: Vec<AtpRow>,
+}
+
+impl Changes {
+    /// The PO as this file has left it so far, else as stored.
+    async fn purchase_order(
+        &mut self,
+        conn: &mut AnyConnection,
+        vendor: Option<&VendorConfig>,
+        set: &str,
+        po_number: &str,
+    ) -> Result<Result<&mut PurchaseOrder, Refused>, StoreError> {
+        if !self.purchase_orders.contains_key(po_number) {
+            let Some(po) = store::purchase_order(conn, po_number).await? else {
+                return Ok(Err(Refused(format!(
+                    "{set} for PO {po_number}: no order has a purchase order with this number"
+                ))));
+            };
+            if let Some(vendor) = vendor.filter(|v| !v.id.eq_ignore_ascii_case(&po.vendor_id)) {
+                return Ok(Err(Refused(format!(
+                    "{set} for PO {po_number} came from vendor {}, but the PO was sent to {}",
+                    vendor.id, po.vendor_id
+                ))));
+            }
+            self.purchase_orders.insert(po_number.to_string(), po);
+        }
+        match self.purchase_orders.get_mut(po_number) {
+            Some(po) => Ok(Ok(po)),
+            None => Ok(Err(Refused(format!("{set} for PO {po_number}: not found")))),
+        }
+    }
+}
+
+async fn changes(
+    conn: &mut AnyConnection,
+    vendor: Option<&VendorConfig>,
+    sender: &str,
+    messages: Vec<VendorMessage>,
+    origin: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<Changes, Refused>, StoreError> {
+    let mut changes = Changes::default();
+    for message in messages {
+        match message {
+            VendorMessage::Ack(ack) => {
+                match changes
+                    .purchase_order(conn, vendor, "855", &ack.po_number)
+                    .await?
+                {
+                    Ok(po) => apply_ack(po, &ack, now),
+                    Err(refused) => return Ok(Err(refused)),
+                }
+            }
+            VendorMessage::ShipNotice(notice) => {
+                for order in &notice.orders {
+                    match changes
+                        .purchase_order(conn, vendor, "856", &order.po_number)
+                        .await?
+                    {
+                        Ok(po) => apply_ship_notice(po, &notice, &order.po_number),
+                        Err(refused) => return Ok(Err(refused)),
+                    }
+                }
+            }
+            VendorMessage::Inventory(advice) => {
+                let Some(vendor) = vendor else {
+                    return Ok(Err(Refused(format!(
+                        "846 from sender {sender:?}: no [[vendors]] entry has this edi_id, and the file is not in a vendor's edi_inbox"
+                    ))));
+                };
+                changes
+                    .atp
+                    .extend(atp_rows(&vendor.id, &advice, origin, now));
+            }
+        }
+    }
+    Ok(Ok(changes))
+}
+
+fn line_index(po: &PurchaseOrder, line_number: &str, product_ids: &[String]) -> Option<usize> {
+    let by_number = line_number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .filter(|&i| i < po.lines.len());
+    let names = |line: &PurchaseOrderLine| {
+        product_ids.iter().any(|id| {
+            id.eq_ignore_ascii_case(&line.our_sku)
+                || line
+                    .vendor_sku
+                    .as_deref()
+                    .is_some_and(|v| id.eq_ignore_ascii_case(v))
+        })
+    };
+    // Our 850 numbers lines from 1; a vendor that renumbers still names
+    // the product, which then wins.
+    po.lines.iter().position(names).or(by_number)
+}
+
+/// ACK01 codes under which the vendor will ship (some of) the line.
+fn accepts(code: &str) -> bool {
+    matches!(
+        code,
+        "IA" | "IC" | "IQ" | "IP" | "IS" | "DR" | "AC" | "IF" | "IW"
+    )
+}
+
+fn changes_terms(code: &str) -> bool {
+    matches!(code, "IC" | "IQ" | "IP" | "IS" | "DR")
+}
+
+fn apply_ack(po: &mut PurchaseOrder, ack: &PoAck, now: DateTime<Utc>) {
+    let rejected = ack.verdict == AckVerdict::Rejected;
+    let mut accepted: Vec<u32> = po
+        .lines
+        .iter()
+        .map(|l| if rejected { 0 } else { l.ordered })
+        .collect();
+    let mut changed = ack.verdict == AckVerdict::AcceptedWithChanges;
+    for line in &ack.lines {
+        let Some(i) = line_index(po, &line.line_number, &line.product_ids) else {
+            continue;
+        };
+        let ordered = po.lines[i].ordered;
+        accepted[i] = if rejected {
+            0
+        } else if line.statuses.is_empty() {
+            line.ordered.unwrap_or(ordered)
+        } else {
+            line.statuses
+                .iter()
+                .filter(|(code, _)| accepts(code))
+                .map(|(_, q)| q.unwrap_or(ordered))
+                .sum()
+        };
+        changed |= line.statuses.iter().any(|(code, _)| changes_terms(code));
+    }
+    for (line, accepted) in po.lines.iter_mut().zip(&accepted) {
+        line.accepted = Some(*accepted);
+    }
+    let total: u32 = accepted.iter().sum();
+    let short = po.lines.iter().any(|l| l.accepted.unwrap_or(0) < l.ordered);
+    po.ack = if rejected || total == 0 {
+        AckState::Rejected
+    } else if short {
+        AckState::PartiallyAccepted
+    } else if changed {
+        AckState::AcceptedWithChanges
+    } else {
+        AckState::Accepted
+    };
+    po.acknowledged_at = Some(now);
+    po.revision += 1;
+}
+
+fn apply_ship_notice(po: &mut PurchaseOrder, notice: &ShipNotice, po_number: &str) {
+    for order in notice.orders.iter().filter(|o| o.po_number == po_number) {
+        for package in &order.packages {
+            if !po
+                .packages
+                .iter()
+                .any(|p| p.tracking_number == package.tracking_number)
+            {
+                po.packages.push(VendorPackage {
+                    tracking_number: package.tracking_number.clone(),
+                    carrier: notice.carrier.clone(),
+                    shipped_at: notice.shipped_at,
+                });
+            }
+        }
+        let items = order
+            .packages
+            .iter()
+            .flat_map(|p| &p.items)
+            .chain(&order.loose_items);
+        for ShippedItem {
+            product_ids,
+            quantity,
+        } in items
+        {
+            if let Some(i) = line_index(po, "", product_ids) {
+                po.lines[i].shipped += quantity;
+            }
+        }
+    }
+    po.revision += 1;
+}
+
+fn atp_rows(
+    vendor_id: &str,
+    advice: &InventoryAdvice,
+    origin: &str,
+    now: DateTime<Utc>,
+) -> Vec<AtpRow> {
+    advice
+        .items
+        .iter()
+        .map(|item| {
+            let find = |q: &str| {
+                item.quantities
+                    .iter()
+                    .find(|(k, _)| k == q)
+                    .map(|(_, v)| *v)
+            };
+            let quantities: BTreeMap<&str, i64> = item
+                .quantities
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect();
+            AtpRow {
+                vendor_id: vendor_id.to_string(),
+                vendor_sku: item.vendor_sku.clone(),
+                available: find("33").or_else(|| find("17")),
+                unit: item.unit.clone(),
+                quantities: serde_json::to_string(&quantities).unwrap_or_default(),
+                as_of: now,
+                origin: origin.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Writes the 850 for `po` into the vendor's outbox and files the PO under
+/// its order, so the vendor's 855 and 856 find it and the confirmation
+/// clock starts. Returns where the 850 was written.
+pub async fn send_purchase_order(
+    store: &Store,
+    policy: &Policy,
+    vendor: &VendorConfig,
+    po: PurchaseOrder,
+    now: DateTime<Utc>,
+) -> Result<PathBuf, VendorEdiError> {
+    let config = |message: &str| VendorEdiError::Config {
+        vendor: vendor.id.clone(),
+        message: message.to_string(),
+    };
+    let outbox = vendor
+        .edi_outbox
+        .as_ref()
+        .ok_or_else(|| config("no edi_outbox is configured"))?;
+    let separators = vendor.separators().map_err(|m| config(&m))?;
+    let to = Party {
+        qualifier: "ZZ".to_string(),
+        id: vendor
+            .edi_id
+            .clone()
+            .ok_or_else(|| config("no edi_id is configured (ISA08 of the 850)"))?,
+    };
+    let from = Party {
+        qualifier: "ZZ".to_string(),
+        id: vendor
+            .edi_our_id
+            .clone()
+            .unwrap_or_else(|| "ORDERDECK".to_string()),
+    };
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(query("sending a purchase order"))?;
+    let mut tx = conn
+        .begin()
+        .await
+        .map_err(query("sending a purchase order"))?;
+    let control = store::next_control_number(&mut tx, &vendor.id, &po.po_number, now).await?;
+    let control = u32::try_from(control).unwrap_or(u32::MAX);
+    let interchange =
+        edi::purchase_order_850(&po, &from, &to, separators, control, now).map_err(|source| {
+            VendorEdiError::X12 {
+                vendor: vendor.id.clone(),
+                source,
+            }
+        })?;
+    let text = edi::render(&interchange);
+    std::fs::create_dir_all(outbox).map_err(io(outbox))?;
+    // PO numbers may hold characters a file name cannot (the 856 fixture's
+    // "SO/VINCE1"); the name only needs to be recognisable and unique.
+    let name: String = po
+        .po_number
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = outbox.join(format!("850-{name}-{control:09}.edi"));
+    // Written aside and renamed, so the vendor's pickup never sees half a file.
+    let partial = outbox.join(format!(".850-{control:09}.partial"));
+    std::fs::write(&partial, &text).map_err(io(&partial))?;
+    store::record_outbound_path(&mut tx, i64::from(control), &path.display().to_string()).await?;
+    let origin = path.display().to_string();
+    file_purchase_orders(&mut tx, policy, vec![po], &text, &origin, now).await?;
+    std::fs::rename(&partial, &path).map_err(io(&path))?;
+    tx.commit()
+        .await
+        .map_err(query("sending a purchase order"))?;
+    Ok(path)
+}
+
+/// Files purchase orders under their orders and re-evaluates those orders,
+/// inside the caller's transaction.
+async fn file_purchase_orders(
+    conn: &mut AnyConnection,
+    policy: &Policy,
+    pos: Vec<PurchaseOrder>,
+    raw: &str,
+    origin: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let docs = pos
+        .into_iter()
+        .map(|po| IncomingDoc {
+            content: DocumentContent::PurchaseOrder(po),
+            raw: raw.to_string(),
+            origin: origin.to_string(),
+            fetched_at: now,
+        })
+        .collect();
+    let outcome = store::ingest_batch(conn, docs).await?;
+    reconcile::reconcile_batch(conn, outcome, policy, now).await?;
+    Ok(())
+}
