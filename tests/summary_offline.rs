@@ -64,3 +64,43 @@ async fn one_summary_per_scenario_word_for_word() {
     insta::assert_snapshot!(text);
     handle.shutdown().await.unwrap();
 }
+
+/// Every finding code, including those no simulator scenario produces (the
+/// vendor, catalogue and freshness ones), each alone on an order the
+/// storefront does not know, word for word.
+#[test]
+fn every_finding_code_word_for_word() {
+    use orderdeck::domain::{Finding, OrderFacts, Verdict};
+    let info = [
+        "CANCELLED",
+        "REFUNDED_FULL",
+        "REFUNDED_PARTIAL",
+        "ON_HOLD",
+        "THIRD_PARTY_VENDOR",
+        "SYNC_DELAY",
+        "REPLACEMENT_EXISTS",
+        "STALE_DATA",
+        "CARRIER_STATUS_UNKNOWN",
+    ];
+    let mut text = String::new();
+    for code in FindingCode::ALL {
+        let verdict = match code.as_str() {
+            "SLA_BREACH" => Verdict::Overdue,
+            "SLA_ON_TIME" => Verdict::Pass,
+            name if info.contains(&name) => Verdict::Info,
+            _ => Verdict::Blocked,
+        };
+        let finding = Finding {
+            code,
+            verdict,
+            reason: format!("the reason {code} was raised"),
+            evidence: Vec::new(),
+        };
+        let summary = summarise("#9001", &OrderFacts::default(), &[finding], chrono_tz::UTC);
+        if verdict != Verdict::Pass {
+            assert!(summary.cites.contains(&code), "{code} is cited");
+        }
+        let _ = writeln!(text, "{code} [{}]\n{}\n", verdict.as_str(), summary.text);
+    }
+    insta::assert_snapshot!(text);
+}

@@ -418,13 +418,9 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             None => Vec::new(),
         },
         Action::Sort => {
-            state.sort = state.sort.next();
-            state.status = Some(format!("sorted by {}", state.sort.name()));
-            for pane in &mut state.panes {
-                pane.selected = 0;
-                pane.selected_id = None;
-            }
-            refresh(state)
+            let next = state.sort.next();
+            state.status = Some(format!("sorted by {}", next.name()));
+            set_sort(state, next)
         }
         Action::Resync => match resync_target(state) {
             Some(order_id) => start_resync(state, order_id, Systems::All),
@@ -673,13 +669,18 @@ fn run_command(state: &mut State, command: &str) -> Vec<Effect> {
     }
 }
 
+/// A new order of the same orders: the counts stand, only the windows
+/// (and the detail following the selection) come again.
 fn set_sort(state: &mut State, sort: crate::store::QueueSort) -> Vec<Effect> {
     state.sort = sort;
     for pane in &mut state.panes {
         pane.selected = 0;
         pane.selected_id = None;
     }
-    refresh(state)
+    state.generation += 1;
+    (0..QUEUES.len())
+        .map(|index| window_around(state, index))
+        .collect()
 }
 
 /// The backend a listing belongs to, as the header groups them.
