@@ -102,6 +102,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Each source's freshness and last error, as the sync passes left them.
+    Health {
+        #[arg(long)]
+        json: bool,
+    },
     /// One order: findings, cross-system timeline, sources.
     Show {
         /// Order name (with or without #) or storefront id.
@@ -336,6 +341,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         }
         Command::Queues { json } => {
             commands::queues::run(&ctx, json).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Health { json } => {
+            commands::health::run(&ctx, json).await?;
             ExitCode::SUCCESS
         }
         Command::Show { order, json } => {

@@ -621,3 +621,19 @@ async fn summarize_and_show_ask_the_configured_model_once_per_order() {
         "{text}"
     );
 }
+
+#[test]
+fn health_says_when_no_pass_has_run_and_prints_json() {
+    let deck = Deck::new();
+    let out = deck.run(&["health"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("no sync pass has run"),
+        "{}",
+        stdout(&out)
+    );
+    let out = deck.run(&["health", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(shown, serde_json::json!([]));
+}

@@ -136,3 +136,47 @@ async fn a_carrier_resync_asks_the_parcels_carrier_again() {
         "only carriers asked: {asked:?}"
     );
 }
+
+#[tokio::test]
+async fn each_pass_records_every_source_s_health() {
+    let db = dbs::sqlite().await;
+    let start: DateTime<Utc> = "2026-11-23T15:00:00Z".parse().unwrap();
+    let mut options = SimOptions::new(5, 20, start);
+    options.speed = 0.0;
+    let handle = sim::start(options).await.unwrap();
+    let config = Config::from_str_over_defaults("simulator", &config_text(&handle)).unwrap();
+    let policy = config.policy().unwrap();
+    let connections = Connections::with_secrets(&config, &sim::credential);
+    orderdeck::sync::poll::sync_once(&db.store, &policy, &connections, start)
+        .await
+        .unwrap();
+    let health = db.store.source_health().await.unwrap();
+    let orders = health
+        .iter()
+        .find(|h| h.listing == "storefront.orders")
+        .expect("the storefront's orders listing");
+    assert_eq!(orders.last_success, Some(start));
+    assert!(orders.documents > 0 && orders.last_error.is_none());
+
+    // Later, without the secrets: every backend fails; the failure is kept
+    // beside the earlier success.
+    let later = start + chrono::TimeDelta::hours(1);
+    let without = Connections::from_config(&config);
+    orderdeck::sync::poll::sync_once(&db.store, &policy, &without, later)
+        .await
+        .unwrap();
+    let health = db.store.source_health().await.unwrap();
+    let orders = health
+        .iter()
+        .find(|h| h.listing == "storefront.orders")
+        .unwrap();
+    assert_eq!(orders.last_success, Some(start));
+    assert_eq!(orders.last_error_at, Some(later));
+    assert!(
+        orders
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("not set")),
+        "{orders:?}"
+    );
+}

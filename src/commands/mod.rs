@@ -6,6 +6,7 @@ pub mod act;
 pub mod audit;
 pub mod console;
 pub mod demo;
+pub mod health;
 pub mod import;
 pub mod queues;
 pub mod report;

@@ -22,7 +22,7 @@ pub use queries::{
 };
 pub use results::{attach_replacements, due_for_evaluation, load_facts, save_evaluations};
 pub use summaries::CachedSummary;
-pub use sync_state::{OpenParcel, OrderKeys};
+pub use sync_state::{OpenParcel, OrderKeys, SourceHealth};
 pub use vendor_edi::{
     interchange_seen, next_control_number, purchase_order, record_interchange,
     record_outbound_path, upsert_atp, vendor_atp, AtpRow, SeenBefore,

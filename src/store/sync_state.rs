@@ -15,6 +15,19 @@ pub struct OpenParcel {
     pub order_id: i64,
 }
 
+/// One listing's health as its last passes left it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceHealth {
+    pub listing: String,
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last failure; it stays after a later success, with its time,
+    /// so that a flapping source shows.
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Documents the last successful pass read.
+    pub documents: i64,
+}
+
 /// How to reach one order in each backend, for a resync.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OrderKeys {
@@ -37,23 +50,65 @@ impl Store {
         .transpose()
     }
 
-    /// When each incremental listing last finished a pass, for the
-    /// console's header before its own workers have run one.
-    pub async fn last_synced(&self) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
-        let rows = sqlx::query("SELECT listing, succeeded_at FROM sync_cursors")
-            .fetch_all(&self.pool)
+    /// Records how a pass went for one listing.
+    pub async fn record_health(
+        &self,
+        listing: &str,
+        error: Option<&str>,
+        documents: i64,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let at = to_millis(at);
+        let query = match error {
+            None => sqlx::query(
+                "INSERT INTO sync_health (listing, last_success, documents) VALUES ($1, $2, $3) \
+                 ON CONFLICT (listing) DO UPDATE SET last_success = excluded.last_success, \
+                 documents = excluded.documents",
+            )
+            .bind(listing.to_string())
+            .bind(at)
+            .bind(documents),
+            Some(error) => sqlx::query(
+                "INSERT INTO sync_health (listing, last_error, last_error_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (listing) DO UPDATE SET last_error = excluded.last_error, \
+                 last_error_at = excluded.last_error_at",
+            )
+            .bind(listing.to_string())
+            .bind(error.to_string())
+            .bind(at),
+        };
+        query
+            .execute(&self.pool)
             .await
-            .context("reading sync cursors")?;
+            .context("recording a source's health")?;
+        Ok(())
+    }
+
+    /// Every listing's health, by name.
+    pub async fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
+        let ctx = "reading source health";
+        let rows = sqlx::query(
+            "SELECT listing, last_success, last_error, last_error_at, documents \
+             FROM sync_health ORDER BY listing",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context(ctx)?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    r.try_get::<String, _>("listing")
-                        .context("reading sync cursors")?,
-                    from_millis(
-                        r.try_get::<i64, _>("succeeded_at")
-                            .context("reading sync cursors")?,
-                    ),
-                ))
+                Ok(SourceHealth {
+                    listing: r.try_get("listing").context(ctx)?,
+                    last_success: r
+                        .try_get::<Option<i64>, _>("last_success")
+                        .context(ctx)?
+                        .map(from_millis),
+                    last_error: r.try_get("last_error").context(ctx)?,
+                    last_error_at: r
+                        .try_get::<Option<i64>, _>("last_error_at")
+                        .context(ctx)?
+                        .map(from_millis),
+                    documents: r.try_get("documents").context(ctx)?,
+                })
             })
             .collect()
     }

@@ -216,6 +216,14 @@ pub async fn sync_once(
         if let Some(error) = &listing.error {
             tracing::warn!(listing = listing.listing, %error, "sync pass incomplete");
         }
+        store
+            .record_health(
+                listing.listing,
+                listing.error.as_deref(),
+                listing.documents as i64,
+                now,
+            )
+            .await?;
     }
     report.evaluated = super::reconcile::reevaluate_due(store, policy, now).await?;
     Ok(report)

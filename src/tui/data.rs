@@ -206,8 +206,8 @@ impl DataTask {
                 });
                 return None;
             }
-            Effect::LoadSyncTimes => match self.store.last_synced().await {
-                Ok(times) => Message::Synced(times),
+            Effect::LoadSyncTimes => match self.store.source_health().await {
+                Ok(health) => Message::Synced(health),
                 Err(e) => failed("reading sync times", &e),
             },
             // The terminal's own business; the UI loop handles it.

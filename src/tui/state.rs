@@ -14,7 +14,7 @@ use crate::actions::pipeline::{Executed, Prepared};
 use crate::actions::ActionKind;
 use crate::domain::Queue;
 use crate::engine::TimelineEvent;
-use crate::store::{AuditEntry, OrderDetail, OrderRow, QueueSort};
+use crate::store::{AuditEntry, OrderDetail, OrderRow, QueueSort, SourceHealth};
 use crate::summary::{Summary, SummaryOutcome};
 use crate::sync::resync::Systems;
 use crate::sync::workers::WorkerEvent;
@@ -316,8 +316,8 @@ pub enum Message {
         reference: String,
         order_id: Option<i64>,
     },
-    /// When each listing last finished a pass, as the store remembers.
-    Synced(Vec<(String, DateTime<Utc>)>),
+    /// Each listing's health as the store remembers it.
+    Synced(Vec<SourceHealth>),
     Worker(WorkerEvent),
     /// An action's plan, or why it cannot be planned (role, read-only…).
     Prepared {

@@ -157,11 +157,19 @@ pub fn update(state: &mut State, message: Message) -> Vec<Effect> {
                 }
             }
         }
-        Message::Synced(times) => {
-            for (listing, at) in times {
-                let health = state.health.entry(backend_of(&listing)).or_default();
-                if health.last_ok.is_none_or(|seen| seen < at) {
-                    health.last_ok = Some(at);
+        Message::Synced(sources) => {
+            for source in sources {
+                let health = state.health.entry(backend_of(&source.listing)).or_default();
+                if let Some(at) = source.last_success {
+                    if health.last_ok.is_none_or(|seen| seen < at) {
+                        health.last_ok = Some(at);
+                    }
+                }
+                // A failure newer than the last success still stands.
+                if let (Some(error), Some(at)) = (source.last_error, source.last_error_at) {
+                    if source.last_success.is_none_or(|ok| ok < at) {
+                        health.error = Some(format!("{}: {error}", source.listing));
+                    }
                 }
             }
             state.dirty = true;
