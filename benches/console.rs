@@ -244,7 +244,7 @@ fn parent() {
             .await;
             press(
                 &mut steps,
-                "s (next sort: counts + windows)",
+                "s (next sort: three windows)",
                 &mut state,
                 &data,
                 "s",

@@ -173,6 +173,26 @@ fn an_operator_session_from_queue_to_resync_to_quit() {
     tmux.keys(&["r"]);
     tmux.wait_for_text("✓ resynced");
 
+    // A replacement from the console: preview, reason, the order number
+    // typed, and the result in the order's audit trail.
+    tmux.keys(&["q", "1", "Enter"]);
+    tmux.wait_for_text("Findings");
+    tmux.keys(&["a", "Enter"]);
+    let dialog = tmux.wait_for_text("Act: replace on #");
+    assert!(dialog.contains("X-Shopify-Access-Token: ***"), "{dialog}");
+    let name: String = dialog
+        .split("Act: replace on #")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    tmux.keys(&["Tab", "damaged", "Tab", "Tab", &name, "Tab", "Enter"]);
+    tmux.wait_for_text(&format!("done: replace on #{name}"));
+    tmux.keys(&["G"]);
+    tmux.wait_for_text("replace by");
+    tmux.keys(&["g"]);
+
     tmux.keys(&["?"]);
     tmux.wait_for_text("Keys (from your keymap)");
     tmux.keys(&["Escape"]);
