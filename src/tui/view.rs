@@ -154,17 +154,34 @@ fn render_header(frame: &mut Frame, state: &State, theme: &Theme, area: Rect) {
     let [left_area, right_area] =
         ratatui::layout::Layout::horizontal([Constraint::Min(1), Constraint::Length(right_width)])
             .areas(area);
-    let full = header_left(state, theme, true);
-    let left = if full.width() as u16 <= left_area.width {
-        full
-    } else {
-        header_left(state, theme, false)
-    };
+    // The roomiest form that fits: full names with each age, short names
+    // with each age, then short names and only the oldest age.
+    let left = [Room::Full, Room::Short, Room::Tight]
+        .into_iter()
+        .map(|room| header_left(state, theme, room))
+        .find(|line| line.width() as u16 <= left_area.width)
+        .unwrap_or_else(|| header_left(state, theme, Room::Tight));
     frame.render_widget(left, left_area);
     frame.render_widget(right, right_area);
 }
 
-fn header_left<'a>(state: &'a State, theme: &Theme, roomy: bool) -> Line<'a> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Room {
+    Full,
+    Short,
+    Tight,
+}
+
+fn age_of(state: &State, last_ok: Option<DateTime<Utc>>) -> String {
+    match last_ok {
+        Some(at) if state.now - at >= TimeDelta::minutes(1) => span_text(state.now - at),
+        Some(_) => "now".into(),
+        None => "never".into(),
+    }
+}
+
+fn header_left<'a>(state: &'a State, theme: &Theme, room: Room) -> Line<'a> {
+    let roomy = room == Room::Full;
     let identity = &state.identity;
     let mut spans = vec![Span::styled(
         " orderdeck ",
@@ -204,16 +221,32 @@ fn header_left<'a>(state: &'a State, theme: &Theme, roomy: bool) -> Line<'a> {
             "storefront" => "store",
             "warehouse" => "whse",
             "carrier" => "carr",
+            "vendor" => "vend",
             other => other,
         };
-        spans.push(Span::raw(format!(" {name} ")));
-        spans.push(Span::styled(glyph, style));
-        let seen = match health.last_ok {
-            Some(at) if state.now - at >= TimeDelta::minutes(1) => span_text(state.now - at),
-            Some(_) => "now".into(),
-            None => "never".into(),
+        if room == Room::Tight {
+            spans.push(Span::raw(format!(" {name}")));
+            spans.push(Span::styled(glyph, style));
+        } else {
+            spans.push(Span::raw(format!(" {name} ")));
+            spans.push(Span::styled(glyph, style));
+            spans.push(Span::styled(
+                format!(" {}", age_of(state, health.last_ok)),
+                theme.dim(),
+            ));
+        }
+    }
+    if room == Room::Tight && !state.health.is_empty() {
+        // The stalest source's age speaks for all of them.
+        let oldest = if state.health.values().any(|h| h.last_ok.is_none()) {
+            None
+        } else {
+            state.health.values().filter_map(|h| h.last_ok).min()
         };
-        spans.push(Span::styled(format!(" {seen}"), theme.dim()));
+        spans.push(Span::styled(
+            format!(" {}", age_of(state, oldest)),
+            theme.dim(),
+        ));
     }
     Line::from(spans)
 }
