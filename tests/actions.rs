@@ -227,8 +227,27 @@ async fn preview_refusals_and_each_action_through_the_binary() {
     let out = deck.run(&["act", &awaiting, "resolve", "--reason", "DATA_FIX", "--yes"]);
     assert!(refused_in_one_line(&out).contains("no blocked or overdue finding"));
     let late = first(&handle, Scenario::Late);
+    let listed = |deck: &Deckhand| -> Option<String> {
+        let out = deck.run(&["queues", "--json"]);
+        let queues: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        queues
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["order"].as_str() == Some(late.as_str()))
+            .map(|o| o["queue"].as_str().unwrap().to_string())
+    };
+    assert_eq!(listed(&deck).as_deref(), Some("overdue"));
     let out = deck.run(&["act", &late, "resolve", "--reason", "DATA_FIX", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // Resolved, it leaves the overdue queue; its finding stays, saying who.
+    assert_ne!(listed(&deck).as_deref(), Some("overdue"));
+    let out = deck.run(&["show", &late]);
+    assert!(
+        stdout(&out).contains(&format!("resolved by {}", me())),
+        "{}",
+        stdout(&out)
+    );
     let out = deck.run(&["act", &late, "resolve", "--reason", "DATA_FIX", "--yes"]);
     assert!(refused_in_one_line(&out).contains("no blocked or overdue finding"));
     assert_eq!(handle.writes_applied(), 5, "resolve is local");

@@ -16,7 +16,7 @@ pub use timeline::{timeline, TimelineEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Finding, OrderFacts, Queue};
+use crate::domain::{Finding, OrderFacts, Queue, Verdict};
 
 /// The result of checking one order at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +29,37 @@ pub struct Evaluation {
     pub next_change_at: Option<DateTime<Utc>>,
     /// The earliest ship-by deadline over the goods still owed.
     pub ship_by: Option<DateTime<Utc>>,
+}
+
+/// An operator marked these findings resolved (code, who): they stay on
+/// the order, as passes saying who resolved them, and no longer place it
+/// in a queue.
+pub fn apply_resolutions(mut evaluation: Evaluation, resolved: &[(String, String)]) -> Evaluation {
+    if resolved.is_empty() {
+        return evaluation;
+    }
+    let by = |finding: &Finding| {
+        resolved
+            .iter()
+            .find(|(code, _)| code == finding.code.as_str())
+            .map(|(_, who)| who.clone())
+    };
+    for finding in &mut evaluation.findings {
+        if matches!(finding.verdict, Verdict::Blocked | Verdict::Overdue) {
+            if let Some(who) = by(finding) {
+                finding.verdict = Verdict::Pass;
+                finding.reason = format!("resolved by {who}: {}", finding.reason);
+            }
+        }
+    }
+    let standing: Vec<Finding> = evaluation
+        .findings
+        .iter()
+        .filter(|f| by(f).is_none())
+        .cloned()
+        .collect();
+    evaluation.queue = classify(&standing);
+    evaluation
 }
 
 /// Runs every check over one order's facts as of `now`.

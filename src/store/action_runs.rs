@@ -328,6 +328,15 @@ impl Store {
             .await
             .context("recording a resolution")?;
         }
+        if !resolved_codes.is_empty() {
+            // Its queue changes with the resolution: evaluate it at the
+            // next refresh.
+            sqlx::query("UPDATE orders SET next_eval_at = 0 WHERE name_key = $1")
+                .bind(fields.order_ref.clone())
+                .execute(&mut *tx)
+                .await
+                .context("recording a resolution")?;
+        }
         let entry = audit::append(&mut tx, fields).await?;
         sqlx::query("UPDATE action_runs SET audit_seq = $1, audit_hash = $2 WHERE id = $3")
             .bind(entry.seq)

@@ -20,7 +20,9 @@ pub use jobs::{Job, JobStatus, NewJob};
 pub use queries::{
     insert_rejects, BreachRow, OrderDetail, OrderRow, PayloadRow, QueueSort, RejectRow,
 };
-pub use results::{attach_replacements, due_for_evaluation, load_facts, save_evaluations};
+pub use results::{
+    attach_replacements, due_for_evaluation, load_facts, resolutions_of, save_evaluations,
+};
 pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys, SourceHealth};
 pub use vendor_edi::{

@@ -125,6 +125,44 @@ pub async fn attach_replacements(
     Ok(())
 }
 
+/// The findings operators marked resolved on these orders: (code, who) by
+/// order id. Most stores have none, and then this is one cheap look.
+pub async fn resolutions_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<(String, String)>>, StoreError> {
+    let mut resolved: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    let any = sqlx::query("SELECT 1 AS one FROM resolutions LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .context("reading resolutions")?;
+    if any.is_none() {
+        return Ok(resolved);
+    }
+    for chunk in id_chunks(ids) {
+        let sql = format!(
+            "SELECT o.id, r.code, r.resolved_by FROM resolutions r \
+             JOIN orders o ON o.name_key = r.order_ref WHERE o.id IN ({})",
+            placeholders(Style::of(conn), 1, chunk.len())
+        );
+        let rows = bind_all(
+            sqlx::query(&sql),
+            chunk.iter().map(|&id| Param::Int(id)).collect(),
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .context("reading resolutions")?;
+        for row in rows {
+            let id: i64 = row.try_get("id").context("reading resolutions")?;
+            resolved.entry(id).or_default().push((
+                row.try_get("code").context("reading resolutions")?,
+                row.try_get("resolved_by").context("reading resolutions")?,
+            ));
+        }
+    }
+    Ok(resolved)
+}
+
 /// The finding an operator should read first: the engine sorts findings by
 /// severity, and a pass is never the headline.
 fn headline(findings: &[Finding]) -> Option<&Finding> {

@@ -30,8 +30,29 @@ pub async fn reconcile_batch(
     for (id, facts) in store::load_facts(conn, &existing).await? {
         evaluations.push(evaluated(id, &facts, policy, now));
     }
+    let evaluations = resolved(conn, evaluations).await?;
     store::save_evaluations(conn, &evaluations, now).await?;
     Ok(evaluations.len())
+}
+
+/// What operators marked resolved no longer places an order in a queue.
+async fn resolved(
+    conn: &mut AnyConnection,
+    evaluations: Vec<(i64, Evaluation, Listing)>,
+) -> Result<Vec<(i64, Evaluation, Listing)>, StoreError> {
+    let ids: Vec<i64> = evaluations.iter().map(|(id, _, _)| *id).collect();
+    let mut resolutions = store::resolutions_of(conn, &ids).await?;
+    Ok(evaluations
+        .into_iter()
+        .map(|(id, evaluation, listing)| match resolutions.remove(&id) {
+            Some(resolved) => (
+                id,
+                engine::apply_resolutions(evaluation, &resolved),
+                listing,
+            ),
+            None => (id, evaluation, listing),
+        })
+        .collect())
 }
 
 fn evaluated(
@@ -75,6 +96,7 @@ pub async fn reevaluate_due(
             .into_iter()
             .map(|(id, facts)| evaluated(id, &facts, policy, now))
             .collect();
+        let evaluations = resolved(&mut tx, evaluations).await?;
         store::save_evaluations(&mut tx, &evaluations, now).await?;
         tx.commit().await.map_err(|source| StoreError::Query {
             context: "re-evaluating due orders".into(),
