@@ -530,12 +530,18 @@ fn menu_position(action: ActionKind) -> usize {
         .unwrap()
 }
 
-#[tokio::test]
-async fn an_action_from_the_detail_pane_needs_a_reason_then_runs_and_is_audited() {
-    let shop = shop().await;
-    let mut state = opened(&shop, defaults(), (100, 40), true).await;
-    press(&mut state, &shop, "\n").await;
-    let name = state
+/// Opens the action dialog on the order in focus and picks `action`.
+async fn choose(state: &mut State, shop: &Shop, action: ActionKind) {
+    press(state, shop, "a").await;
+    for _ in 0..menu_position(action) {
+        press(state, shop, "j").await;
+    }
+    press(state, shop, "\n").await;
+}
+
+/// The name of the order the detail pane shows.
+fn detail_name(state: &State) -> String {
+    state
         .detail
         .as_ref()
         .unwrap()
@@ -545,7 +551,15 @@ async fn an_action_from_the_detail_pane_needs_a_reason_then_runs_and_is_audited(
         .detail
         .row
         .name
-        .clone();
+        .clone()
+}
+
+#[tokio::test]
+async fn an_action_from_the_detail_pane_needs_a_reason_then_runs_and_is_audited() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (100, 40), true).await;
+    press(&mut state, &shop, "\n").await;
+    let name = detail_name(&state);
     press(&mut state, &shop, "a").await;
     let menu = screen(&state);
     assert!(
@@ -556,12 +570,9 @@ async fn an_action_from_the_detail_pane_needs_a_reason_then_runs_and_is_audited(
     feed(&mut state, &shop, keys(&[KeyCode::Esc])).await;
     assert!(state.overlay.is_none());
 
-    press(&mut state, &shop, "a").await;
-    for _ in 0..menu_position(ActionKind::Note) {
-        press(&mut state, &shop, "j").await;
-    }
+    choose(&mut state, &shop, ActionKind::Note).await;
     // The note is what is sent, so it comes first; "q" is typed, not "back".
-    press(&mut state, &shop, "\ncustomer asked: quick update please\n").await;
+    press(&mut state, &shop, "customer asked: quick update please\n").await;
     let review = screen(&state);
     assert!(
         review.contains("Preflight") && review.contains("PUT"),
@@ -595,22 +606,8 @@ async fn a_high_impact_action_needs_the_order_number_typed() {
     let shop = shop().await;
     let mut state = opened(&shop, defaults(), (100, 40), true).await;
     press(&mut state, &shop, "/cancelled_but_active\n3\n").await;
-    let name = state
-        .detail
-        .as_ref()
-        .unwrap()
-        .loaded
-        .as_ref()
-        .unwrap()
-        .detail
-        .row
-        .name
-        .clone();
-    press(&mut state, &shop, "a").await;
-    for _ in 0..menu_position(ActionKind::CancelAtWarehouse) {
-        press(&mut state, &shop, "j").await;
-    }
-    press(&mut state, &shop, "\n").await;
+    let name = detail_name(&state);
+    choose(&mut state, &shop, ActionKind::CancelAtWarehouse).await;
     assert!(
         screen(&state).contains("Act: cancel-at-warehouse"),
         "{}",

@@ -89,19 +89,26 @@ async fn workers_sync_resync_on_request_and_stop() {
         .expect("workers stop promptly");
 }
 
-#[tokio::test]
-async fn a_carrier_resync_asks_the_parcels_carrier_again() {
+/// A stopped simulator's shop of `orders` orders, synced once into SQLite.
+async fn synced_shop(orders: u64) -> (dbs::TestDb, sim::SimHandle, Config, DateTime<Utc>) {
     let db = dbs::sqlite().await;
     let start: DateTime<Utc> = "2026-11-23T15:00:00Z".parse().unwrap();
-    let mut options = SimOptions::new(5, 60, start);
+    let mut options = SimOptions::new(5, orders, start);
     options.speed = 0.0;
     let handle = sim::start(options).await.unwrap();
     let config = Config::from_str_over_defaults("simulator", &config_text(&handle)).unwrap();
-    let policy = config.policy().unwrap();
     let connections = Connections::with_secrets(&config, &sim::credential);
-    orderdeck::sync::poll::sync_once(&db.store, &policy, &connections, start)
+    orderdeck::sync::poll::sync_once(&db.store, &config.policy().unwrap(), &connections, start)
         .await
         .unwrap();
+    (db, handle, config, start)
+}
+
+#[tokio::test]
+async fn a_carrier_resync_asks_the_parcels_carrier_again() {
+    let (db, handle, config, start) = synced_shop(60).await;
+    let policy = config.policy().unwrap();
+    let connections = Connections::with_secrets(&config, &sim::credential);
     let (order,): (i64,) =
         sqlx::query_as("SELECT order_id FROM order_tracking ORDER BY tracking_number LIMIT 1")
             .fetch_one(db.store.pool())
@@ -130,26 +137,18 @@ async fn a_carrier_resync_asks_the_parcels_carrier_again() {
         .map(|e| e.endpoint.backend())
         .collect();
     assert!(
-        asked
-            .iter()
-            .all(|b| !matches!(b, sim::Backend::Shopify | sim::Backend::ShipStation)),
+        !asked.is_empty()
+            && asked
+                .iter()
+                .all(|b| !matches!(b, sim::Backend::Shopify | sim::Backend::ShipStation)),
         "only carriers asked: {asked:?}"
     );
 }
 
 #[tokio::test]
 async fn each_pass_records_every_source_s_health() {
-    let db = dbs::sqlite().await;
-    let start: DateTime<Utc> = "2026-11-23T15:00:00Z".parse().unwrap();
-    let mut options = SimOptions::new(5, 20, start);
-    options.speed = 0.0;
-    let handle = sim::start(options).await.unwrap();
-    let config = Config::from_str_over_defaults("simulator", &config_text(&handle)).unwrap();
+    let (db, _simulator, config, start) = synced_shop(20).await;
     let policy = config.policy().unwrap();
-    let connections = Connections::with_secrets(&config, &sim::credential);
-    orderdeck::sync::poll::sync_once(&db.store, &policy, &connections, start)
-        .await
-        .unwrap();
     let health = db.store.source_health().await.unwrap();
     let orders = health
         .iter()
