@@ -181,6 +181,7 @@ fn parent() {
             zone,
             clock: std::sync::Arc::new(now),
             summarizer: Summarizer::new(&config.ai().unwrap(), zone),
+            tolerances: config.policy().unwrap().tolerances,
             acting: None,
         };
         let identity = Identity {

@@ -126,6 +126,7 @@ pub struct TolerancesConfig {
     pub warehouse_handoff: String,
     pub no_tracking: String,
     pub tracking_stall: String,
+    pub stale_data: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -453,6 +454,7 @@ impl Config {
             warehouse_handoff: duration("warehouse_handoff", &self.tolerances.warehouse_handoff)?,
             no_tracking: duration("no_tracking", &self.tolerances.no_tracking)?,
             tracking_stall: duration("tracking_stall", &self.tolerances.tracking_stall)?,
+            stale_data: duration("stale_data", &self.tolerances.stale_data)?,
         };
         for name in self.carriers.keys() {
             if !["fedex", "ups", "usps", "dhl"].contains(&name.as_str()) {

@@ -90,6 +90,7 @@ async fn shop_with_ai(ai: &str) -> Shop {
             zone: policy.sla.timezone,
             clock: Arc::new(move || now),
             summarizer: Summarizer::new(&config.ai().unwrap(), policy.sla.timezone),
+            tolerances: policy.tolerances,
             acting: Some(Acting {
                 connections: Connections::with_secrets(&config, &sim::credential),
                 config: config.clone(),
@@ -694,6 +695,7 @@ async fn escape_sequences_from_a_backend_are_shown_inert() {
             zone: policy.sla.timezone,
             clock: Arc::new(move || now),
             summarizer: Summarizer::new(&config.ai().unwrap(), policy.sla.timezone),
+            tolerances: policy.tolerances,
             acting: None,
         },
         zone: policy.sla.timezone,

@@ -148,6 +148,7 @@ pub fn console_options(
         color: colors_wanted(),
         clock,
         summarizer: ctx.summarizer()?,
+        tolerances: ctx.policy.tolerances,
         acting: if flags.read_only {
             None
         } else {

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::{emit, human_duration, local_time, CommandError, Context};
+use crate::engine::StaleSource;
 use crate::store::SourceHealth;
 use crate::text::sanitize;
 
@@ -15,16 +16,36 @@ struct Shown<'a> {
     health: &'a SourceHealth,
     /// Seconds since the last success, as of `--now` or the clock.
     lag_seconds: Option<i64>,
+    /// Why the listing's data may be out of date (`[tolerances] stale_data`);
+    /// null while it is fresh.
+    stale: Option<String>,
 }
 
 pub async fn run(ctx: &Context, json: bool) -> Result<(), CommandError> {
     let health = ctx.store.source_health().await?;
+    let freshness = ctx.freshness().await?;
+    // A system that stopped updating makes each of its listings stale.
+    let stale_listing = |listing: &str| {
+        let reasons: Vec<String> = freshness
+            .stale()
+            .iter()
+            .filter(|s| {
+                s.listing == listing
+                    || listing
+                        .strip_prefix(s.listing.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .map(StaleSource::describe)
+            .collect();
+        (!reasons.is_empty()).then(|| reasons.join("; "))
+    };
     if json {
         let shown: Vec<Shown> = health
             .iter()
             .map(|h| Shown {
                 health: h,
                 lag_seconds: h.last_success.map(|at| (ctx.now - at).num_seconds()),
+                stale: stale_listing(&h.listing),
             })
             .collect();
         let text =
@@ -46,6 +67,9 @@ pub async fn run(ctx: &Context, json: bool) -> Result<(), CommandError> {
             None => "never succeeded".to_string(),
         };
         let _ = writeln!(out, "{:<32} {fresh}", source.listing);
+        if let Some(stale) = stale_listing(&source.listing) {
+            let _ = writeln!(out, "{:<32} STALE: {stale}", "");
+        }
         if let (Some(error), Some(at)) = (&source.last_error, source.last_error_at) {
             let _ = writeln!(
                 out,

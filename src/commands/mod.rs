@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Local, Utc};
 
 use crate::config::{Config, ConfigError};
-use crate::engine::Policy;
+use crate::engine::{Freshness, Policy};
 use crate::store::{Store, StoreError};
 use crate::summary::Summarizer;
 use crate::sync::reconcile;
@@ -85,6 +85,17 @@ impl Context {
         Ok(Summarizer::new(
             &self.config.ai()?,
             self.policy.sla.timezone,
+        ))
+    }
+
+    /// How fresh each source is as of `now`, to add `STALE_DATA` to the
+    /// listed orders read.
+    pub async fn freshness(&self) -> Result<Freshness, CommandError> {
+        let sources = self.store.source_freshness().await?;
+        Ok(Freshness::judge(
+            &sources,
+            &self.policy.tolerances,
+            self.now,
         ))
     }
 

@@ -39,6 +39,7 @@ impl<'a> ListedOrder<'a> {
 pub async fn run(ctx: &Context, json: bool) -> Result<(), CommandError> {
     ctx.refresh().await?;
     let counts = ctx.store.queue_counts().await?;
+    let freshness = ctx.freshness().await?;
     if json {
         emit("[")?;
     }
@@ -58,7 +59,8 @@ pub async fn run(ctx: &Context, json: bool) -> Result<(), CommandError> {
             let mut findings = ctx.store.findings_of(&ids).await?;
             let mut out = String::new();
             for row in &page {
-                let row_findings = findings.remove(&row.id).unwrap_or_default();
+                let mut row_findings = findings.remove(&row.id).unwrap_or_default();
+                freshness.add_to(&mut row_findings, row.system_states.as_deref());
                 if json {
                     if !first {
                         out.push(',');

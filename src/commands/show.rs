@@ -48,11 +48,16 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
         .find_order(reference)
         .await?
         .ok_or_else(|| CommandError::UnknownOrder(reference.to_string()))?;
-    let detail = ctx
+    let mut detail = ctx
         .store
         .order_detail(id)
         .await?
         .ok_or_else(|| CommandError::UnknownOrder(reference.to_string()))?;
+    if detail.row.queue != Queue::Ok {
+        ctx.freshness()
+            .await?
+            .add_to(&mut detail.findings, detail.row.system_states.as_deref());
+    }
     let events = timeline(&detail.facts);
     let summary = ctx.summarizer()?.summarize(&ctx.store, &detail).await;
     if json {

@@ -6,7 +6,7 @@ mod carrier;
 mod context;
 mod promise;
 mod storefront;
-mod text;
+pub(super) mod text;
 mod vendor;
 mod warehouse;
 

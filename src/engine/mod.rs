@@ -6,11 +6,13 @@ mod listing;
 mod policy;
 mod queue;
 pub mod sla;
+mod staleness;
 mod timeline;
 
 pub use listing::{listing, Listing};
 pub use policy::{CategoryPolicy, Policy, SlaPolicy, Tolerances, VendorPolicy};
 pub use queue::classify;
+pub use staleness::{Freshness, SourceFreshness, StaleSource, Staleness};
 pub use timeline::{timeline, TimelineEvent};
 
 use chrono::{DateTime, Utc};

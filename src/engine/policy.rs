@@ -45,6 +45,9 @@ pub struct Tolerances {
     pub no_tracking: TimeDelta,
     /// No carrier scan for longer than this: `TRACKING_STALLED`.
     pub tracking_stall: TimeDelta,
+    /// A source not read for longer than this, or whose newest change lags
+    /// the other systems' by more: `STALE_DATA` on the orders it concerns.
+    pub stale_data: TimeDelta,
 }
 
 /// A vendor's own rules. Lines are matched to a vendor by the line's `vendor`.

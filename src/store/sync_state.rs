@@ -1,8 +1,12 @@
 //! What incremental sync needs to remember: how far each listing got, and
 //! which parcels are still travelling.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+
+use crate::engine::SourceFreshness;
 
 use super::{from_millis, to_millis, QueryContext, Store, StoreError};
 
@@ -111,6 +115,44 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Each listing's health with its cursor, for `engine::stale_sources`.
+    pub async fn source_freshness(&self) -> Result<Vec<SourceFreshness>, StoreError> {
+        let ctx = "reading how fresh each source is";
+        let cursors = sqlx::query("SELECT listing, position FROM sync_cursors")
+            .fetch_all(&self.pool)
+            .await
+            .context(ctx)?;
+        let mut newest: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+        for row in &cursors {
+            let listing: String = row.try_get("listing").context(ctx)?;
+            let position: String = row.try_get("position").context(ctx)?;
+            // Only time cursors say when the source last changed.
+            if let Ok(at) = DateTime::parse_from_rfc3339(&position) {
+                newest.insert(listing, at.with_timezone(&Utc));
+            }
+        }
+        let mut freshness: Vec<SourceFreshness> = self
+            .source_health()
+            .await?
+            .into_iter()
+            .map(|health| SourceFreshness {
+                newest_change: newest.remove(&health.listing),
+                listing: health.listing,
+                last_success: health.last_success,
+                last_error_at: health.last_error_at,
+            })
+            .collect();
+        // A cursor with no health yet (an older database): its change time
+        // still counts.
+        freshness.extend(newest.into_iter().map(|(listing, at)| SourceFreshness {
+            listing,
+            last_success: None,
+            last_error_at: None,
+            newest_change: Some(at),
+        }));
+        Ok(freshness)
     }
 
     pub async fn set_cursor(

@@ -4,16 +4,17 @@
 
 use std::collections::VecDeque;
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tokio::sync::mpsc;
 
 use super::state::{Effect, LoadedDetail, Message, ModelSummary};
 use crate::actions::pipeline::{self, ActRequest, Actor, Deck};
 use crate::config::Config;
-use crate::domain::normalize_order_name;
+use crate::domain::{normalize_order_name, Queue};
 use crate::engine::timeline;
-use crate::engine::Policy;
-use crate::store::{Store, StoreError};
+use crate::engine::{Freshness, Policy, Tolerances};
+use crate::store::{OrderDetail, Store, StoreError};
 use crate::summary::{summarise, Summarizer};
 use crate::sync::connections::Connections;
 use crate::sync::workers::{Clock, Workers};
@@ -24,6 +25,9 @@ pub struct DataTask {
     pub zone: Tz,
     pub clock: Clock,
     pub summarizer: Summarizer,
+    /// `[tolerances]`: a listed order shows `STALE_DATA` when a source it
+    /// depends on is out of date.
+    pub tolerances: Tolerances,
     /// What actions need; `None` under `--read-only`.
     pub acting: Option<Acting>,
 }
@@ -193,8 +197,9 @@ impl DataTask {
                 let store = self.store.clone();
                 let summarizer = self.summarizer.clone();
                 let messages = messages.clone();
+                let (tolerances, now) = (self.tolerances, (self.clock)());
                 tokio::spawn(async move {
-                    let message = match store.order_detail(order_id).await {
+                    let message = match shown_detail(&store, order_id, &tolerances, now).await {
                         Ok(Some(detail)) => Message::Summary {
                             order_id,
                             outcome: Box::new(summarizer.summarize(&store, &detail).await),
@@ -218,7 +223,8 @@ impl DataTask {
 
 impl DataTask {
     async fn load_detail(&self, order_id: i64) -> Result<Option<LoadedDetail>, StoreError> {
-        let Some(detail) = self.store.order_detail(order_id).await? else {
+        let now = (self.clock)();
+        let Some(detail) = shown_detail(&self.store, order_id, &self.tolerances, now).await? else {
             return Ok(None);
         };
         let audit = self
@@ -236,6 +242,25 @@ impl DataTask {
             loaded_at: (self.clock)(),
         }))
     }
+}
+
+/// An order as the detail pane shows it: a listed order's findings with
+/// `STALE_DATA` when a source behind them is out of date.
+async fn shown_detail(
+    store: &Store,
+    order_id: i64,
+    tolerances: &Tolerances,
+    now: DateTime<Utc>,
+) -> Result<Option<OrderDetail>, StoreError> {
+    let Some(mut detail) = store.order_detail(order_id).await? else {
+        return Ok(None);
+    };
+    if detail.row.queue != Queue::Ok {
+        let sources = store.source_freshness().await?;
+        Freshness::judge(&sources, tolerances, now)
+            .add_to(&mut detail.findings, detail.row.system_states.as_deref());
+    }
+    Ok(Some(detail))
 }
 
 /// Of loads that pile up while a query runs (a held-down `j`), only the

@@ -38,6 +38,8 @@ pub struct ConsoleOptions {
     pub color: bool,
     pub clock: Clock,
     pub summarizer: Summarizer,
+    /// `[tolerances]`, for what counts as stale.
+    pub tolerances: crate::engine::Tolerances,
     /// What actions need; `None` turns them off (`--read-only`).
     pub acting: Option<Acting>,
 }
@@ -72,6 +74,7 @@ pub async fn run(
     let (mut terminal, guard) = terminal::take_over()?;
     let size = terminal.size()?;
     state.size = (size.width, size.height);
+    state.stale_after = options.tolerances.stale_data;
 
     let (effect_sender, effect_receiver) = mpsc::unbounded_channel();
     let (message_sender, mut messages) = mpsc::unbounded_channel();
@@ -82,6 +85,7 @@ pub async fn run(
             zone: options.zone,
             clock: clock.clone(),
             summarizer: options.summarizer,
+            tolerances: options.tolerances,
             acting: options.acting,
         }
         .run(effect_receiver, message_sender.clone()),

@@ -233,6 +233,9 @@ pub struct State {
     pub missed_while_paused: bool,
     /// Keyed by backend (`storefront`, `warehouse`, `carrier`).
     pub health: BTreeMap<String, Health>,
+    /// `[tolerances] stale_data`: a backend not synced for longer shows as
+    /// stale in the header.
+    pub stale_after: chrono::TimeDelta,
     /// One line for the hint bar: the last thing that happened.
     pub status: Option<String>,
     /// Loads answered with an older generation are stale and dropped.
@@ -268,6 +271,7 @@ impl State {
             paused: false,
             missed_while_paused: false,
             health: BTreeMap::new(),
+            stale_after: chrono::TimeDelta::hours(1),
             status: None,
             generation: 0,
             dirty: true,

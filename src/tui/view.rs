@@ -212,9 +212,14 @@ fn header_left<'a>(state: &'a State, theme: &Theme, room: Room) -> Line<'a> {
     let mut backends: Vec<_> = state.health.iter().collect();
     backends.sort_by_key(|(backend, _)| rank(backend));
     for (backend, health) in backends {
-        let (glyph, style) = match health.error {
-            Some(_) => ("✗", theme.verdict(Verdict::Blocked)),
-            None => ("✓", theme.fg(Color::Green)),
+        let stale = health
+            .last_ok
+            .is_some_and(|at| state.now - at > state.stale_after);
+        let (glyph, style) = match (&health.error, stale) {
+            (Some(_), _) => ("✗", theme.verdict(Verdict::Blocked)),
+            // Data older than `[tolerances] stale_data`: STALE_DATA.
+            (None, true) => ("!", theme.verdict(Verdict::Overdue)),
+            (None, false) => ("✓", theme.fg(Color::Green)),
         };
         let name = match backend.as_str() {
             _ if roomy => backend.as_str(),

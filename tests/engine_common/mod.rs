@@ -46,6 +46,7 @@ pub fn policy() -> Policy {
             warehouse_handoff: TimeDelta::hours(4),
             no_tracking: TimeDelta::hours(24),
             tracking_stall: TimeDelta::hours(72),
+            stale_data: TimeDelta::hours(1),
         },
         vendors: vec![
             VendorPolicy {

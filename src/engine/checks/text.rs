@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 
 /// "45s", "40m", "3h 10m", "2d 4h": two units at most, hours up to two days
 /// because "36h" reads better than "1d 12h" for tolerances and ages alike.
-pub(super) fn duration(span: TimeDelta) -> String {
+pub(in crate::engine) fn duration(span: TimeDelta) -> String {
     let seconds = span.num_seconds().max(0);
     if seconds < 60 {
         return format!("{seconds}s");
@@ -37,18 +37,18 @@ static SHOP_TIME: LazyLock<Vec<Item<'static>>> =
     LazyLock::new(|| StrftimeItems::new("%a %Y-%m-%d %H:%M %Z").collect());
 
 /// A moment in the shop's zone, which is the zone deadlines are defined in.
-pub(super) fn shop_time(zone: Tz, at: DateTime<Utc>) -> String {
+pub(in crate::engine) fn shop_time(zone: Tz, at: DateTime<Utc>) -> String {
     at.with_timezone(&zone)
         .format_with_items(SHOP_TIME.iter())
         .to_string()
 }
 
 /// Evidence values carry exact instants (ISO 8601, UTC) rather than prose.
-pub(super) fn iso(at: DateTime<Utc>) -> String {
+pub(in crate::engine) fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub(super) fn items(count: u32) -> String {
+pub(in crate::engine) fn items(count: u32) -> String {
     if count == 1 {
         "1 item".to_string()
     } else {
