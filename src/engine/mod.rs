@@ -5,11 +5,12 @@ mod checks;
 mod listing;
 mod policy;
 mod queue;
+pub mod reroute;
 pub mod sla;
 mod timeline;
 
 pub use listing::{listing, Listing};
-pub use policy::{CategoryPolicy, Policy, SlaPolicy, Tolerances, VendorPolicy};
+pub use policy::{CategoryPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorPolicy};
 pub use queue::classify;
 pub use timeline::{timeline, TimelineEvent};
 
