@@ -158,6 +158,9 @@ pub struct VendorConfig {
     pub api_base_url: Option<String>,
     /// Name of the variable holding the vendor API's bearer key.
     pub api_key_env: Option<String>,
+    /// Requests a minute orderdeck keeps to with the vendor's API.
+    #[serde(default = "default_api_requests_per_minute")]
+    pub api_requests_per_minute: u32,
     /// Rank among alternates: lower goes first.
     #[serde(default = "default_priority")]
     pub priority: u32,
@@ -171,6 +174,10 @@ pub struct VendorConfig {
 
 fn default_priority() -> u32 {
     100
+}
+
+fn default_api_requests_per_minute() -> u32 {
+    120
 }
 
 impl VendorConfig {
@@ -536,6 +543,12 @@ impl Config {
                         "is required with api_base_url: the name of the variable holding the API key".to_string(),
                     ));
                 }
+            }
+            if vendor.api_requests_per_minute == 0 {
+                return Err(err(
+                    &format!("vendors[{i}].api_requests_per_minute"),
+                    "must be at least 1: no request could ever be sent".to_string(),
+                ));
             }
             for (sku, cost) in &vendor.landed_cost {
                 if !cost.is_finite() || *cost < 0.0 {

@@ -336,3 +336,32 @@ async fn an_observe_only_vendor_s_reroutes_are_recorded_never_run() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("observe-only"));
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_cut_short_after_sending_does_not_create_a_second_po() {
+    let handle = simulator().await;
+    let db = dbs::sqlite().await;
+    let deck = Deck::new(&handle, db.url.clone());
+    let t0 = handle.now();
+    deck.ok(t0, &["sync", "--once"]);
+    let sent = handle.vendor_pos("silent");
+    assert!(!sent.is_empty());
+    // As if each pass had died between the POST and recording it: the
+    // next pass sends them again, under the keys stored before the first
+    // send, and the vendor answers each with its first answer (a new key
+    // for a known PO number would be refused with 409, failing the pass).
+    let store = Store::open(&db.url).await.unwrap();
+    let reset = sqlx::query("UPDATE vendor_po_sends SET sent_at = NULL")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(reset.rows_affected() as usize, sent.len());
+    deck.ok(t0, &["sync", "--once"]);
+    assert_eq!(handle.vendor_pos("silent"), sent);
+    let unsent = sqlx::query("SELECT COUNT(*) FROM vendor_po_sends WHERE sent_at IS NULL")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(sqlx::Row::get::<i64, _>(&unsent, 0), 0);
+    handle.shutdown().await.unwrap();
+}

@@ -152,7 +152,8 @@ pub fn config_text(handle: &SimHandle) -> String {
 /// The simulated drop-ship vendors: `acme-home` (the storefront's own
 /// drop-ship vendor) at the simulated `acme`, which acknowledges within its
 /// SLA, and `northwind-supply`, an alternate with ATP for the same SKUs.
-/// Their other keys keep the defaults the ground truth assumes.
+/// The simulated vendors enforce no allowance, so none is kept to. Their
+/// other keys keep the defaults the ground truth assumes.
 pub fn vendors_text(handle: &SimHandle) -> String {
     let mut text = String::new();
     for (id, sim_vendor, priority, sofa, rug) in [
@@ -162,7 +163,8 @@ pub fn vendors_text(handle: &SimHandle) -> String {
         let _ = write!(
             text,
             "\n[[vendors]]\nid = \"{id}\"\nthird_party = true\nship_within_business_days = 7\n\
-             confirm_within = \"4h\"\napi_base_url = \"{}\"\napi_key_env = \"{}\"\npriority = {priority}\n\
+             confirm_within = \"4h\"\napi_base_url = \"{}\"\napi_key_env = \"{}\"\n\
+             api_requests_per_minute = 60000\npriority = {priority}\n\
              landed_cost = {{ \"SOFA-3S-GRY\" = {sofa:.2}, \"RUG-160\" = {rug:.2} }}\n",
             handle.vendor_url(sim_vendor),
             VENDOR_API_KEY_ENV.0,

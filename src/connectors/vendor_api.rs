@@ -13,9 +13,6 @@ use super::http::{join, Backend, Fetched, HttpError, RetryPolicy};
 use super::secret::Secret;
 use crate::domain::{AckState, PurchaseOrder, VendorPackage};
 
-/// Requests a minute: the spec names no allowance, so stay gentle.
-const REQUESTS_PER_MINUTE: u32 = 120;
-
 pub struct VendorApiClient {
     backend: Backend,
     base_url: String,
@@ -140,11 +137,18 @@ fn unreadable(what: &str, e: serde_json::Error) -> HttpError {
 }
 
 impl VendorApiClient {
-    pub fn new(base_url: &str, key: Secret, timeout: Duration) -> Result<Self, HttpError> {
+    /// `requests_per_minute`: the vendor's allowance (the API document
+    /// names none; vendors do).
+    pub fn new(
+        base_url: &str,
+        key: Secret,
+        requests_per_minute: u32,
+        timeout: Duration,
+    ) -> Result<Self, HttpError> {
         Ok(VendorApiClient {
             backend: Backend::new(
                 "vendor",
-                REQUESTS_PER_MINUTE,
+                requests_per_minute,
                 timeout,
                 RetryPolicy::default(),
             )?,

@@ -174,7 +174,8 @@ fn vendor_api(
         &format!("{backend}.api_key_env"),
         variable,
     )?;
-    VendorApiClient::new(url, key, TIMEOUT).map_err(|e| unavailable(&backend, e.to_string()))
+    VendorApiClient::new(url, key, vendor.api_requests_per_minute, TIMEOUT)
+        .map_err(|e| unavailable(&backend, e.to_string()))
 }
 
 impl Connections {
