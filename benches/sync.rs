@@ -47,6 +47,7 @@ use orderdeck::connectors::Source;
 use orderdeck::domain::normalize_order_name;
 use orderdeck::sim::{
     self, Backend, Endpoint, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV,
+    VENDOR_API_KEY_ENV,
 };
 use orderdeck::store::{sqlite_url, Store};
 use orderdeck::sync::connections::Connections;
@@ -177,7 +178,7 @@ fn credentials(with_carriers: bool) -> Vec<(&'static str, String)> {
     let all: Vec<(&str, &str)> = if with_carriers {
         CREDENTIAL_ENV
             .into_iter()
-            .chain([DHL_API_KEY_ENV])
+            .chain([DHL_API_KEY_ENV, VENDOR_API_KEY_ENV])
             .collect()
     } else {
         storefront_and_warehouse.to_vec()

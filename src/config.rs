@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use serde::Deserialize;
 
-use crate::engine::{CategoryPolicy, Policy, SlaPolicy, Tolerances, VendorPolicy};
+use crate::engine::{CategoryPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorPolicy};
 use crate::summary::{AiSettings, Provider};
 
 /// The built-in defaults, also the documentation of every key.
@@ -42,6 +42,15 @@ pub struct Config {
     #[serde(default)]
     pub permissions: BTreeMap<String, Vec<String>>,
     pub actions: ActionsConfig,
+    pub reroute: RerouteConfig,
+}
+
+/// `[reroute]`: which proposals wait for a human.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RerouteConfig {
+    pub approve_above_cost: f64,
+    pub approve_splits: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,9 +155,38 @@ pub struct VendorConfig {
     /// Element separator, component separator and segment terminator of
     /// the 850s we send, e.g. "*>~".
     pub edi_separators: Option<String>,
+    /// Origin of the vendor's purchase-order API (assets/vendor-api.yaml).
+    pub api_base_url: Option<String>,
+    /// Name of the variable holding the vendor API's bearer key.
+    pub api_key_env: Option<String>,
+    /// Requests a minute orderdeck keeps to with the vendor's API.
+    #[serde(default = "default_api_requests_per_minute")]
+    pub api_requests_per_minute: u32,
+    /// Rank among alternates: lower goes first.
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+    /// Landed cost of one unit, by our SKU.
+    #[serde(default)]
+    pub landed_cost: BTreeMap<String, f64>,
+    /// Reroutes away from this vendor are recorded, never executed.
+    #[serde(default)]
+    pub observe_only: bool,
+}
+
+fn default_priority() -> u32 {
+    100
+}
+
+fn default_api_requests_per_minute() -> u32 {
+    120
 }
 
 impl VendorConfig {
+    /// Purchase orders can be sent to it: it has an API, or an EDI outbox
+    /// and the interchange id an 850 needs.
+    pub fn takes_orders(&self) -> bool {
+        self.api_base_url.is_some() || (self.edi_outbox.is_some() && self.edi_id.is_some())
+    }
     /// The separators this vendor's 850s are written with.
     pub fn separators(&self) -> Result<crate::connectors::edi::Separators, String> {
         let Some(text) = &self.edi_separators else {
@@ -487,7 +525,50 @@ impl Config {
                 third_party: vendor.third_party,
                 ship_within_business_days: vendor.ship_within_business_days,
                 confirm_within,
+                priority: vendor.priority,
+                landed_cost: vendor.landed_cost.clone(),
+                observe_only: vendor.observe_only,
+                takes_orders: vendor.takes_orders(),
             });
+            if let Some(url) = &vendor.api_base_url {
+                let ok = reqwest::Url::parse(url.trim())
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+                if !ok {
+                    return Err(err(
+                        &format!("vendors[{i}].api_base_url"),
+                        format!("{url:?} is not an http:// or https:// URL"),
+                    ));
+                }
+                if vendor.api_key_env.is_none() {
+                    return Err(err(
+                        &format!("vendors[{i}].api_key_env"),
+                        "is required with api_base_url: the name of the variable holding the API key".to_string(),
+                    ));
+                }
+            }
+            if vendor.api_requests_per_minute == 0 {
+                return Err(err(
+                    &format!("vendors[{i}].api_requests_per_minute"),
+                    "must be at least 1: no request could ever be sent".to_string(),
+                ));
+            }
+            for (sku, cost) in &vendor.landed_cost {
+                if !cost.is_finite() || *cost < 0.0 {
+                    return Err(err(
+                        &format!("vendors[{i}].landed_cost.{sku}"),
+                        format!("{cost} is not a cost (a number, zero or more)"),
+                    ));
+                }
+            }
+        }
+        if !self.reroute.approve_above_cost.is_finite() || self.reroute.approve_above_cost < 0.0 {
+            return Err(err(
+                "reroute.approve_above_cost",
+                format!(
+                    "{} is not a cost (a number, zero or more)",
+                    self.reroute.approve_above_cost
+                ),
+            ));
         }
         Ok(Policy {
             sla: SlaPolicy {
@@ -500,6 +581,10 @@ impl Config {
             },
             tolerances,
             vendors,
+            reroute: ReroutePolicy {
+                approve_above_cost: self.reroute.approve_above_cost,
+                approve_splits: self.reroute.approve_splits,
+            },
         })
     }
 }

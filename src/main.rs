@@ -155,6 +155,10 @@ enum Command {
         /// `hold`: until this day (default: [actions] hold_days from today).
         #[arg(long, value_name = "YYYY-MM-DD")]
         until: Option<chrono::NaiveDate>,
+        /// `reroute-approve`: which alternate of the proposal to take (0,
+        /// the default, is the best ranked; `show` lists them).
+        #[arg(long, value_name = "N")]
+        alternate: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -381,6 +385,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             note,
             yes,
             until,
+            alternate,
             json,
         } => {
             let options = commands::act::ActOptions {
@@ -391,6 +396,7 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 note,
                 yes,
                 until,
+                alternate,
                 json,
                 read_only,
             };

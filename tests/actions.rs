@@ -18,7 +18,7 @@ use orderdeck::commands::sim::config_text;
 use orderdeck::config::Config;
 use orderdeck::sim::{
     self, Endpoint, Limits, Scenario, SimHandle, SimOptions, SystemFaults, CREDENTIAL_ENV,
-    DHL_API_KEY_ENV, SHIPSTATION_API_SECRET, SHOPIFY_ACCESS_TOKEN,
+    DHL_API_KEY_ENV, SHIPSTATION_API_SECRET, SHOPIFY_ACCESS_TOKEN, VENDOR_API_KEY_ENV,
 };
 use orderdeck::store::{Store, Verification};
 use orderdeck::sync::connections::Connections;
@@ -100,7 +100,10 @@ impl Deckhand {
             .args(["--now", &self.now])
             .args(args)
             .env("TZ", "UTC");
-        for (name, value) in CREDENTIAL_ENV.into_iter().chain([DHL_API_KEY_ENV]) {
+        for (name, value) in CREDENTIAL_ENV
+            .into_iter()
+            .chain([DHL_API_KEY_ENV, VENDOR_API_KEY_ENV])
+        {
             command.env(name, value);
         }
         command
@@ -354,6 +357,7 @@ fn request(order: &str, action: ActionKind, note: Option<&str>) -> ActRequest {
         action,
         note: note.map(str::to_string),
         hold_until: None,
+        alternate: None,
         read_only: false,
     }
 }

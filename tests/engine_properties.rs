@@ -259,6 +259,7 @@ fn facts() -> impl Strategy<Value = OrderFacts> {
                     warehouse_shipments,
                     carrier_shipments: Vec::new(),
                     purchase_orders: Vec::new(),
+                    reroutes: Vec::new(),
                     replacements: replacements
                         .into_iter()
                         .enumerate()

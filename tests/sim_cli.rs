@@ -9,7 +9,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use orderdeck::config::Config;
-use orderdeck::sim::{Limits, CREDENTIAL_ENV, DHL_API_KEY_ENV, SHOPIFY_ACCESS_TOKEN};
+use orderdeck::sim::{
+    Limits, CREDENTIAL_ENV, DHL_API_KEY_ENV, SHOPIFY_ACCESS_TOKEN, VENDOR_API_KEY_ENV,
+};
 
 /// Kills the simulator if a test fails before stopping it.
 struct Running(Child);
@@ -64,7 +66,10 @@ fn sim_prints_its_url_writes_a_loadable_config_and_stops_on_sigterm() {
         .find(|word| word.starts_with("http://127.0.0.1:"))
         .expect("the URL on the first line")
         .to_string();
-    for (name, value) in CREDENTIAL_ENV.into_iter().chain([DHL_API_KEY_ENV]) {
+    for (name, value) in CREDENTIAL_ENV
+        .into_iter()
+        .chain([DHL_API_KEY_ENV, VENDOR_API_KEY_ENV])
+    {
         assert!(
             printed.contains(&format!("export {name}={value}")),
             "{name}: {printed:#?}"
@@ -85,6 +90,27 @@ fn sim_prints_its_url_writes_a_loadable_config_and_stops_on_sigterm() {
         config.carriers["dhl"].api_key_env.as_deref(),
         Some(DHL_API_KEY_ENV.0)
     );
+    // The drop-ship vendors: the storefront's own at the simulated `acme`,
+    // an alternate at `northwind`, both with the simulator's vendor key.
+    let vendors: Vec<(&str, Option<&str>)> = config
+        .vendors
+        .iter()
+        .map(|v| (v.id.as_str(), v.api_base_url.as_deref()))
+        .collect();
+    assert_eq!(
+        vendors,
+        [
+            ("acme-home", Some(format!("{url}/vendors/acme").as_str())),
+            (
+                "northwind-supply",
+                Some(format!("{url}/vendors/northwind").as_str())
+            ),
+        ]
+    );
+    assert!(config
+        .vendors
+        .iter()
+        .all(|v| v.api_key_env.as_deref() == Some(VENDOR_API_KEY_ENV.0)));
     assert!(!dir.path().join("orderdeck.toml.partial").exists());
     // orderdeck keeps to the simulator's limits, the real services' own.
     assert_eq!(config.storefront.requests_per_minute, 120);

@@ -15,6 +15,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use orderdeck::commands::sim::config_text;
 use orderdeck::sim::{
     self, Endpoint, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV,
+    VENDOR_API_KEY_ENV,
 };
 use orderdeck::store::{sqlite_url, Store};
 
@@ -40,7 +41,10 @@ fn sync_command(handle: &SimHandle, config: &Path, db: &Path) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (name, value) in CREDENTIAL_ENV.into_iter().chain([DHL_API_KEY_ENV]) {
+    for (name, value) in CREDENTIAL_ENV
+        .into_iter()
+        .chain([DHL_API_KEY_ENV, VENDOR_API_KEY_ENV])
+    {
         command.env(name, value);
     }
     command

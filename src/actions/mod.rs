@@ -9,13 +9,15 @@ mod plan;
 mod preflight;
 mod preview;
 mod replace;
+pub mod reroute;
 pub mod roles;
 mod send;
+pub mod system;
 
 pub use identity::Identity;
 pub use plan::{plan, Plan, PlanInput};
 pub use preflight::{Check, Preflight};
-pub use preview::{PlannedRequest, Preview, MASK};
+pub use preview::{PlannedRequest, Preview, Target, MASK};
 pub use roles::{Authorisation, Permissions};
 
 use serde::Serialize;
@@ -83,7 +85,9 @@ impl ActionKind {
 
     pub fn impact(self) -> Impact {
         match self {
-            ActionKind::Replace | ActionKind::CancelAtWarehouse => Impact::High,
+            ActionKind::Replace | ActionKind::CancelAtWarehouse | ActionKind::RerouteApprove => {
+                Impact::High
+            }
             _ => Impact::Low,
         }
     }
@@ -100,6 +104,8 @@ impl ActionKind {
                 | ActionKind::Release
                 | ActionKind::Note
                 | ActionKind::Resolve
+                | ActionKind::RerouteApprove
+                | ActionKind::RerouteReject
         )
     }
 }

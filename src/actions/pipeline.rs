@@ -55,6 +55,8 @@ pub struct ActRequest {
     pub action: ActionKind,
     pub note: Option<String>,
     pub hold_until: Option<NaiveDate>,
+    /// `reroute-approve`: which alternate (0 = the best).
+    pub alternate: Option<usize>,
     pub read_only: bool,
 }
 
@@ -150,6 +152,7 @@ pub async fn prepare(
         now,
         note: request.note.as_deref(),
         hold_until: request.hold_until,
+        alternate: request.alternate,
         resolved: &resolved,
         live_warehouse_order,
         live_storefront,
@@ -409,6 +412,19 @@ pub async fn execute(
                 });
             }
         }
+    }
+    if let Some(decision) = &plan.reroute {
+        // Before the settle: a run cut short here is finished by running
+        // it again, which re-sends under the same key and files again.
+        super::reroute::apply(
+            deck.store,
+            deck.policy,
+            decision,
+            &run.actor,
+            &run.idempotency_key,
+            now,
+        )
+        .await?;
     }
     let after = if plan.resolves.is_empty() {
         json!(answers)

@@ -24,6 +24,8 @@ pub struct PlanInput<'a> {
     pub now: DateTime<Utc>,
     pub note: Option<&'a str>,
     pub hold_until: Option<NaiveDate>,
+    /// `reroute-approve`: which of the proposal's alternates (0 = the best).
+    pub alternate: Option<usize>,
     /// Finding codes an operator already marked resolved on this order.
     pub resolved: &'a [String],
     /// The warehouse order as ShipStation returns it now (cancel rewrites it
@@ -49,6 +51,9 @@ pub struct Plan {
     /// Findings `resolve` marks resolved.
     #[serde(skip)]
     pub resolves: Vec<String>,
+    /// What a reroute decision files once its requests went through.
+    #[serde(skip)]
+    pub reroute: Option<super::reroute::Decision>,
 }
 
 pub fn plan(input: &PlanInput<'_>) -> Plan {
@@ -56,6 +61,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     let mut preflight = Preflight::default();
     let mut preview = Preview::default();
     let mut resolves = Vec::new();
+    let mut reroute = None;
     match input.action {
         ActionKind::Note => note(input, &mut preflight, &mut preview),
         ActionKind::Resolve => {
@@ -71,6 +77,9 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         ActionKind::CancelAtWarehouse => cancel(input, &mut preflight, &mut preview),
         ActionKind::PushFulfilment => push_fulfilment(input, &mut preflight, &mut preview),
         ActionKind::Replace => replace::plan(input, &mut preflight, &mut preview),
+        ActionKind::RerouteApprove | ActionKind::RerouteReject => {
+            reroute = super::reroute::plan(input, &mut preflight, &mut preview);
+        }
         other => preflight.block(
             "NOT_AVAILABLE",
             format!("{other} cannot be run from orderdeck act yet"),
@@ -85,6 +94,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         preview,
         before: before_state(detail),
         resolves,
+        reroute,
     }
 }
 

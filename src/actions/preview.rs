@@ -20,6 +20,8 @@ pub const KEY_PENDING: &str = "(assigned when run)";
 pub enum Target {
     Storefront,
     Warehouse,
+    /// A drop-ship vendor's API; `PlannedRequest::vendor` says which.
+    Vendor,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +32,9 @@ pub struct PlannedRequest {
     /// Headers as sent, credentials masked.
     pub headers: Vec<(String, String)>,
     pub body: Value,
+    /// The vendor a `Target::Vendor` request goes to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
 }
 
 impl PlannedRequest {
@@ -37,6 +42,7 @@ impl PlannedRequest {
         let auth = match target {
             Target::Storefront => ("X-Shopify-Access-Token", MASK.to_string()),
             Target::Warehouse => ("Authorization", format!("Basic {MASK}")),
+            Target::Vendor => ("Authorization", format!("Bearer {MASK}")),
         };
         PlannedRequest {
             target,
@@ -48,6 +54,15 @@ impl PlannedRequest {
                 ("Idempotency-Key".to_string(), KEY_PENDING.to_string()),
             ],
             body,
+            vendor: None,
+        }
+    }
+
+    /// A request to drop-ship vendor `vendor_id`'s API.
+    pub fn vendor(vendor_id: &str, method: &str, url: String, body: Value) -> PlannedRequest {
+        PlannedRequest {
+            vendor: Some(vendor_id.to_string()),
+            ..PlannedRequest::new(Target::Vendor, method, url, body)
         }
     }
 

@@ -29,6 +29,14 @@ pub async fn send(connections: &Connections, request: &PlannedRequest, key: &str
             Ok(client) => client.write(method, &request.url, &request.body, key).await,
             Err(e) => return Sent::Refused(e.to_string()),
         },
+        Target::Vendor => {
+            let vendor = request.vendor.as_deref().unwrap_or_default();
+            match connections.vendor_apis.get(&vendor.to_lowercase()) {
+                Some(Ok(client)) => client.write(method, &request.url, &request.body, key).await,
+                Some(Err(e)) => return Sent::Refused(e.to_string()),
+                None => return Sent::Refused(format!("vendor {vendor:?} has no API configured")),
+            }
+        }
     };
     match answer {
         Ok(fetched) => {

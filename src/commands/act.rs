@@ -22,6 +22,7 @@ pub struct ActOptions {
     pub note: Option<String>,
     pub yes: bool,
     pub until: Option<NaiveDate>,
+    pub alternate: Option<usize>,
     pub json: bool,
     pub read_only: bool,
 }
@@ -34,6 +35,7 @@ pub async fn run(ctx: &Context, options: &ActOptions) -> Result<(), CommandError
         action,
         note: options.note.clone(),
         hold_until: options.until,
+        alternate: options.alternate,
         read_only: options.read_only,
     };
     ctx.refresh().await?;

@@ -3,7 +3,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::{emit, local_time, CommandError, Context};
-use crate::domain::{Finding, Queue, Verdict};
+use crate::domain::{Finding, PurchaseOrder, Queue, RerouteProposal, Verdict};
+use crate::engine::reroute::money;
 use crate::engine::{timeline, TimelineEvent};
 use crate::store::OrderDetail;
 use crate::summary::{Author, SummaryOutcome};
@@ -22,6 +23,11 @@ struct ShownOrder<'a> {
     summary: &'a SummaryOutcome,
     timeline: Vec<TimelineEvent>,
     sources: Vec<ShownSource<'a>>,
+    /// Drop-ship POs as the vendors' answers left them.
+    purchase_orders: Vec<&'a PurchaseOrder>,
+    /// Reroute proposals with their alternates (cost, ATP, promise) and
+    /// each step's result.
+    reroutes: Vec<&'a RerouteProposal>,
 }
 
 #[derive(Debug, Serialize)]
@@ -82,6 +88,13 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
                     origin: &p.origin,
                 })
                 .collect(),
+            purchase_orders: detail
+                .facts
+                .purchase_orders
+                .iter()
+                .map(|p| &p.value)
+                .collect(),
+            reroutes: detail.facts.reroutes.iter().map(|r| &r.value).collect(),
         };
         let text =
             serde_json::to_string_pretty(&shown).map_err(|e| CommandError::Other(e.to_string()))?;
@@ -130,6 +143,7 @@ fn render_text(detail: &OrderDetail, summary: &SummaryOutcome, events: &[Timelin
             );
         }
     }
+    render_vendors(&mut out, detail);
     let _ = writeln!(out, "\nTimeline");
     for event in events {
         let _ = writeln!(
@@ -152,6 +166,77 @@ fn render_text(detail: &OrderDetail, summary: &SummaryOutcome, events: &[Timelin
         );
     }
     out
+}
+
+/// Purchase orders and reroutes: each step of a reroute as it happened.
+fn render_vendors(out: &mut String, detail: &OrderDetail) {
+    let facts = &detail.facts;
+    if !facts.purchase_orders.is_empty() {
+        let _ = writeln!(out, "\nPurchase orders");
+    }
+    for po in facts.purchase_orders.iter().map(|p| &p.value) {
+        let lines: Vec<String> = po
+            .lines
+            .iter()
+            .map(|l| match l.accepted {
+                Some(accepted) => format!("{} {}/{}", l.our_sku, accepted, l.ordered),
+                None => format!("{} x{}", l.our_sku, l.ordered),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:<24} {:<18} {:?}  sent {}{}  {}",
+            sanitize(&po.po_number),
+            sanitize(&po.vendor_id),
+            po.ack,
+            local_time(po.sent_at),
+            po.promised_ship_date
+                .map(|d| format!(", ships by {}", local_time(d)))
+                .unwrap_or_default(),
+            sanitize(&lines.join(", "))
+        );
+    }
+    for proposal in facts.reroutes.iter().map(|r| &r.value) {
+        let _ = writeln!(
+            out,
+            "\nReroute {}  [{:?}]  {}",
+            sanitize(&proposal.id),
+            proposal.status,
+            proposal.trigger.as_str()
+        );
+        for reason in &proposal.needs_approval {
+            let _ = writeln!(out, "  needs approval: {}", sanitize(reason));
+        }
+        for (i, alternate) in proposal.alternates.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  {}{i}. {}  cost {}  promised by {}",
+                if proposal.chosen == Some(i) { "*" } else { " " },
+                sanitize(&alternate.describe()),
+                alternate.cost_cents.map_or("unknown".to_string(), money),
+                local_time(alternate.promised_by)
+            );
+        }
+        if let (Some(by), Some(at)) = (&proposal.decided_by, proposal.decided_at) {
+            let _ = writeln!(out, "  decided by {} at {}", sanitize(by), local_time(at));
+        }
+        if !proposal.new_po_numbers.is_empty() {
+            let _ = writeln!(
+                out,
+                "  new PO {}; PO {} cancelled",
+                sanitize(&proposal.new_po_numbers.join(", ")),
+                sanitize(&proposal.po_number)
+            );
+        }
+        if let Some((promise, at)) = proposal.promise_written {
+            let _ = writeln!(
+                out,
+                "  promise {} written to the storefront at {}",
+                local_time(promise),
+                local_time(at)
+            );
+        }
+    }
 }
 
 /// The summary under a heading that says who wrote it; a model's text with

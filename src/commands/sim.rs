@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use chrono::{SecondsFormat, Utc};
 
 use super::{emit, CommandError, GlobalOptions};
-use crate::sim::{self, Backend, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV};
+use crate::sim::{
+    self, Backend, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV,
+    VENDOR_API_KEY_ENV,
+};
 
 pub struct SimCommandOptions {
     pub port: Option<u16>,
@@ -45,7 +48,9 @@ pub async fn run(global: &GlobalOptions, options: &SimCommandOptions) -> Result<
 }
 
 fn exports() -> impl Iterator<Item = (&'static str, &'static str)> {
-    CREDENTIAL_ENV.into_iter().chain([DHL_API_KEY_ENV])
+    CREDENTIAL_ENV
+        .into_iter()
+        .chain([DHL_API_KEY_ENV, VENDOR_API_KEY_ENV])
 }
 
 fn banner(handle: &SimHandle, options: &SimCommandOptions) -> String {
@@ -140,6 +145,31 @@ pub fn config_text(handle: &SimHandle) -> String {
         handle.url(Backend::Dhl),
         DHL_API_KEY_ENV.0
     );
+    text.push_str(&vendors_text(handle));
+    text
+}
+
+/// The simulated drop-ship vendors: `acme-home` (the storefront's own
+/// drop-ship vendor) at the simulated `acme`, which acknowledges within its
+/// SLA, and `northwind-supply`, an alternate with ATP for the same SKUs.
+/// The simulated vendors enforce no allowance, so none is kept to. Their
+/// other keys keep the defaults the ground truth assumes.
+pub fn vendors_text(handle: &SimHandle) -> String {
+    let mut text = String::new();
+    for (id, sim_vendor, priority, sofa, rug) in [
+        ("acme-home", "acme", 10, 610.0, 240.0),
+        ("northwind-supply", "northwind", 20, 655.0, 251.5),
+    ] {
+        let _ = write!(
+            text,
+            "\n[[vendors]]\nid = \"{id}\"\nthird_party = true\nship_within_business_days = 7\n\
+             confirm_within = \"4h\"\napi_base_url = \"{}\"\napi_key_env = \"{}\"\n\
+             api_requests_per_minute = 60000\npriority = {priority}\n\
+             landed_cost = {{ \"SOFA-3S-GRY\" = {sofa:.2}, \"RUG-160\" = {rug:.2} }}\n",
+            handle.vendor_url(sim_vendor),
+            VENDOR_API_KEY_ENV.0,
+        );
+    }
     text
 }
 

@@ -11,6 +11,7 @@ pub mod shipstation_client;
 pub mod shopify;
 pub mod shopify_client;
 mod stream;
+pub mod vendor_api;
 pub mod writes;
 
 pub use crate::domain::DocumentContent;

@@ -66,7 +66,8 @@ impl ShopifyClient {
         })
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The full URL of an Admin API path such as `orders/1.json`.
+    pub fn url(&self, path: &str) -> String {
         join(
             &self.base_url,
             &format!("admin/api/{}/{}", self.api_version, path),

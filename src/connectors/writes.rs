@@ -17,6 +17,25 @@ pub fn shopify_order_note(order_id: &str, note: &str) -> (String, Value) {
     )
 }
 
+/// The metafield a reroute's confirmed customer promise is kept in.
+pub const PROMISE_NAMESPACE: &str = "orderdeck";
+pub const PROMISE_KEY: &str = "promise_date";
+
+/// `POST /admin/api/{version}/orders/{id}/metafields.json`: the customer
+/// promise date (the shop's day) as an order metafield of type `date`,
+/// which the shop's notifications and order status page can show.
+pub fn shopify_order_promise(order_id: &str, promised: NaiveDate) -> (String, Value) {
+    (
+        format!("orders/{order_id}/metafields.json"),
+        json!({"metafield": {
+            "namespace": PROMISE_NAMESPACE,
+            "key": PROMISE_KEY,
+            "type": "date",
+            "value": promised.format("%Y-%m-%d").to_string(),
+        }}),
+    )
+}
+
 /// One line of a replacement: the variant and how many.
 pub struct ReplacementLine<'a> {
     pub variant_id: &'a Value,

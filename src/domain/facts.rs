@@ -2,8 +2,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CarrierShipment, FulfillmentOrder, PurchaseOrder, StorefrontOrder, WarehouseOrder,
-    WarehouseShipment,
+    CarrierShipment, FulfillmentOrder, PurchaseOrder, RerouteProposal, StorefrontOrder,
+    WarehouseOrder, WarehouseShipment,
 };
 
 /// A value as one system stated it, and when orderdeck observed it (the fetch
@@ -42,6 +42,9 @@ pub struct OrderFacts {
     pub carrier_shipments: Vec<Observed<CarrierShipment>>,
     pub purchase_orders: Vec<Observed<PurchaseOrder>>,
     pub replacements: Vec<ReplacementLink>,
+    /// Proposals to source troubled purchase orders elsewhere.
+    #[serde(default)]
+    pub reroutes: Vec<Observed<RerouteProposal>>,
 }
 
 impl OrderFacts {
@@ -76,6 +79,7 @@ impl OrderFacts {
         self.replacements
             .sort_by(|a, b| a.replacement_id.cmp(&b.replacement_id));
         self.replacements.dedup();
+        self.reroutes.sort_by(|a, b| a.value.id.cmp(&b.value.id));
         if let Some(order) = &mut self.storefront {
             let order = &mut order.value;
             order.lines.sort_by(|a, b| a.id.cmp(&b.id));
@@ -119,6 +123,7 @@ impl OrderFacts {
             && sorted(&self.purchase_orders, |a, b| {
                 a.value.po_number.cmp(&b.value.po_number)
             })
+            && sorted(&self.reroutes, |a, b| a.value.id.cmp(&b.value.id))
             && self
                 .replacements
                 .windows(2)
@@ -132,6 +137,8 @@ fn hold_order(a: &super::FulfillmentHold, b: &super::FulfillmentHold) -> std::cm
 
 /// The kind purchase orders are filed under.
 pub const PURCHASE_ORDER_KIND: &str = "vendor.purchase_order";
+/// The kind reroute proposals are filed under.
+pub const REROUTE_KIND: &str = "vendor.reroute";
 
 /// What one document from one system says, in canonical form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,6 +159,8 @@ pub enum DocumentContent {
     /// A drop-ship purchase order as orderdeck sent it and as the vendor's
     /// acknowledgements and ship notices have changed it since.
     PurchaseOrder(PurchaseOrder),
+    /// A proposal to source a troubled PO elsewhere, and what became of it.
+    RerouteProposal(RerouteProposal),
 }
 
 impl DocumentContent {
@@ -164,6 +173,7 @@ impl DocumentContent {
             DocumentContent::WarehouseShipment(_) => "warehouse.shipment",
             DocumentContent::CarrierShipment(_) => "carrier.tracking",
             DocumentContent::PurchaseOrder(_) => PURCHASE_ORDER_KIND,
+            DocumentContent::RerouteProposal(_) => REROUTE_KIND,
         }
     }
 
@@ -176,6 +186,7 @@ impl DocumentContent {
             DocumentContent::WarehouseShipment(shipment) => &shipment.id,
             DocumentContent::CarrierShipment(shipment) => &shipment.tracking_number,
             DocumentContent::PurchaseOrder(po) => &po.po_number,
+            DocumentContent::RerouteProposal(proposal) => &proposal.id,
         }
     }
 
@@ -205,6 +216,7 @@ impl DocumentContent {
                 shipment.last_scan_at().map_or(0, |t| t.timestamp_millis())
             }
             DocumentContent::PurchaseOrder(po) => i64::from(po.revision),
+            DocumentContent::RerouteProposal(proposal) => i64::from(proposal.revision),
         }
     }
 }
@@ -248,6 +260,10 @@ impl OrderFacts {
                 self.purchase_orders
                     .retain(|p| p.value.po_number != po.po_number);
                 self.purchase_orders.push(Observed::new(observed_at, po));
+            }
+            DocumentContent::RerouteProposal(proposal) => {
+                self.reroutes.retain(|r| r.value.id != proposal.id);
+                self.reroutes.push(Observed::new(observed_at, proposal));
             }
         }
     }

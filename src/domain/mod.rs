@@ -9,14 +9,19 @@ mod tracking;
 mod vendor;
 mod warehouse;
 
-pub use facts::{DocumentContent, Observed, OrderFacts, ReplacementLink, PURCHASE_ORDER_KIND};
+pub use facts::{
+    DocumentContent, Observed, OrderFacts, ReplacementLink, PURCHASE_ORDER_KIND, REROUTE_KIND,
+};
 pub use finding::{Evidence, Finding, FindingCode, Queue, Verdict};
 pub use storefront::{
     FinancialStatus, Fulfillment, FulfillmentHold, FulfillmentOrder, FulfillmentOrderLine,
     FulfillmentStatus, LineQuantity, OrderLine, Refund, StorefrontOrder,
 };
 pub use tracking::{CarrierShipment, ShipmentStatus, TrackingScan};
-pub use vendor::{AckState, PurchaseOrder, PurchaseOrderLine, VendorPackage};
+pub use vendor::{
+    AckState, AlternateSource, PurchaseOrder, PurchaseOrderLine, RerouteAlternate, RerouteProposal,
+    RerouteStatus, RerouteTrigger, VendorPackage,
+};
 pub use warehouse::{WarehouseItem, WarehouseOrder, WarehouseShipment, WarehouseStatus};
 
 use serde::{Deserialize, Serialize};

@@ -53,3 +53,118 @@ pub struct PurchaseOrder {
     #[serde(default)]
     pub packages: Vec<VendorPackage>,
 }
+
+/// Why a reroute was proposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RerouteTrigger {
+    Rejected,
+    PartialAck,
+    NoAck,
+    AtpShort,
+}
+
+impl RerouteTrigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RerouteTrigger::Rejected => "the vendor rejected the PO",
+            RerouteTrigger::PartialAck => "the vendor confirmed only part of the PO",
+            RerouteTrigger::NoAck => "the vendor has not acknowledged the PO in time",
+            RerouteTrigger::AtpShort => "the vendor's ATP does not cover the PO",
+        }
+    }
+}
+
+/// Where a reroute proposal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RerouteStatus {
+    /// Waiting for a human (REROUTE_PROPOSED).
+    Proposed,
+    /// Needs no human; orderdeck runs it on its own.
+    Automatic,
+    /// The vendor is observe-only: recorded, never executed.
+    Observed,
+    /// Approved and executed: the new PO sent, the old one cancelled.
+    Approved,
+    Rejected,
+}
+
+/// One vendor's part of an alternate: what it would ship, what its ATP
+/// says, what it costs and when it promises.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlternateSource {
+    pub vendor_id: String,
+    /// (our SKU, quantity, the vendor's ATP for it).
+    pub lines: Vec<(String, u32, i64)>,
+    /// Landed cost in cents; `None` when the vendor's cost of a SKU is not
+    /// configured.
+    pub cost_cents: Option<i64>,
+    /// The ship-by the vendor's own SLA gives from now.
+    pub promised_by: DateTime<Utc>,
+}
+
+/// One way to source the PO's goods elsewhere: one source, or a split.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RerouteAlternate {
+    pub sources: Vec<AlternateSource>,
+    pub cost_cents: Option<i64>,
+    /// The latest promise of its sources: when the customer gets it all.
+    pub promised_by: DateTime<Utc>,
+}
+
+impl RerouteAlternate {
+    pub fn split(&self) -> bool {
+        self.sources.len() > 1
+    }
+
+    /// Its sources as an operator reads them:
+    /// "northwind-supply (SOFA 1 of ATP 25) + …".
+    pub fn describe(&self) -> String {
+        let sources: Vec<String> = self
+            .sources
+            .iter()
+            .map(|s| {
+                let lines: Vec<String> = s
+                    .lines
+                    .iter()
+                    .map(|(sku, qty, atp)| format!("{sku} {qty} of ATP {atp}"))
+                    .collect();
+                format!("{} ({})", s.vendor_id, lines.join(", "))
+            })
+            .collect();
+        sources.join(" + ")
+    }
+}
+
+/// A proposal to source a troubled PO's goods elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RerouteProposal {
+    /// `RR-{po_number}`: one proposal per troubled PO.
+    pub id: String,
+    pub order_name: String,
+    pub po_number: String,
+    pub vendor_id: String,
+    pub trigger: RerouteTrigger,
+    pub proposed_at: DateTime<Utc>,
+    /// Best first: priority, then landed cost.
+    pub alternates: Vec<RerouteAlternate>,
+    /// The original PO's landed cost in cents, when known.
+    pub original_cost_cents: Option<i64>,
+    /// Why a human must decide; empty when it may run on its own.
+    pub needs_approval: Vec<String>,
+    pub status: RerouteStatus,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The alternate approved (index into `alternates`).
+    pub chosen: Option<usize>,
+    /// The POs the approval sent.
+    #[serde(default)]
+    pub new_po_numbers: Vec<String>,
+    /// The promise written back to the storefront once the new vendor
+    /// confirmed, and when.
+    #[serde(default)]
+    pub promise_written: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    #[serde(default)]
+    pub revision: u32,
+}

@@ -34,6 +34,7 @@ const CHECKS: &[Check] = &[
     warehouse::tracking,
     carrier::parcels,
     vendor::acknowledgements,
+    vendor::reroutes,
 ];
 
 pub(super) fn evaluate(facts: &OrderFacts, policy: &Policy, now: DateTime<Utc>) -> Evaluation {

@@ -5,12 +5,13 @@ mod checks;
 mod listing;
 mod policy;
 mod queue;
+pub mod reroute;
 pub mod sla;
 mod staleness;
 mod timeline;
 
 pub use listing::{listing, Listing};
-pub use policy::{CategoryPolicy, Policy, SlaPolicy, Tolerances, VendorPolicy};
+pub use policy::{CategoryPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorPolicy};
 pub use queue::classify;
 pub use staleness::{Freshness, SourceFreshness, StaleSource, Staleness};
 pub use timeline::{timeline, TimelineEvent};

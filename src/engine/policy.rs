@@ -10,6 +10,18 @@ pub struct Policy {
     pub sla: SlaPolicy,
     pub tolerances: Tolerances,
     pub vendors: Vec<VendorPolicy>,
+    pub reroute: ReroutePolicy,
+}
+
+/// Which reroute proposals need a human before they run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReroutePolicy {
+    /// A proposal whose landed cost exceeds the original PO's by more than
+    /// this (shop currency) waits for approval.
+    pub approve_above_cost: f64,
+    /// A proposal that splits the order over several sources waits for
+    /// approval.
+    pub approve_splits: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +72,14 @@ pub struct VendorPolicy {
     pub ship_within_business_days: Option<u32>,
     /// How long the vendor has to acknowledge a purchase order.
     pub confirm_within: Option<TimeDelta>,
+    /// Lower goes first when alternates are ranked.
+    pub priority: u32,
+    /// Landed cost of one unit, by our SKU.
+    pub landed_cost: BTreeMap<String, f64>,
+    /// Reroutes away from this vendor are recorded, never executed.
+    pub observe_only: bool,
+    /// Purchase orders can be sent to it (an API or an EDI outbox).
+    pub takes_orders: bool,
 }
 
 impl Policy {

@@ -48,7 +48,7 @@ pub use options::{
     Backend, Endpoint, Exchange, Faults, Limits, SimOptions, SystemFaults, CREDENTIAL_ENV,
     DHL_API_KEY, DHL_API_KEY_ENV, FEDEX_CLIENT_ID, FEDEX_CLIENT_SECRET, SHIPSTATION_API_KEY,
     SHIPSTATION_API_SECRET, SHOPIFY_ACCESS_TOKEN, UPS_CLIENT_ID, UPS_CLIENT_SECRET, USPS_CLIENT_ID,
-    USPS_CLIENT_SECRET,
+    USPS_CLIENT_SECRET, VENDOR_API_KEY_ENV,
 };
 pub use plan::Carrier;
 pub use scenario::Scenario;
@@ -129,6 +129,39 @@ impl SimHandle {
     /// what a config's `base_url` for it should say.
     pub fn url(&self, backend: Backend) -> String {
         format!("{}{}", self.shared.base_url, backend.prefix())
+    }
+
+    /// The URL of one simulated vendor's API (`acme`, `northwind`, `silent`).
+    pub fn vendor_url(&self, vendor: &str) -> String {
+        format!(
+            "{}{}/{vendor}",
+            self.shared.base_url,
+            server::VENDORS_PREFIX
+        )
+    }
+
+    /// Whether the simulated `vendor` holds PO `po_number`: `Some(true)`
+    /// when it is cancelled there.
+    pub fn vendor_po_cancelled(&self, vendor: &str, po_number: &str) -> Option<bool> {
+        self.shared
+            .vendors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .state(vendor, po_number)
+    }
+
+    /// Every PO the simulated `vendor` holds, by number.
+    pub fn vendor_pos(&self, vendor: &str) -> Vec<String> {
+        self.shared
+            .vendors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .po_numbers(vendor)
+    }
+
+    /// The metafields written to a Shopify order.
+    pub fn order_metafields(&self, order_id: u64) -> Vec<serde_json::Value> {
+        self.shared.metafields(order_id)
     }
 
     pub fn world(&self) -> &World {
@@ -212,7 +245,7 @@ impl SimHandle {
 pub fn credential(variable: &str) -> Result<crate::connectors::secret::Secret, String> {
     CREDENTIAL_ENV
         .iter()
-        .chain([&DHL_API_KEY_ENV])
+        .chain([&DHL_API_KEY_ENV, &VENDOR_API_KEY_ENV])
         .find(|(name, _)| *name == variable)
         .map(|(_, value)| crate::connectors::secret::Secret::new(value.to_string()))
         .ok_or_else(|| format!("{variable} is not one of the simulator's credentials"))

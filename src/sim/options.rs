@@ -37,6 +37,12 @@ pub const CREDENTIAL_ENV: [(&str, &str); 9] = [
 /// The DHL key's variable, kept apart because DHL has no OAuth pair.
 pub const DHL_API_KEY_ENV: (&str, &str) = ("ORDERDECK_SIM_DHL_API_KEY", DHL_API_KEY);
 
+/// The simulated vendors' bearer key's variable.
+pub const VENDOR_API_KEY_ENV: (&str, &str) = (
+    "ORDERDECK_SIM_VENDOR_API_KEY",
+    super::server::vendors::VENDOR_API_KEY,
+);
+
 /// The simulated backends, each mounted under its own URL prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Backend {
@@ -90,6 +96,8 @@ pub enum Endpoint {
     ShopifyOrderCreate,
     /// `GET /shopify/admin/api/{version}/inventory_levels.json`
     ShopifyInventoryLevels,
+    /// `GET`/`POST /shopify/admin/api/{version}/orders/{id}/metafields.json`
+    ShopifyOrderMetafields,
     /// `GET /shipstation/orders`
     ShipStationOrders,
     /// `GET /shipstation/orders/{orderId}`
@@ -119,7 +127,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 21] = [
+    pub const ALL: [Endpoint; 22] = [
         Endpoint::ShopifyOrders,
         Endpoint::ShopifyOrderCount,
         Endpoint::ShopifyOrder,
@@ -128,6 +136,7 @@ impl Endpoint {
         Endpoint::ShopifyFulfillmentCreate,
         Endpoint::ShopifyOrderCreate,
         Endpoint::ShopifyInventoryLevels,
+        Endpoint::ShopifyOrderMetafields,
         Endpoint::ShipStationOrders,
         Endpoint::ShipStationOrder,
         Endpoint::ShipStationShipments,
@@ -152,7 +161,8 @@ impl Endpoint {
             | Endpoint::ShopifyOrderUpdate
             | Endpoint::ShopifyFulfillmentCreate
             | Endpoint::ShopifyOrderCreate
-            | Endpoint::ShopifyInventoryLevels => Backend::Shopify,
+            | Endpoint::ShopifyInventoryLevels
+            | Endpoint::ShopifyOrderMetafields => Backend::Shopify,
             Endpoint::ShipStationOrders
             | Endpoint::ShipStationOrder
             | Endpoint::ShipStationShipments
@@ -179,6 +189,7 @@ impl Endpoint {
             Endpoint::ShopifyFulfillmentCreate => "shopify.fulfillments.create",
             Endpoint::ShopifyOrderCreate => "shopify.orders.create",
             Endpoint::ShopifyInventoryLevels => "shopify.inventory_levels",
+            Endpoint::ShopifyOrderMetafields => "shopify.order.metafields",
             Endpoint::ShipStationHold => "shipstation.orders.holduntil",
             Endpoint::ShipStationRestore => "shipstation.orders.restorefromhold",
             Endpoint::ShipStationCreateOrder => "shipstation.orders.createorder",

@@ -349,6 +349,17 @@ impl Store {
         Ok(entry)
     }
 
+    /// The run under `key`, whatever its state.
+    pub async fn run_by_key(&self, key: &str) -> Result<Option<ActionRun>, StoreError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM action_runs WHERE idempotency_key = $1");
+        let row = sqlx::query(&sql)
+            .bind(key.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .context("reading action runs")?;
+        row.as_ref().map(run_row).transpose()
+    }
+
     /// The latest settled run of `action` on the order that succeeded.
     pub async fn last_done_run(
         &self,

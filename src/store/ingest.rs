@@ -149,6 +149,15 @@ fn keys_of(content: &DocumentContent) -> DocKeys {
             carrier_hint: po.packages.iter().find_map(|p| p.carrier.clone()),
             settled: false,
         },
+        DocumentContent::RerouteProposal(proposal) => DocKeys {
+            storefront_id: None,
+            warehouse_key: None,
+            name: Some(proposal.order_name.clone()),
+            owns_name: false,
+            tracking_numbers: Vec::new(),
+            carrier_hint: None,
+            settled: false,
+        },
     }
 }
 

@@ -11,6 +11,7 @@ mod queries;
 mod results;
 mod summaries;
 mod sync_state;
+mod vendor_api;
 mod vendor_edi;
 
 pub use action_runs::{ActionRun, Claim, NewRun, RunStatus};
@@ -25,6 +26,7 @@ pub use results::{
 };
 pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys, SourceHealth};
+pub use vendor_api::PoSend;
 pub use vendor_edi::{
     interchange_seen, next_control_number, purchase_order, record_interchange,
     record_outbound_path, upsert_atp, vendor_atp, AtpRow, SeenBefore,

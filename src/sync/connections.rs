@@ -11,6 +11,7 @@ use crate::connectors::carriers::{Carrier, CarrierClient, Credentials};
 use crate::connectors::secret::Secret;
 use crate::connectors::shipstation_client::ShipStationClient;
 use crate::connectors::shopify_client::{Bucket, ShopifyClient};
+use crate::connectors::vendor_api::VendorApiClient;
 
 /// A backend that cannot be reached as configured.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -27,6 +28,10 @@ pub struct Connections {
     pub carriers: BTreeMap<Carrier, Result<Arc<CarrierClient>, ConnectError>>,
     /// Vendors with an EDI inbox folder to read each pass.
     pub edi_vendors: Vec<VendorConfig>,
+    /// Vendors that take purchase orders (an API or an EDI outbox).
+    pub order_vendors: Vec<VendorConfig>,
+    /// Each vendor API's client, by vendor id.
+    pub vendor_apis: BTreeMap<String, Result<VendorApiClient, ConnectError>>,
 }
 
 /// Where secrets come from: the process environment, or (in tests and the
@@ -153,7 +158,32 @@ fn carrier(
     (Some(carrier), client)
 }
 
+fn vendor_api(
+    vendor: &VendorConfig,
+    url: &str,
+    secrets: SecretSource<'_>,
+) -> Result<VendorApiClient, ConnectError> {
+    let backend = format!("vendors.{}", vendor.id);
+    let variable = vendor
+        .api_key_env
+        .as_deref()
+        .ok_or_else(|| unavailable(&backend, "api_key_env is not set"))?;
+    let key = secret(
+        secrets,
+        &backend,
+        &format!("{backend}.api_key_env"),
+        variable,
+    )?;
+    VendorApiClient::new(url, key, vendor.api_requests_per_minute, TIMEOUT)
+        .map_err(|e| unavailable(&backend, e.to_string()))
+}
+
 impl Connections {
+    /// The API client of vendor `id`, when it has one that could be set up.
+    pub fn vendor_api(&self, id: &str) -> Option<&VendorApiClient> {
+        self.vendor_apis.get(&id.to_lowercase())?.as_ref().ok()
+    }
+
     /// Secrets from the environment variables the config names.
     pub fn from_config(config: &Config) -> Connections {
         Connections::with_secrets(config, &Secret::from_env)
@@ -184,6 +214,20 @@ impl Connections {
                 .iter()
                 .filter(|v| v.edi_inbox.is_some())
                 .cloned()
+                .collect(),
+            order_vendors: config
+                .vendors
+                .iter()
+                .filter(|v| v.takes_orders())
+                .cloned()
+                .collect(),
+            vendor_apis: config
+                .vendors
+                .iter()
+                .filter_map(|v| {
+                    let url = v.api_base_url.as_deref()?;
+                    Some((v.id.to_lowercase(), vendor_api(v, url, secrets)))
+                })
                 .collect(),
         }
     }

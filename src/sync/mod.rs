@@ -7,5 +7,6 @@ pub mod import;
 pub mod poll;
 pub mod reconcile;
 pub mod resync;
+pub mod vendor_api;
 pub mod vendor_edi;
 pub mod workers;

@@ -212,6 +212,11 @@ pub async fn sync_once(
         listings: merge(listings, outcome),
         evaluated: 0,
     };
+    if !connections.order_vendors.is_empty() {
+        report
+            .listings
+            .push(vendor_api(store, policy, connections, now).await);
+    }
     for listing in &report.listings {
         if let Some(error) = &listing.error {
             tracing::warn!(listing = listing.listing, %error, "sync pass incomplete");
@@ -250,6 +255,26 @@ async fn vendor_inboxes(
                         .push(format!("{}: {reason}", file.path.display())),
                 }
             }
+        }
+        Err(e) => report.error = Some(e.to_string()),
+    }
+    report
+}
+
+/// The vendor pass (POs created and polled, ATP, reroutes), after the
+/// storefront's orders are filed: they are what POs are created for.
+async fn vendor_api(
+    store: &Store,
+    policy: &Policy,
+    connections: &Connections,
+    now: DateTime<Utc>,
+) -> ListingReport {
+    let mut report = ListingReport::named("vendor.api");
+    match super::vendor_api::pass(store, policy, connections, now).await {
+        Ok(pass) => {
+            report.documents =
+                pass.pos_sent + pass.documents + pass.proposals + pass.promises_written;
+            report.error = (!pass.errors.is_empty()).then(|| pass.errors.join("; "));
         }
         Err(e) => report.error = Some(e.to_string()),
     }

@@ -138,6 +138,7 @@ impl DataTask {
                     action,
                     note,
                     hold_until: None,
+                    alternate: None,
                     read_only: false,
                 };
                 let result = pipeline::prepare(

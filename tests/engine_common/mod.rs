@@ -12,7 +12,7 @@ use orderdeck::domain::{
     WarehouseShipment, WarehouseStatus,
 };
 use orderdeck::engine::{
-    self, CategoryPolicy, Evaluation, Policy, SlaPolicy, Tolerances, VendorPolicy,
+    self, CategoryPolicy, Evaluation, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorPolicy,
 };
 
 pub fn t(rfc3339: &str) -> DateTime<Utc> {
@@ -54,14 +54,55 @@ pub fn policy() -> Policy {
                 third_party: true,
                 ship_within_business_days: Some(7),
                 confirm_within: Some(TimeDelta::hours(4)),
+                priority: 10,
+                landed_cost: BTreeMap::from([
+                    ("SOFA".to_string(), 610.0),
+                    ("RUG".to_string(), 240.0),
+                ]),
+                observe_only: false,
+                takes_orders: true,
             },
             VendorPolicy {
                 id: "slowpoke".to_string(),
                 third_party: true,
                 ship_within_business_days: None,
                 confirm_within: None,
+                priority: 100,
+                landed_cost: BTreeMap::new(),
+                observe_only: false,
+                takes_orders: false,
+            },
+            VendorPolicy {
+                id: "northwind-supply".to_string(),
+                third_party: true,
+                ship_within_business_days: Some(5),
+                confirm_within: Some(TimeDelta::hours(4)),
+                priority: 20,
+                landed_cost: BTreeMap::from([
+                    ("SOFA".to_string(), 655.0),
+                    ("RUG".to_string(), 251.5),
+                ]),
+                observe_only: false,
+                takes_orders: true,
+            },
+            VendorPolicy {
+                id: "bluebird".to_string(),
+                third_party: true,
+                ship_within_business_days: Some(3),
+                confirm_within: Some(TimeDelta::hours(4)),
+                priority: 20,
+                landed_cost: BTreeMap::from([
+                    ("SOFA".to_string(), 600.0),
+                    ("RUG".to_string(), 230.0),
+                ]),
+                observe_only: false,
+                takes_orders: true,
             },
         ],
+        reroute: ReroutePolicy {
+            approve_above_cost: 0.0,
+            approve_splits: true,
+        },
     }
 }
 

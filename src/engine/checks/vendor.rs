@@ -1,11 +1,12 @@
 //! Checks on drop-ship purchase orders: the vendor's answer (VENDOR_REJECTED,
 //! VENDOR_PARTIAL_ACK) as it arrives, and its silence past the vendor's
-//! confirmation SLA (VENDOR_NO_ACK).
+//! confirmation SLA (VENDOR_NO_ACK); a reroute waiting for a human
+//! (REROUTE_PROPOSED).
 
 use super::context::Context;
 use super::text;
 use super::Outcome;
-use crate::domain::{AckState, Evidence, FindingCode, System, Verdict};
+use crate::domain::{AckState, Evidence, FindingCode, RerouteStatus, System, Verdict};
 
 pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
     for po in &ctx.facts.purchase_orders {
@@ -85,6 +86,41 @@ pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
             }
             AckState::Cancelled => {}
         }
+    }
+}
+
+pub(super) fn reroutes(ctx: &Context<'_>, out: &mut Outcome) {
+    for proposal in &ctx.facts.reroutes {
+        let observed_at = proposal.observed_at;
+        let proposal = &proposal.value;
+        if proposal.status != RerouteStatus::Proposed {
+            continue;
+        }
+        let Some(best) = proposal.alternates.first() else {
+            continue;
+        };
+        let vendors: Vec<&str> = best.sources.iter().map(|s| s.vendor_id.as_str()).collect();
+        out.add(
+            FindingCode::RerouteProposed,
+            Verdict::Blocked,
+            format!(
+                "Reroute of PO {} ({}) to {} waits for approval: {}",
+                proposal.po_number,
+                proposal.trigger.as_str(),
+                vendors.join(" + "),
+                proposal.needs_approval.join("; ")
+            ),
+            vec![Evidence::new(
+                System::Orderdeck,
+                format!("reroute {}", proposal.id),
+                format!(
+                    "{} alternate(s); best promises {}",
+                    proposal.alternates.len(),
+                    text::iso(best.promised_by)
+                ),
+                observed_at,
+            )],
+        );
     }
 }
 

@@ -6,6 +6,7 @@ mod inventory;
 mod limits;
 mod shipstation;
 mod shopify;
+pub mod vendors;
 mod writes;
 
 use std::collections::HashMap;
@@ -104,6 +105,8 @@ pub struct Shared {
     serial: AtomicU64,
     /// What operators' writes changed, laid over the planned world.
     writes: Mutex<writes::Writes>,
+    /// The simulated vendors' purchase orders.
+    pub vendors: Mutex<vendors::VendorBook>,
 }
 
 impl Shared {
@@ -138,6 +141,7 @@ impl Shared {
             tokens: Mutex::new(HashMap::new()),
             serial: AtomicU64::new(1),
             writes: Mutex::new(writes::Writes::new(delayed)),
+            vendors: Mutex::new(vendors::VendorBook::default()),
         }
     }
 
@@ -166,6 +170,11 @@ impl Shared {
     /// key and refusals do not count).
     pub fn writes_applied(&self) -> u64 {
         lock(&self.writes).applied()
+    }
+
+    /// The promise dates written to Shopify order metafields, by order id.
+    pub fn metafields(&self, order_id: u64) -> Vec<Value> {
+        lock(&self.writes).metafields(order_id)
     }
 
     pub fn journal(&self) -> Vec<Exchange> {
@@ -258,6 +267,9 @@ impl Shared {
     }
 }
 
+/// Where the simulated vendors live: `/vendors/{vendor}`.
+pub const VENDORS_PREFIX: &str = "/vendors";
+
 /// The whole router: each backend under its prefix.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -267,6 +279,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .nest(Backend::Ups.prefix(), carriers::ups_routes(&shared))
         .nest(Backend::Usps.prefix(), carriers::usps_routes(&shared))
         .nest(Backend::Dhl.prefix(), carriers::dhl_routes(&shared))
+        .nest(VENDORS_PREFIX, vendors::routes())
         .with_state(shared)
 }
 

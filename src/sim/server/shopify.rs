@@ -61,6 +61,19 @@ pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
             ),
         )
         .route(
+            "/admin/api/{version}/orders/{id}/metafields.json",
+            endpoint(
+                shared,
+                Endpoint::ShopifyOrderMetafields,
+                get(super::writes::shopify_metafields),
+            )
+            .merge(endpoint(
+                shared,
+                Endpoint::ShopifyOrderMetafields,
+                post(super::writes::shopify_metafield_create),
+            )),
+        )
+        .route(
             "/admin/api/{version}/orders/count.json",
             endpoint(shared, Endpoint::ShopifyOrderCount, get(count)),
         )

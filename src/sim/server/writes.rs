@@ -41,6 +41,8 @@ pub struct Writes {
     /// Inventory item id → units created orders took from the warehouse,
     /// and when last.
     taken: HashMap<u64, (u32, DateTime<Utc>)>,
+    /// Shopify order id → its metafields, in creation order.
+    metafields: HashMap<u64, Vec<Value>>,
     /// Idempotency key → the answer given.
     answers: HashMap<String, (StatusCode, Value)>,
     /// Changes made (not counting repeats answered from `answers`).
@@ -69,6 +71,10 @@ impl Writes {
     /// and when they last did.
     pub fn taken(&self, inventory_item_id: u64) -> Option<(u32, DateTime<Utc>)> {
         self.taken.get(&inventory_item_id).copied()
+    }
+
+    pub fn metafields(&self, order_id: u64) -> Vec<Value> {
+        self.metafields.get(&order_id).cloned().unwrap_or_default()
     }
 
     /// The Shopify order as writes left it.
@@ -204,6 +210,92 @@ pub async fn shopify_update(
             StatusCode::BAD_REQUEST,
             json!({"errors": {"order": "Required parameter missing or invalid"}}),
         ),
+    })
+    .await
+}
+
+/// The Shopify order id in a path, when the shop has that order.
+fn known_order(shared: &Shared, id: &str) -> Option<u64> {
+    id.parse::<u64>()
+        .ok()
+        .filter(|id| super::shopify::rendered(shared, *id).is_some())
+}
+
+/// `GET /admin/api/{version}/orders/{id}/metafields.json`.
+pub async fn shopify_metafields(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refusal) = super::shopify::admit(&shared, &headers) {
+        return refusal.response();
+    }
+    let Some(id) = known_order(&shared, &id) else {
+        return error(Backend::Shopify, StatusCode::NOT_FOUND, "Not Found");
+    };
+    let metafields = lock(&shared.writes).metafields(id);
+    reply(StatusCode::OK, &json!({"metafields": metafields}))
+}
+
+/// `POST /admin/api/{version}/orders/{id}/metafields.json`: a metafield
+/// with the same namespace and key is updated, as Shopify does.
+pub async fn shopify_metafield_create(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = match admitted_json(&shared, &headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refusal.response(),
+    };
+    let Some(id) = known_order(&shared, &id) else {
+        return error(Backend::Shopify, StatusCode::NOT_FOUND, "Not Found");
+    };
+    let field = &request["metafield"];
+    let text = |name: &str| {
+        field[name]
+            .as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    };
+    let (Some(namespace), Some(key), Some(value), Some(kind)) =
+        (text("namespace"), text("key"), text("value"), text("type"))
+    else {
+        return reply(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"errors": {"metafield": ["namespace, key, value and type are required"]}}),
+        );
+    };
+    let now = shopify_time(shared.clock.now());
+    let serial = shared.next_serial();
+    let entry = json!({
+        "id": 9_000_000_000u64 + serial,
+        "namespace": namespace,
+        "key": key,
+        "value": value,
+        "type": kind,
+        "owner_id": id,
+        "owner_resource": "order",
+        "created_at": now,
+        "updated_at": now,
+    });
+    once(&shared, Backend::Shopify, &headers, |writes| {
+        let list = writes.metafields.entry(id).or_default();
+        match list
+            .iter_mut()
+            .find(|m| m["namespace"] == entry["namespace"] && m["key"] == entry["key"])
+        {
+            Some(existing) => {
+                existing["value"] = entry["value"].clone();
+                existing["updated_at"] = entry["updated_at"].clone();
+                (StatusCode::OK, json!({"metafield": existing.clone()}))
+            }
+            None => {
+                list.push(entry.clone());
+                (StatusCode::CREATED, json!({"metafield": entry}))
+            }
+        }
     })
     .await
 }

@@ -1,0 +1,312 @@
+//! `reroute-approve` and `reroute-reject`: an operator's decision on a
+//! reroute proposal. Approval sends a PO to each source of the chosen
+//! alternate and cancels the troubled PO at its vendor (exact requests in
+//! the preview, all under the run's idempotency key), then files the new
+//! POs as sent, the old one as cancelled and the proposal as approved; the
+//! customer's new promise is written back to the storefront once the new
+//! vendors confirm (the vendor pass of each sync).
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::plan::PlanInput;
+use super::preflight::Preflight;
+use super::preview::{PlannedRequest, Preview};
+use super::ActionKind;
+use crate::config::VendorConfig;
+use crate::connectors::http::join;
+use crate::connectors::vendor_api;
+use crate::domain::{
+    normalize_order_name, AckState, DocumentContent, OrderFacts, PurchaseOrder, PurchaseOrderLine,
+    RerouteProposal, RerouteStatus,
+};
+use crate::engine::reroute::money;
+use crate::engine::Policy;
+use crate::store::{Store, StoreError};
+use crate::sync::vendor_api::file;
+
+/// What an approved or rejected reroute changes in orderdeck's own records
+/// once its requests went through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub proposal: RerouteProposal,
+    /// The troubled PO, as it stands.
+    pub old_po: PurchaseOrder,
+    /// The POs approval sends (none for a rejection).
+    pub new_pos: Vec<PurchaseOrder>,
+    pub approve: bool,
+}
+
+fn vendor<'a>(vendors: &'a [VendorConfig], id: &str) -> Option<&'a VendorConfig> {
+    vendors.iter().find(|v| v.id.eq_ignore_ascii_case(id))
+}
+
+/// The number of the PO approval sends to `vendor_id` for `proposal`:
+/// stable, so a plan made again names the same PO.
+fn new_po_number(proposal: &RerouteProposal, vendor_id: &str) -> String {
+    format!(
+        "{}-R-{}",
+        proposal.po_number,
+        vendor_id.to_ascii_uppercase()
+    )
+}
+
+pub(super) fn plan(
+    input: &PlanInput<'_>,
+    preflight: &mut Preflight,
+    preview: &mut Preview,
+) -> Option<Decision> {
+    let request = Request {
+        approve: input.action == ActionKind::RerouteApprove,
+        alternate: input.alternate,
+        now: input.now,
+    };
+    decide(
+        &input.detail.facts,
+        &input.config.vendors,
+        &request,
+        preflight,
+        preview,
+    )
+}
+
+/// A decision asked for: approve (which alternate) or reject, and when.
+pub struct Request {
+    pub approve: bool,
+    pub alternate: Option<usize>,
+    pub now: DateTime<Utc>,
+}
+
+/// The decision on the order's open proposal: the preflight, the exact
+/// requests, and what is filed once they went through.
+pub fn decide(
+    facts: &OrderFacts,
+    vendors: &[VendorConfig],
+    request: &Request,
+    preflight: &mut Preflight,
+    preview: &mut Preview,
+) -> Option<Decision> {
+    let open = facts.reroutes.iter().map(|r| &r.value).find(|r| {
+        matches!(
+            r.status,
+            RerouteStatus::Proposed | RerouteStatus::Automatic | RerouteStatus::Observed
+        )
+    });
+    let Some(proposal) = open else {
+        preflight.block(
+            "NO_REROUTE",
+            "the order has no reroute proposal waiting for a decision",
+        );
+        return None;
+    };
+    let old_po = facts
+        .purchase_orders
+        .iter()
+        .map(|p| &p.value)
+        .find(|p| p.po_number == proposal.po_number)?;
+    preflight.pass(
+        "REROUTE_PROPOSED",
+        format!(
+            "PO {} at {}: {}",
+            proposal.po_number,
+            proposal.vendor_id,
+            proposal.trigger.as_str()
+        ),
+    );
+    let approve = request.approve;
+    if !approve {
+        preview.local.push(format!(
+            "mark reroute {} rejected; PO {} stays with {}",
+            proposal.id, proposal.po_number, proposal.vendor_id
+        ));
+        return Some(Decision {
+            proposal: proposal.clone(),
+            old_po: old_po.clone(),
+            new_pos: Vec::new(),
+            approve,
+        });
+    }
+    if proposal.status == RerouteStatus::Observed {
+        preflight.block(
+            "OBSERVE_ONLY",
+            format!(
+                "vendor {} is observe-only: its reroutes are recorded, never executed",
+                proposal.vendor_id
+            ),
+        );
+        return None;
+    }
+    if matches!(old_po.ack, AckState::Cancelled) {
+        preflight.block(
+            "PO_CANCELLED",
+            format!("PO {} is already cancelled", old_po.po_number),
+        );
+        return None;
+    }
+    if old_po.lines.iter().any(|l| l.shipped > 0) {
+        preflight.block(
+            "PO_SHIPPING",
+            format!(
+                "vendor {} has shipped part of PO {}: reroute by hand",
+                old_po.vendor_id, old_po.po_number
+            ),
+        );
+        return None;
+    }
+    let chosen = request.alternate.unwrap_or(0);
+    let Some(alternate) = proposal.alternates.get(chosen) else {
+        preflight.block(
+            "NO_SUCH_ALTERNATE",
+            format!(
+                "--alternate {chosen}: the proposal has {} (0 to {})",
+                proposal.alternates.len(),
+                proposal.alternates.len().saturating_sub(1)
+            ),
+        );
+        return None;
+    };
+    for (i, alt) in proposal.alternates.iter().enumerate() {
+        let line = format!(
+            "alternate {i}{}: {}; cost {}; promised by {}",
+            if i == chosen { " (chosen)" } else { "" },
+            alt.describe(),
+            alt.cost_cents.map_or("unknown".to_string(), money),
+            alt.promised_by.format("%Y-%m-%d")
+        );
+        preflight.info("ALTERNATE", line);
+    }
+    for reason in &proposal.needs_approval {
+        preflight.info("NEEDS_APPROVAL", reason.clone());
+    }
+    let mut new_pos = Vec::new();
+    for source in &alternate.sources {
+        let Some(config) = vendor(vendors, &source.vendor_id) else {
+            preflight.block(
+                "VENDOR_UNKNOWN",
+                format!("vendor {} is not configured any more", source.vendor_id),
+            );
+            return None;
+        };
+        let po = PurchaseOrder {
+            po_number: new_po_number(proposal, &source.vendor_id),
+            vendor_id: config.id.clone(),
+            sent_at: request.now,
+            ack: AckState::Sent,
+            acknowledged_at: None,
+            promised_ship_date: None,
+            lines: source
+                .lines
+                .iter()
+                .map(|(sku, qty, _)| PurchaseOrderLine {
+                    our_sku: sku.clone(),
+                    vendor_sku: None,
+                    ordered: *qty,
+                    accepted: None,
+                    shipped: 0,
+                })
+                .collect(),
+            order_name: proposal.order_name.clone(),
+            revision: 0,
+            packages: Vec::new(),
+        };
+        match &config.api_base_url {
+            Some(base) => preview.requests.push(PlannedRequest::vendor(
+                &config.id,
+                "POST",
+                join(base, vendor_api::create_path()),
+                vendor_api::create_body(&po),
+            )),
+            None => {
+                preflight.block(
+                    "VENDOR_NO_API",
+                    format!(
+                        "vendor {} takes POs only as EDI files: approve reroutes to API vendors",
+                        config.id
+                    ),
+                );
+                return None;
+            }
+        }
+        new_pos.push(po);
+    }
+    match vendor(vendors, &old_po.vendor_id).and_then(|v| v.api_base_url.as_deref()) {
+        Some(base) => preview.requests.push(PlannedRequest::vendor(
+            &old_po.vendor_id,
+            "POST",
+            join(base, &vendor_api::cancel_path(&old_po.po_number)),
+            json!({"reason": format!("rerouted: {}", proposal.trigger.as_str())}),
+        )),
+        None => preflight.info(
+            "CANCEL_BY_HAND",
+            format!(
+                "vendor {} has no API: cancel PO {} with it directly",
+                old_po.vendor_id, old_po.po_number
+            ),
+        ),
+    }
+    let numbers: Vec<&str> = new_pos.iter().map(|p| p.po_number.as_str()).collect();
+    preview.local.push(format!(
+        "file PO {} as sent; PO {} as cancelled; reroute {} as approved",
+        numbers.join(", "),
+        old_po.po_number,
+        proposal.id
+    ));
+    preview.local.push(
+        "write the new promise date to the storefront once the new vendor confirms".to_string(),
+    );
+    Some(Decision {
+        proposal: RerouteProposal {
+            chosen: Some(chosen),
+            ..proposal.clone()
+        },
+        old_po: old_po.clone(),
+        new_pos,
+        approve,
+    })
+}
+
+/// Files what the decision changed, after its requests went through: the
+/// new POs (and their sends, under the run's key, so the vendor pass polls
+/// them), the old PO cancelled, the proposal decided. Safe to repeat.
+pub async fn apply(
+    store: &Store,
+    policy: &Policy,
+    decision: &Decision,
+    actor: &str,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut docs = Vec::new();
+    let mut proposal = decision.proposal.clone();
+    proposal.decided_by = Some(actor.to_string());
+    proposal.decided_at = Some(now);
+    proposal.revision += 1;
+    if decision.approve {
+        let order_ref = normalize_order_name(&proposal.order_name);
+        for po in &decision.new_pos {
+            let mut po = po.clone();
+            po.sent_at = now;
+            store.queue_po(&po, &order_ref, key, now).await?;
+            store.mark_po_sent(&po.po_number, now).await?;
+            let raw = serde_json::to_string(&po).unwrap_or_default();
+            docs.push((DocumentContent::PurchaseOrder(po), raw));
+        }
+        let mut old = decision.old_po.clone();
+        old.ack = AckState::Cancelled;
+        old.revision += 1;
+        store.settle_po(&old.po_number, now).await?;
+        let raw = serde_json::to_string(&old).unwrap_or_default();
+        docs.push((DocumentContent::PurchaseOrder(old), raw));
+        proposal.status = RerouteStatus::Approved;
+        proposal.new_po_numbers = decision
+            .new_pos
+            .iter()
+            .map(|p| p.po_number.clone())
+            .collect();
+    } else {
+        proposal.status = RerouteStatus::Rejected;
+    }
+    let raw = serde_json::to_string(&proposal).unwrap_or_default();
+    docs.push((DocumentContent::RerouteProposal(proposal), raw));
+    file(store, policy, docs, &format!("orderdeck:{key}"), now).await
+}

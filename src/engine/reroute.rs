@@ -1,0 +1,231 @@
+//! Reroute proposals: when a drop-ship PO is in trouble (rejected, partly
+//! accepted, past its acknowledgement SLA, or beyond the vendor's ATP),
+//! where else its goods can come from — other vendors with ATP, ranked by
+//! configured priority then landed cost, split over several when no single
+//! one covers it all — and whether a human must approve. Pure: the ATP and
+//! `now` are inputs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::policy::{Policy, VendorPolicy};
+use super::sla;
+use crate::domain::{
+    AckState, AlternateSource, PurchaseOrder, RerouteAlternate, RerouteProposal, RerouteStatus,
+    RerouteTrigger,
+};
+
+/// What each vendor can promise: vendor id (lower-case) → our SKU → units.
+pub type AtpBook = BTreeMap<String, BTreeMap<String, i64>>;
+
+/// Why `po` needs its goods from elsewhere now, if it does.
+pub fn trouble(
+    po: &PurchaseOrder,
+    policy: &Policy,
+    atp: &AtpBook,
+    now: DateTime<Utc>,
+) -> Option<RerouteTrigger> {
+    let short_lines = po
+        .lines
+        .iter()
+        .any(|l| l.accepted.is_some_and(|a| a < l.ordered));
+    match po.ack {
+        AckState::Rejected => Some(RerouteTrigger::Rejected),
+        AckState::PartiallyAccepted => Some(RerouteTrigger::PartialAck),
+        AckState::Accepted | AckState::AcceptedWithChanges if short_lines => {
+            Some(RerouteTrigger::PartialAck)
+        }
+        AckState::Sent => {
+            let late = policy
+                .vendor(&po.vendor_id)
+                .and_then(|v| v.confirm_within)
+                .is_some_and(|within| now >= po.sent_at + within);
+            if late {
+                return Some(RerouteTrigger::NoAck);
+            }
+            let stock = atp.get(&po.vendor_id.to_lowercase())?;
+            po.lines
+                .iter()
+                .any(|l| {
+                    stock
+                        .get(&l.our_sku)
+                        .is_some_and(|&n| n < i64::from(l.ordered))
+                })
+                .then_some(RerouteTrigger::AtpShort)
+        }
+        _ => None,
+    }
+}
+
+/// The goods still to source: for each line, what the vendor did not
+/// confirm (all of it unless it confirmed part).
+fn needed(po: &PurchaseOrder, trigger: RerouteTrigger) -> Vec<(String, u32)> {
+    po.lines
+        .iter()
+        .filter_map(|l| {
+            let missing = match trigger {
+                RerouteTrigger::PartialAck => l.ordered - l.accepted.unwrap_or(0).min(l.ordered),
+                _ => l.ordered,
+            };
+            (missing > 0).then(|| (l.our_sku.clone(), missing))
+        })
+        .collect()
+}
+
+fn cost(vendor: &VendorPolicy, lines: &[(String, u32)]) -> Option<i64> {
+    lines.iter().try_fold(0i64, |sum, (sku, qty)| {
+        let unit = vendor.landed_cost.get(sku)?;
+        Some(sum + (unit * 100.0).round() as i64 * i64::from(*qty))
+    })
+}
+
+fn source(
+    vendor: &VendorPolicy,
+    lines: &[(String, u32)],
+    stock: &BTreeMap<String, i64>,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> AlternateSource {
+    let days = vendor
+        .ship_within_business_days
+        .unwrap_or(policy.sla.ship_within_business_days);
+    AlternateSource {
+        vendor_id: vendor.id.clone(),
+        lines: lines
+            .iter()
+            .map(|(sku, qty)| (sku.clone(), *qty, stock.get(sku).copied().unwrap_or(0)))
+            .collect(),
+        cost_cents: cost(vendor, lines),
+        promised_by: sla::ship_by(&policy.sla, now, days),
+    }
+}
+
+fn alternate(sources: Vec<AlternateSource>) -> RerouteAlternate {
+    let cost_cents = sources
+        .iter()
+        .try_fold(0i64, |sum, s| s.cost_cents.map(|c| sum + c));
+    let promised_by = sources
+        .iter()
+        .map(|s| s.promised_by)
+        .max()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    RerouteAlternate {
+        sources,
+        cost_cents,
+        promised_by,
+    }
+}
+
+/// Ranks vendors: configured priority, then landed cost (unknown last),
+/// then id so equal ones keep a stable order.
+fn rank_key(vendor: &VendorPolicy, lines: &[(String, u32)]) -> (u32, i64, String) {
+    (
+        vendor.priority,
+        cost(vendor, lines).unwrap_or(i64::MAX),
+        vendor.id.to_lowercase(),
+    )
+}
+
+/// A proposal for `po`, or `None` when it is not in trouble or nothing
+/// else can supply it.
+pub fn propose(
+    po: &PurchaseOrder,
+    policy: &Policy,
+    atp: &AtpBook,
+    now: DateTime<Utc>,
+) -> Option<RerouteProposal> {
+    let trigger = trouble(po, policy, atp, now)?;
+    let lines = needed(po, trigger);
+    if lines.is_empty() {
+        return None;
+    }
+    let empty = BTreeMap::new();
+    let mut candidates: Vec<&VendorPolicy> = policy
+        .vendors
+        .iter()
+        .filter(|v| v.takes_orders && !v.id.eq_ignore_ascii_case(&po.vendor_id))
+        .collect();
+    candidates.sort_by_key(|v| rank_key(v, &lines));
+    let stock_of = |v: &VendorPolicy| atp.get(&v.id.to_lowercase()).unwrap_or(&empty);
+    let covers = |v: &VendorPolicy, sku: &str, qty: u32| {
+        stock_of(v).get(sku).is_some_and(|&n| n >= i64::from(qty))
+    };
+    // Every vendor that covers the whole PO alone, best first.
+    let mut alternates: Vec<RerouteAlternate> = candidates
+        .iter()
+        .filter(|v| lines.iter().all(|(sku, qty)| covers(v, sku, *qty)))
+        .map(|v| alternate(vec![source(v, &lines, stock_of(v), policy, now)]))
+        .collect();
+    if alternates.is_empty() {
+        // A split: each line from the best vendor that covers it.
+        let mut by_vendor: Vec<(&VendorPolicy, Vec<(String, u32)>)> = Vec::new();
+        for (sku, qty) in &lines {
+            let best = candidates.iter().find(|v| covers(v, sku, *qty))?;
+            match by_vendor.iter_mut().find(|(v, _)| v.id == best.id) {
+                Some((_, part)) => part.push((sku.clone(), *qty)),
+                None => by_vendor.push((best, vec![(sku.clone(), *qty)])),
+            }
+        }
+        alternates.push(alternate(
+            by_vendor
+                .iter()
+                .map(|(v, part)| source(v, part, stock_of(v), policy, now))
+                .collect(),
+        ));
+    }
+    let original = policy.vendor(&po.vendor_id);
+    let original_cost_cents = original.and_then(|v| cost(v, &lines));
+    let best = &alternates[0];
+    let mut needs_approval = Vec::new();
+    match (best.cost_cents, original_cost_cents) {
+        (Some(new), Some(old)) => {
+            let limit = (policy.reroute.approve_above_cost * 100.0).round() as i64;
+            if new - old > limit {
+                needs_approval.push(format!(
+                    "costs {} more than the original PO (approval above {})",
+                    money(new - old),
+                    money(limit)
+                ));
+            }
+        }
+        _ => needs_approval.push("the landed cost of a line is not configured".to_string()),
+    }
+    if best.split() && policy.reroute.approve_splits {
+        needs_approval.push(format!(
+            "splits the order over {} vendors",
+            best.sources.len()
+        ));
+    }
+    let status = if original.is_some_and(|v| v.observe_only) {
+        RerouteStatus::Observed
+    } else if needs_approval.is_empty() {
+        RerouteStatus::Automatic
+    } else {
+        RerouteStatus::Proposed
+    };
+    Some(RerouteProposal {
+        id: format!("RR-{}", po.po_number),
+        order_name: po.order_name.clone(),
+        po_number: po.po_number.clone(),
+        vendor_id: po.vendor_id.clone(),
+        trigger,
+        proposed_at: now,
+        alternates,
+        original_cost_cents,
+        needs_approval,
+        status,
+        decided_by: None,
+        decided_at: None,
+        chosen: None,
+        new_po_numbers: Vec::new(),
+        promise_written: None,
+        revision: 0,
+    })
+}
+
+/// Cents as the shop's money, e.g. "45.00".
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
+}

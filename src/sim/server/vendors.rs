@@ -1,0 +1,325 @@
+//! The simulated drop-ship vendors, speaking assets/vendor-api.yaml under
+//! `/vendors/{vendor}`: ATP per SKU, purchase orders created once per
+//! Idempotency-Key, cancelled, and acknowledged on the world's clock.
+//! `acme` acknowledges within its SLA, `northwind` too (with more ATP for
+//! the sofa), `silent` takes orders and never acknowledges them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{json, Value};
+
+use super::{form_pairs, lock, reply, Shared};
+use crate::sim::catalog::DROP_SHIPPED;
+
+/// The bearer key every simulated vendor accepts.
+pub const VENDOR_API_KEY: &str = "orderdeck-sim-vendor-key";
+
+/// How one simulated vendor behaves.
+struct Behaviour {
+    name: &'static str,
+    /// How long after a PO arrives it is acknowledged; `None`: never.
+    acknowledges_after: Option<TimeDelta>,
+    /// Ships this long after the PO arrives (its promise).
+    ships_after: TimeDelta,
+    /// Units it can promise of each drop-shipped SKU.
+    atp: i64,
+}
+
+pub const VENDORS: [&str; 3] = ["acme", "northwind", "silent"];
+
+fn behaviour(name: &str) -> Option<Behaviour> {
+    let (acknowledges_after, ships_after, atp) = match name {
+        "acme" => (Some(TimeDelta::minutes(30)), TimeDelta::days(2), 40),
+        "northwind" => (Some(TimeDelta::minutes(20)), TimeDelta::days(3), 25),
+        "silent" => (None, TimeDelta::days(2), 10),
+        _ => return None,
+    };
+    VENDORS.iter().find(|v| **v == name).map(|&name| Behaviour {
+        name,
+        acknowledges_after,
+        ships_after,
+        atp,
+    })
+}
+
+#[derive(Clone)]
+struct SimPo {
+    po_number: String,
+    order_reference: String,
+    lines: Vec<(u64, String, u64)>,
+    created_at: DateTime<Utc>,
+    cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// Every vendor's purchase orders and the answers given per key.
+#[derive(Default)]
+pub struct VendorBook {
+    pos: HashMap<(String, String), SimPo>,
+    answers: HashMap<(String, String), (StatusCode, Value)>,
+}
+
+impl VendorBook {
+    /// Whether `vendor` holds PO `po_number`, and whether it is cancelled.
+    pub fn state(&self, vendor: &str, po_number: &str) -> Option<bool> {
+        self.pos
+            .get(&(vendor.to_string(), po_number.to_string()))
+            .map(|po| po.cancelled_at.is_some())
+    }
+
+    /// Every PO `vendor` holds, by number.
+    pub fn po_numbers(&self, vendor: &str) -> Vec<String> {
+        let mut numbers: Vec<String> = self
+            .pos
+            .keys()
+            .filter(|(v, _)| v == vendor)
+            .map(|(_, po)| po.clone())
+            .collect();
+        numbers.sort();
+        numbers
+    }
+}
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/{vendor}/v1/atp", get(atp))
+        .route("/{vendor}/v1/purchase-orders", post(create))
+        .route("/{vendor}/v1/purchase-orders/{po}", get(read))
+        .route("/{vendor}/v1/purchase-orders/{po}/cancel", post(cancel))
+}
+
+fn problem(status: StatusCode, message: &str) -> Response {
+    reply(status, &json!({"error": message}))
+}
+
+/// The vendor, if the path names one and the bearer key is right.
+fn admit(headers: &HeaderMap, vendor: &str) -> Result<Behaviour, Refused> {
+    let authorised = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|key| key.trim() == VENDOR_API_KEY);
+    if !authorised {
+        return Err(Refused(
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong bearer key",
+        ));
+    }
+    behaviour(vendor).ok_or(Refused(StatusCode::NOT_FOUND, "no such vendor"))
+}
+
+/// Why a request was not let in.
+struct Refused(StatusCode, &'static str);
+
+impl Refused {
+    fn response(self) -> Response {
+        problem(self.0, self.1)
+    }
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn render(vendor: &Behaviour, po: &SimPo, now: DateTime<Utc>) -> Value {
+    let lines: Vec<Value> = po
+        .lines
+        .iter()
+        .map(|(line, sku, quantity)| json!({"line": line, "sku": sku, "quantity": quantity}))
+        .collect();
+    let acknowledged_at = vendor
+        .acknowledges_after
+        .map(|after| po.created_at + after)
+        .filter(|at| *at <= now && po.cancelled_at.is_none_or(|c| c > *at));
+    let acknowledgement = acknowledged_at.map(|at| {
+        let answered: Vec<Value> = po
+            .lines
+            .iter()
+            .map(|(line, sku, quantity)| {
+                let accepted = (*quantity as i64).min(vendor.atp).max(0);
+                let status = if accepted as u64 == *quantity {
+                    "accepted"
+                } else if accepted == 0 {
+                    "rejected"
+                } else {
+                    "backordered"
+                };
+                json!({"line": line, "sku": sku, "status": status, "quantity_accepted": accepted})
+            })
+            .collect();
+        let all = answered.iter().all(|l| l["status"] == "accepted");
+        let none = answered.iter().all(|l| l["status"] == "rejected");
+        json!({
+            "status": if none { "rejected" } else if all { "accepted" } else { "accepted_with_changes" },
+            "acknowledged_at": time(at),
+            "promised_ship_date": if none { Value::Null } else { json!(time(po.created_at + vendor.ships_after)) },
+            "lines": answered,
+        })
+    });
+    json!({
+        "po_number": po.po_number,
+        "order_reference": po.order_reference,
+        "status": if po.cancelled_at.is_some() { "cancelled" } else { "open" },
+        "created_at": time(po.created_at),
+        "cancelled_at": po.cancelled_at.map(time),
+        "lines": lines,
+        "acknowledgement": acknowledgement,
+        // The simulated vendors hand parcels to no carrier the simulator
+        // tracks, so they send no ship notices.
+        "ship_notices": [],
+    })
+}
+
+async fn atp(
+    State(shared): State<Arc<Shared>>,
+    Path(vendor): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let vendor = match admit(&headers, &vendor) {
+        Ok(vendor) => vendor,
+        Err(refusal) => return refusal.response(),
+    };
+    let pairs = form_pairs(query.as_deref().unwrap_or(""));
+    let asked: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "sku")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let items: Vec<Value> = DROP_SHIPPED
+        .iter()
+        .filter(|(sku, ..)| asked.is_empty() || asked.contains(sku))
+        .map(|(sku, ..)| json!({"sku": sku, "available": vendor.atp, "unit": "EA"}))
+        .collect();
+    reply(
+        StatusCode::OK,
+        &json!({"as_of": time(shared.clock.now()), "items": items}),
+    )
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+async fn create(
+    State(shared): State<Arc<Shared>>,
+    Path(vendor): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let behaviour = match admit(&headers, &vendor) {
+        Ok(vendor) => vendor,
+        Err(refusal) => return refusal.response(),
+    };
+    let Some(key) = idempotency_key(&headers) else {
+        return problem(StatusCode::BAD_REQUEST, "Idempotency-Key is required");
+    };
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return problem(StatusCode::BAD_REQUEST, "the body is not JSON");
+    };
+    let po_number = request["po_number"]
+        .as_str()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let lines: Option<Vec<(u64, String, u64)>> = request["lines"].as_array().map(|lines| {
+        lines
+            .iter()
+            .filter_map(|l| {
+                Some((
+                    l["line"].as_u64()?,
+                    l["sku"].as_str()?.to_string(),
+                    l["quantity"].as_u64().filter(|q| *q > 0)?,
+                ))
+            })
+            .collect()
+    });
+    let lines = match lines {
+        Some(lines) if !po_number.is_empty() && !lines.is_empty() => lines,
+        _ => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "po_number and at least one line (line, sku, quantity) are required",
+            )
+        }
+    };
+    let now = shared.clock.now();
+    let mut book = lock(&shared.vendors);
+    let answer_key = (behaviour.name.to_string(), key);
+    if let Some((status, body)) = book.answers.get(&answer_key) {
+        return reply(*status, body);
+    }
+    let po_key = (behaviour.name.to_string(), po_number.clone());
+    if book.pos.contains_key(&po_key) {
+        return problem(
+            StatusCode::CONFLICT,
+            &format!("PO {po_number} exists already (created under another Idempotency-Key)"),
+        );
+    }
+    let po = SimPo {
+        po_number,
+        order_reference: request["order_reference"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
+        lines,
+        created_at: now,
+        cancelled_at: None,
+    };
+    let body = render(&behaviour, &po, now);
+    book.pos.insert(po_key, po);
+    book.answers
+        .insert(answer_key, (StatusCode::CREATED, body.clone()));
+    reply(StatusCode::CREATED, &body)
+}
+
+async fn read(
+    State(shared): State<Arc<Shared>>,
+    Path((vendor, po)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    with_po(&shared, &headers, &vendor, po, |_| {})
+}
+
+/// Applies `change` to one of the vendor's POs and answers with the PO.
+fn with_po(
+    shared: &Shared,
+    headers: &HeaderMap,
+    vendor: &str,
+    po: String,
+    change: impl FnOnce(&mut SimPo),
+) -> Response {
+    let behaviour = match admit(headers, vendor) {
+        Ok(vendor) => vendor,
+        Err(refusal) => return refusal.response(),
+    };
+    let mut book = lock(&shared.vendors);
+    match book.pos.get_mut(&(behaviour.name.to_string(), po)) {
+        Some(po) => {
+            change(po);
+            reply(StatusCode::OK, &render(&behaviour, po, shared.clock.now()))
+        }
+        None => problem(StatusCode::NOT_FOUND, "no such purchase order"),
+    }
+}
+
+async fn cancel(
+    State(shared): State<Arc<Shared>>,
+    Path((vendor, po)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let now = shared.clock.now();
+    with_po(&shared, &headers, &vendor, po, |po| {
+        po.cancelled_at.get_or_insert(now);
+    })
+}

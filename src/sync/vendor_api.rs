@@ -1,0 +1,523 @@
+//! Drop-ship vendors each pass: a purchase order created once for every
+//! order owing a third-party vendor's goods (stored with its idempotency
+//! key before it leaves: a POST to the vendor's API, or an 850 to its EDI
+//! outbox), the API vendors' POs and ATP polled into the same
+//! `PurchaseOrder` state and `vendor_atp` table the X12 path feeds, reroute
+//! proposals filed for POs in trouble, and a confirmed reroute's promise
+//! written back to the storefront.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Acquire;
+
+use super::connections::Connections;
+use super::reconcile;
+use super::vendor_edi;
+use crate::actions::reroute::Request;
+use crate::actions::system::{self, Outcome, SystemRun, SYSTEM_ACTOR};
+use crate::actions::{self, ActionKind, PlannedRequest, Preflight, Preview, Target};
+use crate::config::VendorConfig;
+use crate::connectors::writes;
+use crate::domain::{
+    normalize_order_name, AckState, DocumentContent, PurchaseOrder, PurchaseOrderLine,
+    RerouteProposal, RerouteStatus,
+};
+use crate::engine::reroute::{self, AtpBook};
+use crate::engine::Policy;
+use crate::store::{self, AtpRow, IncomingDoc, Store, StoreError};
+
+/// What one vendor pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct VendorPass {
+    pub pos_sent: usize,
+    pub documents: usize,
+    pub proposals: usize,
+    pub promises_written: usize,
+    /// One line per vendor or PO that could not be handled; the rest went on.
+    pub errors: Vec<String>,
+}
+
+/// The idempotency key a PO is created under: stable, so a resend after a
+/// crash is recognised by the vendor as the same request.
+pub fn po_key(po_number: &str) -> String {
+    format!("orderdeck-po-{po_number}")
+}
+
+fn vendor_of<'a>(vendors: &'a [VendorConfig], id: &str) -> Option<&'a VendorConfig> {
+    vendors.iter().find(|v| v.id.eq_ignore_ascii_case(id))
+}
+
+/// A pooled connection for one step of the pass.
+async fn connection(
+    store: &Store,
+    what: &str,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+    store
+        .pool()
+        .acquire()
+        .await
+        .map_err(|source| StoreError::Query {
+            context: what.to_string(),
+            source,
+        })
+}
+
+/// Files vendor documents under their orders and re-evaluates those orders.
+pub(crate) async fn file(
+    store: &Store,
+    policy: &Policy,
+    docs: Vec<(DocumentContent, String)>,
+    origin: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let query = |source| StoreError::Query {
+        context: "filing vendor documents".to_string(),
+        source,
+    };
+    let mut conn = store.pool().acquire().await.map_err(query)?;
+    let mut tx = conn.begin().await.map_err(query)?;
+    let docs = docs
+        .into_iter()
+        .map(|(content, raw)| IncomingDoc {
+            content,
+            raw,
+            origin: origin.to_string(),
+            fetched_at: now,
+        })
+        .collect();
+    let outcome = store::ingest_batch(&mut tx, docs).await?;
+    reconcile::reconcile_batch(&mut tx, outcome, policy, now).await?;
+    tx.commit().await.map_err(query)?;
+    Ok(())
+}
+
+/// What every step of a pass works with.
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    store: &'a Store,
+    policy: &'a Policy,
+    connections: &'a Connections,
+    now: DateTime<Utc>,
+}
+
+/// One pass over every vendor that takes orders.
+pub async fn pass(
+    store: &Store,
+    policy: &Policy,
+    connections: &Connections,
+    now: DateTime<Utc>,
+) -> Result<VendorPass, StoreError> {
+    let ctx = Pass {
+        store,
+        policy,
+        connections,
+        now,
+    };
+    let mut report = VendorPass::default();
+    create_pos(&ctx).await?;
+    send_pos(&ctx, &mut report).await?;
+    let atp = poll_atp(&ctx, &mut report).await?;
+    poll_pos(&ctx, &mut report).await?;
+    propose(&ctx, &atp, &mut report).await?;
+    run_automatic(&ctx, &mut report).await?;
+    write_promises(&ctx, &mut report).await?;
+    Ok(report)
+}
+
+/// Stores a PO for each order owing goods to a vendor that takes orders;
+/// sending is the next step's, so a crash in between loses nothing.
+async fn create_pos(ctx: &Pass<'_>) -> Result<(), StoreError> {
+    let vendors = &ctx.connections.order_vendors;
+    for id in ctx.store.orders_needing_pos().await? {
+        let Some(detail) = ctx.store.order_detail(id).await? else {
+            continue;
+        };
+        let Some(order) = &detail.facts.storefront else {
+            continue;
+        };
+        let order = &order.value;
+        if order.cancelled_at.is_some() {
+            continue;
+        }
+        let order_ref = normalize_order_name(&order.name);
+        let mut by_vendor: BTreeMap<String, Vec<PurchaseOrderLine>> = BTreeMap::new();
+        for line in &order.lines {
+            let (Some(vendor), Some(sku)) = (line.vendor.as_deref(), line.sku.as_deref()) else {
+                continue;
+            };
+            let Some(vendor) = vendor_of(vendors, vendor).filter(|v| v.third_party) else {
+                continue;
+            };
+            if line.owed == 0 {
+                continue;
+            }
+            by_vendor
+                .entry(vendor.id.clone())
+                .or_default()
+                .push(PurchaseOrderLine {
+                    our_sku: sku.to_string(),
+                    vendor_sku: None,
+                    ordered: line.owed,
+                    accepted: None,
+                    shipped: 0,
+                });
+        }
+        for (vendor_id, lines) in by_vendor {
+            let po_number = format!("{order_ref}-{}", vendor_id.to_ascii_uppercase());
+            let po = PurchaseOrder {
+                po_number: po_number.clone(),
+                vendor_id,
+                sent_at: ctx.now,
+                ack: AckState::Sent,
+                acknowledged_at: None,
+                promised_ship_date: None,
+                lines,
+                order_name: order.name.clone(),
+                revision: 0,
+                packages: Vec::new(),
+            };
+            ctx.store
+                .queue_po(&po, &order_ref, &po_key(&po_number), ctx.now)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Sends every stored PO not yet taken: a POST under its key to an API
+/// vendor (a repeat gets the first answer), an 850 to an EDI vendor unless
+/// the PO was already filed by an earlier 850.
+async fn send_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreError> {
+    for pending in ctx.store.unsent_pos().await? {
+        let po = pending.po;
+        let Some(vendor) = vendor_of(&ctx.connections.order_vendors, &po.vendor_id) else {
+            report.errors.push(format!(
+                "PO {}: vendor {} is no longer configured",
+                po.po_number, po.vendor_id
+            ));
+            continue;
+        };
+        let mut sent = po.clone();
+        sent.sent_at = ctx.now;
+        if vendor.api_base_url.is_some() {
+            let client = match ctx.connections.vendor_apis.get(&vendor.id.to_lowercase()) {
+                Some(Ok(client)) => client,
+                Some(Err(e)) => {
+                    report.errors.push(e.to_string());
+                    continue;
+                }
+                None => continue,
+            };
+            match client.create(&po, &pending.idempotency_key).await {
+                Ok(answer) => {
+                    let raw = String::from_utf8_lossy(&answer.body).into_owned();
+                    file(
+                        ctx.store,
+                        ctx.policy,
+                        vec![(DocumentContent::PurchaseOrder(sent), raw)],
+                        &answer.url,
+                        ctx.now,
+                    )
+                    .await?;
+                }
+                Err(e) => {
+                    report.errors.push(format!("PO {}: {e}", po.po_number));
+                    continue;
+                }
+            }
+        } else if store::purchase_order(
+            &mut *connection(ctx.store, "looking up a purchase order").await?,
+            &po.po_number,
+        )
+        .await?
+        .is_none()
+        {
+            if let Err(e) =
+                vendor_edi::send_purchase_order(ctx.store, ctx.policy, vendor, sent, ctx.now).await
+            {
+                report.errors.push(format!("PO {}: {e}", po.po_number));
+                continue;
+            }
+        }
+        ctx.store.mark_po_sent(&po.po_number, ctx.now).await?;
+        report.pos_sent += 1;
+    }
+    Ok(())
+}
+
+/// Each API vendor's ATP into `vendor_atp`; returns every vendor's ATP
+/// (EDI vendors' from their 846s) for the reroute proposals.
+async fn poll_atp(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<AtpBook, StoreError> {
+    let mut conn = connection(ctx.store, "storing vendor ATP").await?;
+    for vendor in &ctx.connections.order_vendors {
+        let Some(client) = ctx.connections.vendor_api(&vendor.id) else {
+            continue;
+        };
+        match client.atp(&[]).await {
+            Ok(items) => {
+                report.documents += items.len();
+                let origin = client.url("v1/atp");
+                let rows = items
+                    .into_iter()
+                    .map(|item| AtpRow {
+                        vendor_id: vendor.id.clone(),
+                        quantities: serde_json::json!({"available": item.available}).to_string(),
+                        vendor_sku: item.sku,
+                        available: Some(item.available),
+                        unit: item.unit,
+                        as_of: ctx.now,
+                        origin: origin.clone(),
+                    })
+                    .collect();
+                store::upsert_atp(&mut conn, rows).await?;
+            }
+            Err(e) => report.errors.push(format!("vendor {} ATP: {e}", vendor.id)),
+        }
+    }
+    let mut book = AtpBook::new();
+    for vendor in &ctx.connections.order_vendors {
+        let stock = book.entry(vendor.id.to_lowercase()).or_default();
+        for row in store::vendor_atp(&mut conn, &vendor.id).await? {
+            if let Some(available) = row.available {
+                stock.insert(row.vendor_sku, available);
+            }
+        }
+    }
+    Ok(book)
+}
+
+/// Reads each open API PO back; a changed one is filed (the engine then
+/// sees its acknowledgement), a cancelled or fully shipped one settles.
+async fn poll_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreError> {
+    for open in ctx.store.open_pos().await? {
+        let Some(client) = ctx.connections.vendor_api(&open.po.vendor_id) else {
+            continue;
+        };
+        let mut conn = connection(ctx.store, "reading a purchase order").await?;
+        let Some(mut po) = store::purchase_order(&mut conn, &open.po.po_number).await? else {
+            continue;
+        };
+        drop(conn);
+        match client.refresh(&mut po).await {
+            Ok((changed, body)) => {
+                if changed {
+                    report.documents += 1;
+                    let origin = client.url(&format!("v1/purchase-orders/{}", po.po_number));
+                    let settled = po.ack == AckState::Cancelled
+                        || po.lines.iter().all(|l| l.shipped >= l.ordered);
+                    let number = po.po_number.clone();
+                    file(
+                        ctx.store,
+                        ctx.policy,
+                        vec![(
+                            DocumentContent::PurchaseOrder(po),
+                            String::from_utf8_lossy(&body).into_owned(),
+                        )],
+                        &origin,
+                        ctx.now,
+                    )
+                    .await?;
+                    if settled {
+                        ctx.store.settle_po(&number, ctx.now).await?;
+                    }
+                }
+            }
+            Err(e) => report.errors.push(format!("PO {}: {e}", open.po.po_number)),
+        }
+    }
+    Ok(())
+}
+
+/// A proposal for each troubled PO that has none yet.
+async fn propose(ctx: &Pass<'_>, atp: &AtpBook, report: &mut VendorPass) -> Result<(), StoreError> {
+    let mut docs = Vec::new();
+    for open in ctx.store.open_pos().await? {
+        let Some(id) = ctx.store.find_order(&open.order_ref).await? else {
+            continue;
+        };
+        let Some(detail) = ctx.store.order_detail(id).await? else {
+            continue;
+        };
+        let Some(po) = detail
+            .facts
+            .purchase_orders
+            .iter()
+            .map(|p| &p.value)
+            .find(|p| p.po_number == open.po.po_number)
+        else {
+            continue;
+        };
+        let id = format!("RR-{}", po.po_number);
+        if detail.facts.reroutes.iter().any(|r| r.value.id == id) {
+            continue;
+        }
+        if let Some(proposal) = reroute::propose(po, ctx.policy, atp, ctx.now) {
+            let raw = serde_json::to_string(&proposal).unwrap_or_default();
+            docs.push((DocumentContent::RerouteProposal(proposal), raw));
+        }
+    }
+    report.proposals += docs.len();
+    file(ctx.store, ctx.policy, docs, "orderdeck:reroute", ctx.now).await
+}
+
+/// The action name the audit log gives a promise write-back.
+pub const PROMISE_ACTION: &str = "promise-writeback";
+
+/// Reroutes the rules let run without a human: approved by orderdeck itself
+/// (the best alternate), through the same requests an operator's approval
+/// sends, as an audited run of its own.
+async fn run_automatic(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreError> {
+    for (order_id, proposal) in ctx.store.reroutes().await? {
+        if proposal.status != RerouteStatus::Automatic {
+            continue;
+        }
+        let Some(detail) = ctx.store.order_detail(order_id).await? else {
+            continue;
+        };
+        let mut preflight = Preflight::default();
+        let mut preview = Preview::default();
+        let request = Request {
+            approve: true,
+            alternate: None,
+            now: ctx.now,
+        };
+        let decision = actions::reroute::decide(
+            &detail.facts,
+            &ctx.connections.order_vendors,
+            &request,
+            &mut preflight,
+            &mut preview,
+        );
+        let (Some(decision), None) = (decision, preflight.first_block()) else {
+            let why = preflight
+                .first_block()
+                .map_or("nothing to run".to_string(), |b| b.reason.clone());
+            report
+                .errors
+                .push(format!("automatic reroute {}: {why}", proposal.id));
+            continue;
+        };
+        let key = format!("orderdeck-reroute-{}", proposal.id);
+        let run = SystemRun {
+            order_name: &proposal.order_name,
+            action: ActionKind::RerouteApprove.as_str(),
+            key: &key,
+            reason_code: "VENDOR_FAILURE",
+            note: format!(
+                "automatic: {}; no approval rule applies",
+                proposal.trigger.as_str()
+            ),
+            preview: &preview,
+            before: serde_json::json!({"reroute": proposal.id, "status": "automatic"}),
+        };
+        match system::run(ctx.store, ctx.connections, &run, ctx.now).await? {
+            Outcome::Done => {
+                actions::reroute::apply(
+                    ctx.store,
+                    ctx.policy,
+                    &decision,
+                    SYSTEM_ACTOR,
+                    &key,
+                    ctx.now,
+                )
+                .await?;
+                report.documents += 1;
+            }
+            Outcome::Busy | Outcome::FailedEarlier => {}
+            Outcome::NotDone(why) => report
+                .errors
+                .push(format!("automatic reroute {}: {why}", proposal.id)),
+        }
+    }
+    Ok(())
+}
+
+/// The promise date of an approved reroute, written to the storefront order
+/// as a metafield once every new PO is confirmed; once per proposal.
+async fn write_promises(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreError> {
+    let Ok(storefront) = &ctx.connections.storefront else {
+        return Ok(());
+    };
+    let mut docs = Vec::new();
+    for (order_id, proposal) in ctx.store.reroutes().await? {
+        if !waiting_for_promise(&proposal) {
+            continue;
+        }
+        let Some(detail) = ctx.store.order_detail(order_id).await? else {
+            continue;
+        };
+        let Some(order) = &detail.facts.storefront else {
+            continue;
+        };
+        let new_pos: Vec<&PurchaseOrder> = detail
+            .facts
+            .purchase_orders
+            .iter()
+            .map(|p| &p.value)
+            .filter(|p| proposal.new_po_numbers.contains(&p.po_number))
+            .collect();
+        let confirmed = new_pos.len() == proposal.new_po_numbers.len()
+            && new_pos
+                .iter()
+                .all(|p| matches!(p.ack, AckState::Accepted | AckState::AcceptedWithChanges));
+        let Some(promise) = new_pos
+            .iter()
+            .filter_map(|p| p.promised_ship_date)
+            .max()
+            .filter(|_| confirmed)
+        else {
+            continue;
+        };
+        let day = promise.with_timezone(&ctx.policy.sla.timezone).date_naive();
+        let (path, body) = writes::shopify_order_promise(&order.value.id, day);
+        let preview = Preview {
+            requests: vec![PlannedRequest::new(
+                Target::Storefront,
+                "POST",
+                storefront.url(&path),
+                body,
+            )],
+            local: Vec::new(),
+        };
+        let key = format!("orderdeck-promise-{}", proposal.id);
+        let run = SystemRun {
+            order_name: &proposal.order_name,
+            action: PROMISE_ACTION,
+            key: &key,
+            reason_code: "VENDOR_FAILURE",
+            note: format!(
+                "reroute {} confirmed by {}",
+                proposal.id,
+                proposal.new_po_numbers.join(", ")
+            ),
+            preview: &preview,
+            before: serde_json::json!({"reroute": proposal.id, "promise_written": null}),
+        };
+        match system::run(ctx.store, ctx.connections, &run, ctx.now).await? {
+            Outcome::Done => {}
+            Outcome::Busy | Outcome::FailedEarlier => continue,
+            Outcome::NotDone(why) => {
+                report
+                    .errors
+                    .push(format!("promise of {}: {why}", proposal.order_name));
+                continue;
+            }
+        }
+        let mut updated = proposal;
+        updated.promise_written = Some((promise, ctx.now));
+        updated.revision += 1;
+        let raw = serde_json::to_string(&updated).unwrap_or_default();
+        docs.push((DocumentContent::RerouteProposal(updated), raw));
+        report.promises_written += 1;
+    }
+    file(ctx.store, ctx.policy, docs, "orderdeck:reroute", ctx.now).await
+}
+
+/// An approved reroute whose promise is not written back yet.
+fn waiting_for_promise(proposal: &RerouteProposal) -> bool {
+    proposal.status == RerouteStatus::Approved && proposal.promise_written.is_none()
+}

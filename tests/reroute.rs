@@ -1,0 +1,367 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! Drop-ship reroute end to end: the real binary against the simulator over
+//! loopback HTTP and a real database (SQLite, and PostgreSQL when
+//! ORDERDECK_TEST_PG names one). A vendor misses its acknowledgement SLA,
+//! VENDOR_NO_ACK and a reroute proposal appear, an operator approves it
+//! through `act`, the old PO is cancelled at the simulated vendor, the new
+//! vendor acknowledges, the promise date reaches the simulated Shopify, and
+//! every write is in the audit log.
+
+mod dbs;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use orderdeck::actions::Identity;
+use orderdeck::commands::sim::config_text;
+use orderdeck::domain::normalize_order_name;
+use orderdeck::sim::{
+    self, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV, VENDOR_API_KEY_ENV,
+};
+use orderdeck::store::{Store, Verification};
+use serde_json::Value;
+
+fn start() -> DateTime<Utc> {
+    "2026-11-23T15:00:00Z".parse().unwrap()
+}
+
+async fn simulator() -> SimHandle {
+    let mut options = SimOptions::new(5, 60, start());
+    options.speed = 0.0;
+    options.limits = Limits::lifted();
+    sim::start(options).await.expect("simulator starts")
+}
+
+struct Deck {
+    dir: tempfile::TempDir,
+    db: String,
+}
+
+impl Deck {
+    /// The simulator's config with `acme-home` sent to the simulated vendor
+    /// that never acknowledges, and this account a vendor manager.
+    fn new(handle: &SimHandle, db: String) -> Deck {
+        Deck::with(handle, db, "")
+    }
+
+    /// As `new`, with `extra` config laid over it.
+    fn with(handle: &SimHandle, db: String, extra: &str) -> Deck {
+        let dir = tempfile::tempdir().unwrap();
+        let me = Identity::current().unwrap().account;
+        let config = format!(
+            "{}\n[roles]\nvendor_manager = [{me:?}]\nviewer = [\"*\"]\n\n[actions]\ntimeout = \"5s\"\nhold_days = 7\n{extra}",
+            config_text(handle).replace(&handle.vendor_url("acme"), &handle.vendor_url("silent"))
+        );
+        std::fs::write(dir.path().join("orderdeck.toml"), config).unwrap();
+        Deck { dir, db }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("orderdeck.toml")
+    }
+
+    fn run(&self, now: DateTime<Utc>, args: &[&str]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_orderdeck"));
+        command
+            .arg("--db")
+            .arg(&self.db)
+            .arg("--config")
+            .arg(self.config())
+            .args(["--now", &now.to_rfc3339()])
+            .args(args)
+            .env("TZ", "UTC");
+        for (name, value) in CREDENTIAL_ENV
+            .into_iter()
+            .chain([DHL_API_KEY_ENV, VENDOR_API_KEY_ENV])
+        {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    }
+
+    fn ok(&self, now: DateTime<Utc>, args: &[&str]) -> String {
+        let out = self.run(now, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn show(&self, now: DateTime<Utc>, order: &str) -> Value {
+        serde_json::from_str(&self.ok(now, &["show", order, "--json"])).unwrap()
+    }
+}
+
+fn codes(shown: &Value) -> Vec<String> {
+    shown["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["verdict"] != "pass")
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The order's audit trail as "action actor", once the log is checked.
+async fn trail(db: &str, order: &str) -> Vec<String> {
+    let store = Store::open(db).await.unwrap();
+    assert!(matches!(
+        store.verify_audit().await.unwrap(),
+        Verification::Intact { .. }
+    ));
+    store
+        .audit_trail(&normalize_order_name(order))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.fields.action, e.fields.actor))
+        .collect()
+}
+
+/// `act ORDER reroute-approve`, confirmed, optionally for another alternate.
+fn approve<'a>(order: &'a str, alternate: Option<&'a str>) -> Vec<&'a str> {
+    let mut args = vec![
+        "act",
+        order,
+        "reroute-approve",
+        "--reason",
+        "VENDOR_FAILURE",
+        "--yes",
+    ];
+    if let Some(n) = alternate {
+        args.extend(["--alternate", n]);
+    }
+    args
+}
+
+async fn reroute_end_to_end(db: dbs::TestDb) {
+    let handle = simulator().await;
+    let deck = Deck::new(&handle, db.url.clone());
+    let t0 = handle.now();
+
+    // A pass creates one PO per order owing the vendor's goods, once.
+    deck.ok(t0, &["sync", "--once"]);
+    let sent = handle.vendor_pos("silent");
+    assert!(!sent.is_empty(), "no PO reached the simulated vendor");
+    deck.ok(t0, &["sync", "--once"]);
+    assert_eq!(
+        handle.vendor_pos("silent"),
+        sent,
+        "a second pass sent again"
+    );
+    let po = sent[0].clone();
+    let order = po.trim_end_matches("-ACME-HOME").to_string();
+    let shown = deck.show(t0, &order);
+    assert_eq!(shown["purchase_orders"][0]["ack"], "sent");
+    assert!(!codes(&shown).contains(&"VENDOR_NO_ACK".to_string()));
+
+    // Past the vendor's 4h to acknowledge: VENDOR_NO_ACK and a proposal to
+    // buy from northwind, dearer than acme, so it waits for a human.
+    handle.advance(TimeDelta::hours(5));
+    let t1 = handle.now();
+    deck.ok(t1, &["sync", "--once"]);
+    let shown = deck.show(t1, &order);
+    let found = codes(&shown);
+    assert!(found.contains(&"VENDOR_NO_ACK".to_string()), "{found:?}");
+    assert!(found.contains(&"REROUTE_PROPOSED".to_string()), "{found:?}");
+    assert_eq!(shown["queue"], "blocked");
+    let proposal = &shown["reroutes"][0];
+    assert_eq!(proposal["status"], "proposed");
+    assert_eq!(proposal["trigger"], "no_ack");
+    let best = &proposal["alternates"][0]["sources"][0];
+    assert_eq!(best["vendor_id"], "northwind-supply");
+    assert!(proposal["alternates"][0]["cost_cents"].as_i64().unwrap() > 0);
+    assert!(best["lines"][0][2].as_i64().unwrap() >= 1, "ATP shown");
+
+    // The preview names the exact requests and sends nothing.
+    let preview = deck.ok(t1, &["act", &order, "reroute-approve"]);
+    let create = format!("POST {}/v1/purchase-orders", handle.vendor_url("northwind"));
+    let cancel = format!(
+        "POST {}/v1/purchase-orders/{po}/cancel",
+        handle.vendor_url("silent")
+    );
+    assert!(preview.contains(&create), "{preview}");
+    assert!(preview.contains(&cancel), "{preview}");
+    assert!(preview.contains("Bearer ***"), "{preview}");
+    assert!(!preview.contains(VENDOR_API_KEY_ENV.1), "{preview}");
+    assert!(handle.vendor_pos("northwind").is_empty());
+    assert_eq!(handle.vendor_po_cancelled("silent", &po), Some(false));
+
+    // An alternate the proposal does not have is refused.
+    let out = deck.run(t1, &approve(&order, Some("9")));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--alternate 9"));
+
+    // Approved: the new PO at northwind, the old one cancelled at silent.
+    deck.ok(t1, &approve(&order, None));
+    let new_po = format!("{po}-R-NORTHWIND-SUPPLY");
+    assert_eq!(handle.vendor_pos("northwind"), vec![new_po.clone()]);
+    assert_eq!(handle.vendor_po_cancelled("silent", &po), Some(true));
+    let shown = deck.show(t1, &order);
+    let found = codes(&shown);
+    assert!(!found.contains(&"VENDOR_NO_ACK".to_string()), "{found:?}");
+    assert!(
+        !found.contains(&"REROUTE_PROPOSED".to_string()),
+        "{found:?}"
+    );
+    assert_eq!(shown["reroutes"][0]["status"], "approved");
+    // Approving again finds nothing left to approve.
+    let again = deck.run(t1, &approve(&order, None));
+    assert!(!again.status.success());
+
+    // Northwind acknowledges within its 20 minutes; the next pass writes
+    // its promise to the Shopify order, once.
+    handle.advance(TimeDelta::minutes(30));
+    let t2 = handle.now();
+    deck.ok(t2, &["sync", "--once"]);
+    deck.ok(t2, &["sync", "--once"]);
+    let shown = deck.show(t2, &order);
+    let new = shown["purchase_orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["po_number"] == new_po.as_str())
+        .unwrap();
+    assert_eq!(new["ack"], "accepted");
+    let promised: DateTime<Utc> = new["promised_ship_date"].as_str().unwrap().parse().unwrap();
+    assert!(shown["reroutes"][0]["promise_written"].is_array());
+    let storefront_id: u64 = shown["storefront_id"].as_str().unwrap().parse().unwrap();
+    let metafields = handle.order_metafields(storefront_id);
+    assert_eq!(metafields.len(), 1, "{metafields:?}");
+    assert_eq!(metafields[0]["namespace"], "orderdeck");
+    assert_eq!(metafields[0]["key"], "promise_date");
+    assert_eq!(
+        metafields[0]["value"],
+        promised
+            .with_timezone(&chrono_tz::America::New_York)
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    assert!(deck
+        .ok(t2, &["show", &order])
+        .contains("written to the storefront"));
+
+    // All of it in the audit log, and the log holds.
+    deck.ok(t2, &["audit", "verify"]);
+    let trail = trail(&db.url, &order).await;
+    let me = Identity::current().unwrap().account;
+    assert_eq!(
+        trail,
+        vec![
+            format!("reroute-approve {me}"),
+            "promise-writeback orderdeck".to_string()
+        ]
+    );
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_acknowledgement_is_rerouted_on_sqlite() {
+    reroute_end_to_end(dbs::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_acknowledgement_is_rerouted_on_postgres() {
+    if let Some(db) = dbs::postgres().await {
+        reroute_end_to_end(db).await;
+    }
+}
+
+/// Northwind's 45.00 more per sofa is within what needs no approval.
+const LENIENT: &str = "\n[reroute]\napprove_above_cost = 100.0\napprove_splits = true\n";
+
+/// The first PO sent to the silent vendor, and its order, after a pass at
+/// `t0` and another past the 4h acknowledgement SLA.
+async fn past_the_sla(handle: &SimHandle, deck: &Deck) -> (String, String, DateTime<Utc>) {
+    deck.ok(handle.now(), &["sync", "--once"]);
+    let po = handle.vendor_pos("silent").remove(0);
+    let order = po.trim_end_matches("-ACME-HOME").to_string();
+    handle.advance(TimeDelta::hours(5));
+    let t1 = handle.now();
+    deck.ok(t1, &["sync", "--once"]);
+    (po, order, t1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reroute_no_rule_holds_back_runs_on_its_own() {
+    let handle = simulator().await;
+    let db = dbs::sqlite().await;
+    let deck = Deck::with(&handle, db.url.clone(), LENIENT);
+    let (po, order, t1) = past_the_sla(&handle, &deck).await;
+    let new_po = format!("{po}-R-NORTHWIND-SUPPLY");
+    assert!(handle.vendor_pos("northwind").contains(&new_po));
+    assert_eq!(handle.vendor_po_cancelled("silent", &po), Some(true));
+    let shown = deck.show(t1, &order);
+    assert_eq!(shown["reroutes"][0]["status"], "approved");
+    assert_eq!(shown["reroutes"][0]["decided_by"], "orderdeck");
+    assert!(!codes(&shown).contains(&"REROUTE_PROPOSED".to_string()));
+    // A later pass does not reroute again.
+    deck.ok(t1, &["sync", "--once"]);
+    assert_eq!(
+        handle
+            .vendor_pos("northwind")
+            .iter()
+            .filter(|p| **p == new_po)
+            .count(),
+        1
+    );
+    deck.ok(t1, &["audit", "verify"]);
+    assert_eq!(trail(&db.url, &order).await, ["reroute-approve orderdeck"]);
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_observe_only_vendor_s_reroutes_are_recorded_never_run() {
+    let handle = simulator().await;
+    let db = dbs::sqlite().await;
+    let deck = Deck::with(&handle, db.url.clone(), LENIENT);
+    let config = std::fs::read_to_string(deck.config()).unwrap().replacen(
+        "id = \"acme-home\"\n",
+        "id = \"acme-home\"\nobserve_only = true\n",
+        1,
+    );
+    std::fs::write(deck.config(), config).unwrap();
+    let (po, order, t1) = past_the_sla(&handle, &deck).await;
+    let shown = deck.show(t1, &order);
+    assert_eq!(shown["reroutes"][0]["status"], "observed");
+    assert!(shown["reroutes"][0]["alternates"][0]["sources"].is_array());
+    assert!(handle.vendor_pos("northwind").is_empty());
+    assert_eq!(handle.vendor_po_cancelled("silent", &po), Some(false));
+    let out = deck.run(t1, &approve(&order, None));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("observe-only"));
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_cut_short_after_sending_does_not_create_a_second_po() {
+    let handle = simulator().await;
+    let db = dbs::sqlite().await;
+    let deck = Deck::new(&handle, db.url.clone());
+    let t0 = handle.now();
+    deck.ok(t0, &["sync", "--once"]);
+    let sent = handle.vendor_pos("silent");
+    assert!(!sent.is_empty());
+    // As if each pass had died between the POST and recording it: the
+    // next pass sends them again, under the keys stored before the first
+    // send, and the vendor answers each with its first answer (a new key
+    // for a known PO number would be refused with 409, failing the pass).
+    let store = Store::open(&db.url).await.unwrap();
+    let reset = sqlx::query("UPDATE vendor_po_sends SET sent_at = NULL")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(reset.rows_affected() as usize, sent.len());
+    deck.ok(t0, &["sync", "--once"]);
+    assert_eq!(handle.vendor_pos("silent"), sent);
+    let unsent = sqlx::query("SELECT COUNT(*) FROM vendor_po_sends WHERE sent_at IS NULL")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(sqlx::Row::get::<i64, _>(&unsent, 0), 0);
+    handle.shutdown().await.unwrap();
+}
