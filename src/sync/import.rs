@@ -162,8 +162,8 @@ pub async fn import_file(
     })?;
     let policy = Arc::new(policy.clone());
     // The engine's work on one batch runs on a thread of its own while this
-    // task files the next batch and stores the one before: the database
-    // never waits for the engine, nor the engine for the database.
+    // task files the next batch and stores the one before, so the engine's
+    // time overlaps the database's instead of adding to it.
     let mut evaluating: Option<JoinHandle<Result<PreparedEvaluations, StoreError>>> = None;
     let mut evaluated = 0;
     while let Some(items) = incoming.recv().await {
