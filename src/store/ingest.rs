@@ -32,6 +32,9 @@ pub struct IngestOutcome {
     pub fresh: Vec<(i64, String, OrderFacts)>,
     /// Orders that existed before: their facts are read back from the store.
     pub existing: Vec<i64>,
+    /// Orders that turned out to be another order and are gone: an
+    /// evaluation of them not yet stored must not be.
+    pub removed: Vec<i64>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -334,7 +337,7 @@ pub async fn ingest_batch(
         .max()
         .unwrap_or(0);
 
-    persist_merges(conn, &resolver, existing_count).await?;
+    let removed = persist_merges(conn, &resolver, existing_count).await?;
     upsert_existing(conn, &resolver, existing_count, &slots, changed_at).await?;
     insert_new(conn, &mut resolver, existing_count, changed_at).await?;
 
@@ -383,6 +386,7 @@ pub async fn ingest_batch(
     Ok(IngestOutcome {
         fresh,
         existing: existing.into_iter().collect(),
+        removed,
     })
 }
 
@@ -521,12 +525,14 @@ async fn load_matching_entities(
 }
 
 /// Entities already in the store that a document showed to be one order: the
-/// loser's documents move to the survivor, then the loser goes.
+/// loser's documents move to the survivor, then the loser goes. Returns the
+/// losers' ids.
 async fn persist_merges(
     conn: &mut AnyConnection,
     resolver: &Resolver,
     existing_count: usize,
-) -> Result<(), StoreError> {
+) -> Result<Vec<i64>, StoreError> {
+    let mut removed = Vec::new();
     for slot in 0..existing_count {
         let entity = &resolver.entities[slot];
         let (Some(loser), Some(_)) = (entity.id, entity.merged_into) else {
@@ -557,8 +563,9 @@ async fn persist_merges(
                 .await
                 .context("merging two records of one order")?;
         }
+        removed.push(loser);
     }
-    Ok(())
+    Ok(removed)
 }
 
 fn entity_params(entity: &Entity, changed_at: i64) -> Vec<Param> {

@@ -22,7 +22,8 @@ pub use queries::{
     insert_rejects, BreachRow, OrderDetail, OrderRow, PayloadRow, QueueSort, RejectRow,
 };
 pub use results::{
-    attach_replacements, due_for_evaluation, load_facts, resolutions_of, save_evaluations,
+    attach_replacements, due_for_evaluation, load_facts, prepare_evaluations, resolutions_of,
+    write_evaluations, PreparedEvaluations,
 };
 pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys, SourceHealth};

@@ -169,40 +169,110 @@ fn headline(findings: &[Finding]) -> Option<&Finding> {
     findings.iter().find(|f| f.verdict != Verdict::Pass)
 }
 
-/// Writes each order's findings and queue summary as evaluated at `at`.
-pub async fn save_evaluations(
-    conn: &mut AnyConnection,
+/// The rows that store one order's evaluation.
+#[derive(Debug)]
+struct EvaluationRows {
+    id: i64,
+    summary: Vec<Param>,
+    findings: Vec<Vec<Param>>,
+}
+
+/// Evaluations turned into the rows that store them, built away from the
+/// connection (no I/O), so a writer can store one batch while the next is
+/// being built.
+#[derive(Debug, Default)]
+pub struct PreparedEvaluations {
+    orders: Vec<EvaluationRows>,
+}
+
+impl PreparedEvaluations {
+    pub fn len(&self) -> usize {
+        self.orders.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.orders.is_empty()
+    }
+
+    /// Leaves out orders that no longer exist: a later batch merged them
+    /// into another order (which that batch evaluates itself).
+    pub fn forget(&mut self, removed: &[i64]) {
+        if !removed.is_empty() {
+            self.orders.retain(|o| !removed.contains(&o.id));
+        }
+    }
+}
+
+/// The rows [`write_evaluations`] stores for `evaluations` as of `at`.
+pub fn prepare_evaluations(
     evaluations: &[(i64, Evaluation, Listing)],
     at: DateTime<Utc>,
+) -> Result<PreparedEvaluations, StoreError> {
+    let evaluated_at = to_millis(at);
+    let mut orders = Vec::with_capacity(evaluations.len());
+    for (id, eval, listing) in evaluations {
+        let top = headline(&eval.findings);
+        let summary = vec![
+            Param::Int(*id),
+            Param::Text(eval.queue.as_str().to_string()),
+            Param::OptText(top.map(|f| f.code.as_str().to_string())),
+            Param::OptText(top.map(|f| f.reason.clone())),
+            Param::OptInt(eval.ship_by.map(to_millis)),
+            Param::Int(evaluated_at),
+            // The engine promises a moment after `at`; holding it to that
+            // here keeps a re-evaluation loop from ever spinning.
+            Param::OptInt(
+                eval.next_change_at
+                    .map(|t| to_millis(t).max(evaluated_at + 1)),
+            ),
+            Param::Int(0),
+            Param::OptText(listing.source.clone()),
+            Param::Text(listing.system_states.clone()),
+            Param::Text(listing.search_text.clone()),
+        ];
+        let mut findings = Vec::with_capacity(eval.findings.len());
+        for (position, finding) in eval.findings.iter().enumerate() {
+            let evidence = serde_json::to_string(&finding.evidence).map_err(|source| {
+                StoreError::CorruptFacts {
+                    order_id: *id,
+                    kind: "evidence".into(),
+                    source,
+                }
+            })?;
+            findings.push(vec![
+                Param::Int(*id),
+                Param::Int(position as i64),
+                Param::Text(finding.code.as_str().to_string()),
+                Param::Text(finding.verdict.as_str().to_string()),
+                Param::Text(finding.reason.clone()),
+                Param::Text(evidence),
+            ]);
+        }
+        orders.push(EvaluationRows {
+            id: *id,
+            summary,
+            findings,
+        });
+    }
+    Ok(PreparedEvaluations { orders })
+}
+
+/// Stores prepared evaluations: each order's queue summary, and its findings
+/// in place of those it had.
+pub async fn write_evaluations(
+    conn: &mut AnyConnection,
+    prepared: PreparedEvaluations,
 ) -> Result<(), StoreError> {
-    if evaluations.is_empty() {
+    if prepared.is_empty() {
         return Ok(());
     }
-    let evaluated_at = to_millis(at);
-    let summary_rows = evaluations
-        .iter()
-        .map(|(id, eval, listing)| {
-            let top = headline(&eval.findings);
-            vec![
-                Param::Int(*id),
-                Param::Text(eval.queue.as_str().to_string()),
-                Param::OptText(top.map(|f| f.code.as_str().to_string())),
-                Param::OptText(top.map(|f| f.reason.clone())),
-                Param::OptInt(eval.ship_by.map(to_millis)),
-                Param::Int(evaluated_at),
-                // The engine promises a moment after `at`; holding it to that
-                // here keeps a re-evaluation loop from ever spinning.
-                Param::OptInt(
-                    eval.next_change_at
-                        .map(|t| to_millis(t).max(evaluated_at + 1)),
-                ),
-                Param::Int(0),
-                Param::OptText(listing.source.clone()),
-                Param::Text(listing.system_states.clone()),
-                Param::Text(listing.search_text.clone()),
-            ]
-        })
-        .collect();
+    let ids: Vec<i64> = prepared.orders.iter().map(|o| o.id).collect();
+    let mut summary_rows = Vec::with_capacity(prepared.orders.len());
+    let mut finding_rows = Vec::new();
+    for order in prepared.orders {
+        summary_rows.push(order.summary);
+        finding_rows.extend(order.findings);
+    }
     // The insert half never runs (every order exists); it is how one
     // statement updates many rows on both SQLite and PostgreSQL.
     insert_rows(
@@ -218,7 +288,6 @@ pub async fn save_evaluations(
         "saving queue placement",
     )
     .await?;
-    let ids: Vec<i64> = evaluations.iter().map(|(id, _, _)| *id).collect();
     for chunk in id_chunks(&ids) {
         let sql = format!(
             "DELETE FROM findings WHERE order_id IN ({})",
@@ -231,26 +300,6 @@ pub async fn save_evaluations(
         .execute(&mut *conn)
         .await
         .context("replacing findings")?;
-    }
-    let mut finding_rows = Vec::new();
-    for (id, eval, _) in evaluations {
-        for (position, finding) in eval.findings.iter().enumerate() {
-            let evidence = serde_json::to_string(&finding.evidence).map_err(|source| {
-                StoreError::CorruptFacts {
-                    order_id: *id,
-                    kind: "evidence".into(),
-                    source,
-                }
-            })?;
-            finding_rows.push(vec![
-                Param::Int(*id),
-                Param::Int(position as i64),
-                Param::Text(finding.code.as_str().to_string()),
-                Param::Text(finding.verdict.as_str().to_string()),
-                Param::Text(finding.reason.clone()),
-                Param::Text(evidence),
-            ]);
-        }
     }
     insert_rows(
         conn,

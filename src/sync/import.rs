@@ -5,19 +5,23 @@
 
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sqlx::{Acquire, AnyConnection};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::connectors::{self, Item, Source};
 use crate::engine::Policy;
-use crate::store::{self, IncomingDoc, RejectRow, Store, StoreError};
+use crate::store::{self, Backend, IncomingDoc, PreparedEvaluations, RejectRow, Store, StoreError};
 use crate::sync::reconcile;
 
 /// Documents per transaction step: large enough that statement overhead
 /// vanishes, small enough that memory stays flat however big the file.
 const BATCH: usize = 1_000;
+/// SQLite's page cache (64 MiB) and statement journals while importing.
+const IMPORT_PRAGMAS: &str = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
 /// How much of an unreadable file is kept aside with its reason.
 const KEPT_BYTES: u64 = 1 << 20;
 
@@ -137,16 +141,56 @@ pub async fn import_file(
             context: format!("importing {origin}"),
             source,
         })?;
+    if store.backend() == Backend::Sqlite {
+        // A large import touches every index all over: with SQLite's 2 MB
+        // default cache most of its pages would spill to the WAL and be read
+        // back, and each statement's journal would go through a temporary
+        // file. Both stay in memory of a fixed size, flat in the file size;
+        // the connection is closed afterwards rather than kept in the pool.
+        conn.close_on_drop();
+        sqlx::query(IMPORT_PRAGMAS)
+            .execute(&mut *conn)
+            .await
+            .map_err(|source| StoreError::Query {
+                context: format!("importing {origin}"),
+                source,
+            })?;
+    }
     let mut tx = conn.begin().await.map_err(|source| StoreError::Query {
         context: format!("importing {origin}"),
         source,
     })?;
+    let policy = Arc::new(policy.clone());
+    // The engine's work on one batch runs on a thread of its own while this
+    // task files the next batch and stores the one before, so the engine's
+    // time overlaps the database's instead of adding to it.
+    let mut evaluating: Option<JoinHandle<Result<PreparedEvaluations, StoreError>>> = None;
     let mut evaluated = 0;
     while let Some(items) = incoming.recv().await {
-        let applied = apply_items(&mut tx, policy, source, items, &origin, now).await?;
-        report.documents += applied.documents;
-        report.rejected.extend(applied.rejected);
-        evaluated += applied.evaluated;
+        let split = split_items(source, vec![(origin.clone(), items)], now);
+        report.documents += split.docs.len();
+        report.rejected.extend(split.reasons);
+        let outcome = store::ingest_batch(&mut tx, split.docs).await?;
+        let removed = outcome.removed.clone();
+        let gathered = reconcile::gather(&mut tx, outcome).await?;
+        store::insert_rejects(&mut tx, split.rejects).await?;
+        let policy = Arc::clone(&policy);
+        let next = tokio::task::spawn_blocking(move || {
+            reconcile::evaluate_gathered(gathered, &policy, now)
+        });
+        if let Some(previous) = evaluating.replace(next) {
+            // Evaluated before this batch was filed: an order this batch
+            // merged away is no longer there to store it for.
+            let mut prepared = joined(previous).await?;
+            prepared.forget(&removed);
+            evaluated += prepared.len();
+            store::write_evaluations(&mut tx, prepared).await?;
+        }
+    }
+    if let Some(last) = evaluating.take() {
+        let prepared = joined(last).await?;
+        evaluated += prepared.len();
+        store::write_evaluations(&mut tx, prepared).await?;
     }
     let parsed = parser
         .await
@@ -225,21 +269,44 @@ pub async fn apply_bodies(
     bodies: Vec<(String, Vec<Item>)>,
     now: DateTime<Utc>,
 ) -> Result<Applied, StoreError> {
-    let mut applied = Applied::default();
-    let mut docs = Vec::with_capacity(bodies.iter().map(|(_, items)| items.len()).sum());
-    let mut rejects = Vec::new();
+    let split = split_items(source, bodies, now);
+    let mut applied = Applied {
+        documents: split.docs.len(),
+        rejected: split.reasons,
+        evaluated: 0,
+    };
+    let outcome = store::ingest_batch(conn, split.docs).await?;
+    applied.evaluated = reconcile::reconcile_batch(conn, outcome, policy, now).await?;
+    store::insert_rejects(conn, split.rejects).await?;
+    Ok(applied)
+}
+
+/// A batch's items sorted into documents to file and rejects to keep aside.
+struct Split {
+    docs: Vec<IncomingDoc>,
+    rejects: Vec<RejectRow>,
+    /// One reason per reject.
+    reasons: Vec<String>,
+}
+
+fn split_items(source: Source, bodies: Vec<(String, Vec<Item>)>, now: DateTime<Utc>) -> Split {
+    let mut split = Split {
+        docs: Vec::with_capacity(bodies.iter().map(|(_, items)| items.len()).sum()),
+        rejects: Vec::new(),
+        reasons: Vec::new(),
+    };
     for (origin, items) in bodies {
         for item in items {
             match item {
-                Item::Document(doc) => docs.push(IncomingDoc {
+                Item::Document(doc) => split.docs.push(IncomingDoc {
                     content: doc.content,
                     raw: doc.raw,
                     origin: origin.clone(),
                     fetched_at: now,
                 }),
                 Item::Rejected(rejected) => {
-                    applied.rejected.push(rejected.reason.clone());
-                    rejects.push(RejectRow {
+                    split.reasons.push(rejected.reason.clone());
+                    split.rejects.push(RejectRow {
                         source: source.as_str().to_string(),
                         origin: origin.clone(),
                         order_ref: rejected.order,
@@ -251,11 +318,16 @@ pub async fn apply_bodies(
             }
         }
     }
-    applied.documents = docs.len();
-    let outcome = store::ingest_batch(conn, docs).await?;
-    applied.evaluated = reconcile::reconcile_batch(conn, outcome, policy, now).await?;
-    store::insert_rejects(conn, rejects).await?;
-    Ok(applied)
+    split
+}
+
+/// What a blocking task returned; its panic goes on in the caller, as it
+/// would had the work run there.
+async fn joined<T>(handle: JoinHandle<T>) -> T {
+    match handle.await {
+        Ok(value) => value,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 fn read_prefix(path: &Path) -> String {

@@ -1,0 +1,337 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! `import` of files larger than one batch: the engine works on one batch
+//! while the writer files the next, and the store must end exactly as the
+//! one-batch-at-a-time path of a sync leaves it, on both engines; an order
+//! merged away by a later batch stays gone; a bad order is kept aside alone;
+//! and an import killed part-way and run again ends as an uninterrupted one.
+
+mod dbs;
+mod store_view;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use orderdeck::config::Config;
+use orderdeck::connectors::{read_body, Source};
+use orderdeck::engine::Policy;
+use orderdeck::sim::shop::ShopGenerator;
+use orderdeck::store::{sqlite_url, Store};
+use orderdeck::sync::import;
+use serde_json::{json, Value};
+use sqlx::Acquire;
+
+fn now() -> DateTime<Utc> {
+    "2026-11-27T12:00:00Z".parse().unwrap()
+}
+
+fn policy() -> Policy {
+    Config::builtin().unwrap().policy().unwrap()
+}
+
+/// `count` generated storefront orders.
+fn storefront_orders(count: usize) -> Vec<Value> {
+    let generator = ShopGenerator::new(7, now());
+    (0..)
+        .filter_map(|i| generator.order(i).storefront)
+        .take(count)
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, body: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec(body).unwrap()).unwrap();
+    path
+}
+
+type OrderColumns = (
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Every order as the console and `show` see it: queue, headline, listing
+/// columns, deadline, and each finding in full.
+async fn contents(store: &Store) -> Vec<String> {
+    let orders: Vec<OrderColumns> = sqlx::query_as(
+        "SELECT name_key, queue, top_code, top_reason, ship_by, system_states, search_text \
+         FROM orders ORDER BY name_key",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let findings: Vec<(Option<String>, i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT o.name_key, f.position, f.code, f.verdict, f.reason, f.evidence \
+         FROM findings f JOIN orders o ON o.id = f.order_id ORDER BY o.name_key, f.position",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    orders
+        .iter()
+        .map(|o| format!("{o:?}"))
+        .chain(findings.iter().map(|f| format!("{f:?}")))
+        .collect()
+}
+
+/// The same body filed as a sync files a page: one batch of up to `batch`
+/// documents per transaction, evaluated and stored before the next is read.
+async fn file_in_batches(store: &Store, source: Source, body: &Value, batch: usize) {
+    let mut items = Vec::new();
+    read_body(
+        source,
+        serde_json::to_vec(body).unwrap().as_slice(),
+        &mut |item| items.push(item),
+    )
+    .unwrap();
+    let mut conn = store.pool().acquire().await.unwrap();
+    while !items.is_empty() {
+        let rest = items.split_off(items.len().min(batch));
+        let chunk = std::mem::replace(&mut items, rest);
+        let mut tx = conn.begin().await.unwrap();
+        import::apply_items(&mut tx, &policy(), source, chunk, "page", now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+async fn rejects(store: &Store) -> Vec<(Option<String>, String)> {
+    sqlx::query_as("SELECT order_ref, reason FROM rejects ORDER BY id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap()
+}
+
+async fn large_file_with_a_bad_order(db: dbs::TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = storefront_orders(2_600);
+    let bad_name = orders[1_500]["name"].clone();
+    orders[1_500].as_object_mut().unwrap().remove("created_at");
+    let path = write(dir.path(), "orders.json", &json!({ "orders": orders }));
+
+    let (report, evaluated) =
+        import::import_file(&db.store, &policy(), Source::Storefront, &path, now())
+            .await
+            .unwrap();
+    assert_eq!(report.error, None, "{}", db.label);
+    assert_eq!(report.documents, 2_599, "{}", db.label);
+    assert_eq!(
+        report.rejected.len(),
+        1,
+        "{}: {:?}",
+        db.label,
+        report.rejected
+    );
+    assert!(
+        report.rejected[0].contains("created_at"),
+        "{}: {:?}",
+        db.label,
+        report.rejected
+    );
+    assert_eq!(evaluated, 2_599, "{}", db.label);
+    let kept = rejects(&db.store).await;
+    assert_eq!(kept.len(), 1, "{}", db.label);
+    assert_eq!(kept[0].0.as_deref(), bad_name.as_str(), "{}", db.label);
+
+    let reference = dbs::sqlite().await;
+    let good: Vec<Value> = orders
+        .iter()
+        .filter(|o| o.get("created_at").is_some())
+        .cloned()
+        .collect();
+    file_in_batches(
+        &reference.store,
+        Source::Storefront,
+        &json!({ "orders": good }),
+        1_000,
+    )
+    .await;
+    let imported = contents(&db.store).await;
+    assert_eq!(
+        imported.len(),
+        contents(&reference.store).await.len(),
+        "{}",
+        db.label
+    );
+    assert_eq!(imported, contents(&reference.store).await, "{}", db.label);
+    // The filter's index holds what the rows hold.
+    if db.label == "sqlite" {
+        let name = orders[2_400]["name"].as_str().unwrap().to_lowercase();
+        let hits: Vec<(i64,)> =
+            sqlx::query_as("SELECT rowid FROM orders_search WHERE search_text LIKE $1")
+                .bind(format!("%{name}%"))
+                .fetch_all(db.store.pool())
+                .await
+                .unwrap();
+        assert_eq!(hits.len(), 1, "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_several_batches_loads_as_a_sync_files_it_and_keeps_a_bad_order_aside() {
+    large_file_with_a_bad_order(dbs::sqlite().await).await;
+    if let Some(pg) = dbs::postgres().await {
+        large_file_with_a_bad_order(pg).await;
+    }
+}
+
+/// A ShipStation order.
+fn warehouse_order(order_id: u64, number: &str, key: Option<&str>) -> Value {
+    json!({
+        "orderId": order_id,
+        "orderNumber": number,
+        "orderKey": key,
+        "orderDate": "2026-11-20T09:00:00.0000000",
+        "createDate": "2026-11-20T09:00:00.0000000",
+        "modifyDate": "2026-11-20T10:00:00.0000000",
+        "orderStatus": "awaiting_shipment",
+        "items": [{"sku": "SKU-1", "name": "Mug", "quantity": 1}],
+    })
+}
+
+async fn merge_across_batches(db: dbs::TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    // Two warehouse orders that look like two orders in the first batch; a
+    // third, far enough down the file to land in a later batch, carries the
+    // first one's key and the second one's number: they were one order.
+    let mut orders = vec![
+        warehouse_order(1, "5001", Some("900001")),
+        warehouse_order(2, "5002", None),
+    ];
+    orders.extend((0..1_500).map(|i| warehouse_order(10 + i, &format!("{}", 7_000 + i), None)));
+    orders.push(warehouse_order(3, "5002", Some("900001")));
+    let body = json!({ "orders": orders, "total": orders.len(), "page": 1, "pages": 1 });
+    let path = write(dir.path(), "warehouse.json", &body);
+
+    let (report, _) = import::import_file(&db.store, &policy(), Source::Warehouse, &path, now())
+        .await
+        .unwrap();
+    assert_eq!(report.error, None, "{}", db.label);
+    assert!(
+        report.rejected.is_empty(),
+        "{}: {:?}",
+        db.label,
+        report.rejected
+    );
+
+    let orphans: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM orders WHERE id NOT IN (SELECT order_id FROM payloads)")
+            .fetch_all(db.store.pool())
+            .await
+            .unwrap();
+    assert!(
+        orphans.is_empty(),
+        "{}: orders without documents {orphans:?}",
+        db.label
+    );
+    let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders")
+        .fetch_one(db.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(count.0, 1_501, "{}", db.label);
+
+    let reference = dbs::sqlite().await;
+    file_in_batches(&reference.store, Source::Warehouse, &body, 1_000).await;
+    assert_eq!(
+        contents(&db.store).await,
+        contents(&reference.store).await,
+        "{}",
+        db.label
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_merged_away_by_a_later_batch_stays_gone() {
+    merge_across_batches(dbs::sqlite().await).await;
+    if let Some(pg) = dbs::postgres().await {
+        merge_across_batches(pg).await;
+    }
+}
+
+fn import_command(db: &Path, file: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orderdeck"));
+    command
+        .args(["--db", &sqlite_url(db)])
+        .args(["--now", &now().to_rfc3339_opts(SecondsFormat::Secs, true)])
+        .args(["import", "--source", "storefront"])
+        .arg(file)
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn run_to_end(mut command: Command) {
+    let output = command.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{:?}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn wal_bytes(db: &Path) -> u64 {
+    std::fs::metadata(format!("{}-wal", db.display())).map_or(0, |m| m.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_killed_part_way_and_run_again_ends_as_an_uninterrupted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "orders.json",
+        &json!({ "orders": storefront_orders(6_000) }),
+    );
+
+    let killed = dir.path().join("killed.sqlite");
+    let mut child = import_command(&killed, &file).spawn().unwrap();
+    let started = Instant::now();
+    // Killed once several batches are written and before the end.
+    while wal_bytes(&killed) < 4 << 20 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it could be killed"
+        );
+        assert!(started.elapsed() < Duration::from_secs(300));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    {
+        let store = Store::open(&sqlite_url(&killed)).await.unwrap();
+        let count: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(count.0, 0, "a killed import left orders behind");
+        store.close().await;
+    }
+    run_to_end(import_command(&killed, &file));
+
+    let clean = dir.path().join("clean.sqlite");
+    run_to_end(import_command(&clean, &file));
+
+    let killed = Store::open(&sqlite_url(&killed)).await.unwrap();
+    let clean = Store::open(&sqlite_url(&clean)).await.unwrap();
+    let outcomes = store_view::outcomes(&killed).await;
+    assert_eq!(outcomes.len(), 6_000);
+    assert_eq!(outcomes, store_view::outcomes(&clean).await);
+    assert_eq!(contents(&killed).await, contents(&clean).await);
+    let payloads = "SELECT COUNT(*) FROM payloads";
+    let count = |store: Store| async move {
+        let n: (i64,) = sqlx::query_as(payloads)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        n.0
+    };
+    assert_eq!(count(killed).await, count(clean).await);
+}
