@@ -524,3 +524,46 @@ fn held_orders_are_never_overdue() {
         }
     }
 }
+
+#[test]
+fn a_long_order_names_three_lines_and_counts_the_rest() {
+    let order = base().lines(vec![
+        line("l-1", "SKU-1", 2, 2),
+        line("l-2", "FURN-2", 1, 1),
+        line("l-3", "SKU-3", 1, 1),
+        line("l-4", "SKU-4", 1, 1),
+        line("l-5", "FURN-5", 3, 3),
+    ]);
+    let on_time = order.eval("2026-11-05T04:59:59Z");
+    assert_eq!(
+        reason(&on_time, "SLA_ON_TIME"),
+        "8 items owed (SKU-1 ×2, FURN-2 ×1, SKU-3 ×1, and 2 more lines); ship by Fri 2026-11-06 23:59 EST (2 business days, default SLA), 2d left"
+    );
+    // Furniture (5 business days) and the default (2) in one order: each
+    // line keeps its own deadline.
+    let late = order.eval("2026-11-08T05:00:00Z");
+    assert_eq!(
+        reason(&late, "SLA_BREACH"),
+        "4 items still owed (SKU-1 ×2, SKU-3 ×1, SKU-4 ×1), 24h past the ship-by deadline Fri 2026-11-06 23:59 EST (2 business days, default SLA)"
+    );
+    let ship_by: Vec<(&str, &str)> = late
+        .findings
+        .iter()
+        .flat_map(|f| &f.evidence)
+        .filter(|e| e.field.ends_with(" ship by"))
+        .map(|e| (e.field.as_str(), e.value.as_str()))
+        .collect();
+    assert_eq!(
+        ship_by,
+        vec![
+            ("line SKU-1 ship by", "2026-11-07T04:59:59Z"),
+            ("line SKU-3 ship by", "2026-11-07T04:59:59Z"),
+            ("line SKU-4 ship by", "2026-11-07T04:59:59Z"),
+        ]
+    );
+    assert_eq!(
+        on_time.ship_by,
+        Some(t(DEADLINE)),
+        "the earliest deadline over all five lines"
+    );
+}

@@ -84,8 +84,9 @@ pub struct VendorPolicy {
 
 impl Policy {
     pub fn vendor(&self, vendor: &str) -> Option<&VendorPolicy> {
+        let vendor = vendor.trim();
         self.vendors
             .iter()
-            .find(|v| v.id.eq_ignore_ascii_case(vendor.trim()))
+            .find(|v| v.id.eq_ignore_ascii_case(vendor))
     }
 }

@@ -1,6 +1,7 @@
 //! The SLA clock of DESIGN.md §3: business days in the shop's zone, the daily
 //! cutoff, and the ship-by deadline at the end of the Nth business day.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{
@@ -137,20 +138,20 @@ pub fn rule_for_line(policy: &Policy, order: &StorefrontOrder, line: &OrderLine)
             })
         });
     let method = || {
-        let method = order.shipping_method.as_deref()?.trim().to_lowercase();
-        let days = *policy.sla.shipping_methods.get(&method)?;
+        let method = lowercase(order.shipping_method.as_deref()?.trim());
+        let days = *policy.sla.shipping_methods.get(method.as_ref())?;
         Some(SlaRule {
             business_days: days,
-            source: SlaSource::ShippingMethod(method),
+            source: SlaSource::ShippingMethod(method.into_owned()),
         })
     };
     let category = || {
-        let sku = line.sku.as_deref()?.trim().to_lowercase();
+        let sku = line.sku.as_deref()?.trim();
         let category = policy.sla.categories.iter().find(|c| {
             c.sku_prefixes.iter().any(|prefix| {
-                let prefix = prefix.trim().to_lowercase();
+                let prefix = prefix.trim();
                 // An empty prefix would silently claim every SKU.
-                !prefix.is_empty() && sku.starts_with(&prefix)
+                !prefix.is_empty() && starts_with_ignoring_case(sku, prefix)
             })
         })?;
         Some(SlaRule {
@@ -162,4 +163,28 @@ pub fn rule_for_line(policy: &Policy, order: &StorefrontOrder, line: &OrderLine)
         business_days: policy.sla.ship_within_business_days,
         source: SlaSource::Default,
     })
+}
+
+/// `text` in lower case, copied only when it has something to lower: this
+/// runs for every line of every order evaluated.
+fn lowercase(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
+}
+
+/// Whether `text` starts with `prefix` once both are in lower case.
+fn starts_with_ignoring_case(text: &str, prefix: &str) -> bool {
+    if text.is_ascii() && prefix.is_ascii() {
+        text.as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+    } else {
+        text.to_lowercase().starts_with(&prefix.to_lowercase())
+    }
 }

@@ -3,7 +3,7 @@
 //! storefront has not heard of, the holds).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
@@ -173,12 +173,23 @@ fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLin
     ) {
         return Vec::new();
     }
+    // The lines of one order share its placing time, so each N needs its
+    // calendar walk (and its time-zone conversions) once.
+    let mut deadlines: Vec<(u32, DateTime<Utc>)> = Vec::new();
     order
         .lines
         .iter()
         .filter(|line| line.requires_shipping && line.owed > 0)
         .map(|line| {
             let rule = sla::rule_for_line(policy, order, line);
+            let ship_by = match deadlines.iter().find(|(n, _)| *n == rule.business_days) {
+                Some(&(_, at)) => at,
+                None => {
+                    let at = sla::ship_by(&policy.sla, order.created_at, rule.business_days);
+                    deadlines.push((rule.business_days, at));
+                    at
+                }
+            };
             OwedLine {
                 line,
                 third_party: line
@@ -187,15 +198,22 @@ fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLin
                     .and_then(|vendor| policy.vendor(vendor))
                     .filter(|vendor| vendor.third_party),
                 owed: line.owed,
-                ship_by: sla::ship_by(&policy.sla, order.created_at, rule.business_days),
+                ship_by,
                 rule,
             }
         })
         .collect()
 }
 
-fn tracking_key(number: &str) -> String {
-    number.trim().to_uppercase()
+/// Whether two tracking numbers are the same once trimmed, in either case.
+/// Compared in place: this runs for every shipment of every order evaluated.
+fn same_tracking(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_uppercase() == b.to_uppercase()
+    }
 }
 
 /// Warehouse shipments the storefront does not show yet, each allotted the
@@ -203,28 +221,22 @@ fn tracking_key(number: &str) -> String {
 /// number a storefront fulfilment already carries is reflected in the
 /// storefront's owed counts, so counting it again would hide goods still owed.
 fn ship_events<'a>(facts: &'a OrderFacts, lines: &mut [OwedLine<'a>]) -> Vec<ShipEvent<'a>> {
-    let recorded: BTreeSet<String> = facts
-        .storefront
-        .iter()
-        .flat_map(|sf| &sf.value.fulfillments)
-        .filter(|f| f.is_effective())
-        .flat_map(|f| &f.tracking_numbers)
-        .map(|n| tracking_key(n))
-        .filter(|n| !n.is_empty())
-        .collect();
-    let live: Vec<&Observed<WarehouseShipment>> = facts
-        .warehouse_shipments
-        .iter()
-        .filter(|s| !s.value.voided)
-        .collect();
-    let mut events: Vec<ShipEvent<'a>> = live
-        .iter()
+    let recorded = || {
+        facts
+            .storefront
+            .iter()
+            .flat_map(|sf| &sf.value.fulfillments)
+            .filter(|f| f.is_effective())
+            .flat_map(|f| &f.tracking_numbers)
+            .filter(|n| !n.trim().is_empty())
+    };
+    let live = || facts.warehouse_shipments.iter().filter(|s| !s.value.voided);
+    let mut events: Vec<ShipEvent<'a>> = live()
         .filter(|s| {
             s.value
                 .tracking_number
                 .as_deref()
-                .map(tracking_key)
-                .is_none_or(|n| !recorded.contains(&n))
+                .is_none_or(|n| !recorded().any(|r| same_tracking(r, n)))
         })
         .map(|s| ShipEvent {
             at: s.value.shipped_at,
@@ -233,7 +245,7 @@ fn ship_events<'a>(facts: &'a OrderFacts, lines: &mut [OwedLine<'a>]) -> Vec<Shi
         })
         .collect();
     for order in &facts.warehouse_orders {
-        let has_label = live.iter().any(|s| {
+        let has_label = live().any(|s| {
             s.value
                 .order_id
                 .as_ref()

@@ -2,6 +2,7 @@
 //! suspends or replaces it (a deliberate hold, a third-party vendor's own SLA).
 
 use std::collections::BTreeMap;
+use std::fmt::{self, Display, Formatter};
 
 use super::context::{Context, Hold, OwedLine};
 use super::text;
@@ -213,18 +214,28 @@ pub(super) fn deadline(ctx: &Context<'_>, out: &mut Outcome) {
     out.add(code, verdict, reason, evidence);
 }
 
-/// "SKU-1 ×2, SKU-2 ×1 and 3 more lines": enough to recognise the goods.
-fn describe_lines(lines: &[&OwedLine<'_>]) -> String {
-    const SHOWN: usize = 3;
-    let mut names: Vec<String> = lines
-        .iter()
-        .take(SHOWN)
-        .map(|l| format!("{} ×{}", l.label(), l.owed))
-        .collect();
-    let rest = lines.len().saturating_sub(SHOWN);
-    if rest > 0 {
-        let noun = if rest == 1 { "line" } else { "lines" };
-        names.push(format!("and {rest} more {noun}"));
+/// "SKU-1 ×2, SKU-2 ×1, and 3 more lines": enough to recognise the goods;
+/// written straight into the reason.
+fn describe_lines<'a>(lines: &'a [&'a OwedLine<'a>]) -> impl Display + 'a {
+    DescribeLines(lines)
+}
+
+struct DescribeLines<'a>(&'a [&'a OwedLine<'a>]);
+
+impl Display for DescribeLines<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 3;
+        for (i, line) in self.0.iter().take(SHOWN).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{} ×{}", line.label(), line.owed)?;
+        }
+        let rest = self.0.len().saturating_sub(SHOWN);
+        if rest > 0 {
+            let noun = if rest == 1 { "line" } else { "lines" };
+            write!(f, ", and {rest} more {noun}")?;
+        }
+        Ok(())
     }
-    names.join(", ")
 }

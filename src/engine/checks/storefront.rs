@@ -4,7 +4,9 @@
 use super::context::Context;
 use super::text;
 use super::Outcome;
-use crate::domain::{Evidence, FinancialStatus, FindingCode, System, Verdict};
+use crate::domain::{
+    Evidence, FinancialStatus, FindingCode, Observed, StorefrontOrder, System, Verdict,
+};
 
 /// NOT_IN_STOREFRONT: the warehouse works on an order the storefront has not got.
 pub(super) fn presence(ctx: &Context<'_>, out: &mut Outcome) {
@@ -145,24 +147,15 @@ pub(super) fn refunds(ctx: &Context<'_>, out: &mut Outcome) {
         return;
     };
     let listed = sf.value.owed_quantity();
-    let status = Evidence::new(
-        System::Storefront,
-        "financial_status",
-        sf.value.financial_status.as_str(),
-        sf.observed_at,
-    );
-    let owed = Evidence::new(
-        System::Storefront,
-        "quantity still to fulfil",
-        listed.to_string(),
-        sf.observed_at,
-    );
+    // Built only for an order that gets a finding: most orders are not
+    // refunded at all.
+    let evidence = || vec![financial_status(sf), still_to_fulfil(sf, listed)];
     match sf.value.financial_status {
         FinancialStatus::Refunded if listed == 0 => out.add(
             FindingCode::RefundedFull,
             Verdict::Info,
             "Refunded in full; nothing is left to ship".to_string(),
-            vec![status, owed],
+            evidence(),
         ),
         FinancialStatus::PartiallyRefunded => {
             let still_owed: u32 = ctx.lines.iter().map(|l| l.owed).sum();
@@ -178,7 +171,7 @@ pub(super) fn refunds(ctx: &Context<'_>, out: &mut Outcome) {
                 FindingCode::RefundedPartial,
                 Verdict::Info,
                 format!("Partially refunded; {rest}"),
-                vec![status, owed],
+                evidence(),
             );
         }
         _ => {}
@@ -231,4 +224,23 @@ pub(super) fn shipment_label(tracking: Option<&str>) -> String {
         Some(number) => format!("label {number}"),
         None => "label without tracking".to_string(),
     }
+}
+
+pub(super) fn financial_status(sf: &Observed<StorefrontOrder>) -> Evidence {
+    Evidence::new(
+        System::Storefront,
+        "financial_status",
+        sf.value.financial_status.as_str(),
+        sf.observed_at,
+    )
+}
+
+/// The goods the storefront still lists as owed.
+pub(super) fn still_to_fulfil(sf: &Observed<StorefrontOrder>, owed: u32) -> Evidence {
+    Evidence::new(
+        System::Storefront,
+        "quantity still to fulfil",
+        owed.to_string(),
+        sf.observed_at,
+    )
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::context::{Context, ShipSource};
-use super::storefront::shipment_label;
+use super::storefront::{financial_status, shipment_label, still_to_fulfil};
 use super::text;
 use super::Outcome;
 use crate::domain::{Evidence, FindingCode, System, Verdict, WarehouseStatus};
@@ -36,24 +36,14 @@ pub(super) fn handoff(ctx: &Context<'_>, out: &mut Outcome) {
             text::duration(tolerance)
         ),
         vec![
-            Evidence::new(
-                System::Storefront,
-                "financial_status",
-                sf.value.financial_status.as_str(),
-                sf.observed_at,
-            ),
+            financial_status(sf),
             Evidence::new(
                 System::Storefront,
                 "created_at",
                 text::iso(sf.value.created_at),
                 sf.observed_at,
             ),
-            Evidence::new(
-                System::Storefront,
-                "quantity still to fulfil",
-                owed.to_string(),
-                sf.observed_at,
-            ),
+            still_to_fulfil(sf, owed),
         ],
     );
 }
