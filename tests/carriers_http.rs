@@ -51,7 +51,7 @@ async fn serve(router: Router) -> String {
 
 fn fast() -> RetryPolicy {
     RetryPolicy {
-        retries: 3,
+        attempts: 4,
         min_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(40),
         max_retry_after: Duration::from_secs(5),
@@ -669,7 +669,7 @@ async fn a_slow_carrier_times_out() {
     let dhl = client(Carrier::Dhl, &base)
         .with_timeout(Duration::from_millis(200))
         .with_retry_policy(RetryPolicy {
-            retries: 0,
+            attempts: 1,
             ..fast()
         });
     let started = Instant::now();

@@ -2,7 +2,9 @@
 //! real HTTP API (paths relative to the configured origin, as DESIGN.md §5
 //! has it). Numbers are asked about in the batches each API allows — up to
 //! 30 per FedEx request, one per request elsewhere — one request at a time,
-//! which keeps well inside the carriers' per-second limits.
+//! which keeps well inside the carriers' per-second limits; an allowance
+//! from the config is kept as well. Requests go through the plumbing every
+//! backend shares (`connectors::http`): retries, `Retry-After`, timeouts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -12,10 +14,14 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use super::auth::{self, Credentials, Token, TokenResponse, TokenStyle};
-use super::http::{self, Call, Reply, RetryPolicy};
+use super::http::{self, Call, CARRIER_RETRY};
 use super::{decode, fedex, parse, Carrier, CarrierError};
+use crate::connectors::http::{Backend, Fetched, RetryPolicy};
 use crate::connectors::secret::Secret;
 use crate::domain::CarrierShipment;
+
+/// How long a request may take unless the client is told otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// UPS's `transactionSrc`: names the calling application in UPS's logs.
 const TRANSACTION_SOURCE: &str = "orderdeck";
@@ -26,9 +32,7 @@ pub struct CarrierClient {
     carrier: Carrier,
     base: Url,
     credentials: Credentials,
-    http: reqwest::Client,
-    timeout: Duration,
-    policy: RetryPolicy,
+    backend: Backend,
     /// Held across a fetch, so that concurrent calls wait for one token
     /// instead of each fetching their own.
     token: Mutex<Option<Token>>,
@@ -85,9 +89,8 @@ impl CarrierClient {
             carrier,
             base,
             credentials,
-            http,
-            timeout: Duration::from_secs(30),
-            policy: RetryPolicy::default(),
+            backend: Backend::over(carrier.as_str(), http, CARRIER_RETRY)
+                .with_timeout(DEFAULT_TIMEOUT),
             token: Mutex::new(None),
             sequence: AtomicU64::new(0),
         })
@@ -95,11 +98,36 @@ impl CarrierClient {
 
     /// How long one request may take, body included, before it counts as failed.
     pub fn with_timeout(self, timeout: Duration) -> CarrierClient {
-        CarrierClient { timeout, ..self }
+        CarrierClient {
+            backend: self.backend.with_timeout(timeout),
+            ..self
+        }
     }
 
     pub fn with_retry_policy(self, policy: RetryPolicy) -> CarrierClient {
-        CarrierClient { policy, ..self }
+        CarrierClient {
+            backend: self.backend.with_retry(policy),
+            ..self
+        }
+    }
+
+    /// At most `per_minute` requests a minute (the allowance the carrier
+    /// gave the account), spread evenly.
+    pub fn with_allowance(self, per_minute: u32) -> CarrierClient {
+        CarrierClient {
+            backend: self.backend.with_burst(per_minute, 1),
+            ..self
+        }
+    }
+
+    fn call<'a>(&self, endpoint: &'a str, secrets: &'a [String]) -> Call<'a> {
+        Call {
+            carrier: self.carrier,
+            endpoint,
+            timeout: self.backend.timeout().unwrap_or(DEFAULT_TIMEOUT),
+            policy: self.backend.retry(),
+            secrets,
+        }
     }
 
     /// The carrier's word on each number, in the order asked (blank and
@@ -141,7 +169,8 @@ impl CarrierClient {
         let numbers: Vec<String> = batch.iter().map(|n| (*n).to_owned()).collect();
         let body = fedex::request_body(&numbers);
         self.request("POST", &url, None, |token| {
-            self.http
+            self.backend
+                .client
                 .post(url.clone())
                 .bearer_auth(token.unwrap_or_default())
                 .header("X-locale", "en_US")
@@ -159,7 +188,8 @@ impl CarrierClient {
                 )?;
                 let transaction = self.transaction_id();
                 self.request("GET", &url, Some(number), |token| {
-                    self.http
+                    self.backend
+                        .client
                         .get(url.clone())
                         .bearer_auth(token.unwrap_or_default())
                         .header("transId", transaction.as_str())
@@ -173,7 +203,8 @@ impl CarrierClient {
                     &[("expand", "DETAIL")],
                 )?;
                 self.request("GET", &url, Some(number), |token| {
-                    self.http
+                    self.backend
+                        .client
                         .get(url.clone())
                         .bearer_auth(token.unwrap_or_default())
                         .header(reqwest::header::ACCEPT, "application/json")
@@ -190,7 +221,8 @@ impl CarrierClient {
                 };
                 let key = key.expose();
                 self.request("GET", &url, Some(number), |_| {
-                    self.http
+                    self.backend
+                        .client
                         .get(url.clone())
                         .header("DHL-API-Key", key)
                         .header(reqwest::header::ACCEPT, "application/json")
@@ -221,14 +253,12 @@ impl CarrierClient {
             // The access token is as much a secret as what it was issued for.
             let mut secrets = self.credentials.secrets();
             secrets.extend(token.iter().map(|t| t.expose().to_owned()));
-            let call = Call {
-                carrier: self.carrier,
-                endpoint: &endpoint,
-                timeout: self.timeout,
-                policy: self.policy,
-                secrets: &secrets,
-            };
-            let reply = http::send(&call, || build(token.as_ref().map(Secret::expose))).await?;
+            let call = self.call(&endpoint, &secrets);
+            let reply = self
+                .backend
+                .exchange(|| build(token.as_ref().map(Secret::expose)))
+                .await
+                .map_err(|e| http::failed(&call, e))?;
             if reply.status == StatusCode::UNAUTHORIZED && !refreshed {
                 if let Some(token) = &token {
                     self.forget(token).await;
@@ -237,7 +267,7 @@ impl CarrierClient {
                 }
             }
             return self
-                .read(&call, reply, requested)
+                .read(&call, &reply, requested)
                 .map_err(|err| scrubbed(err, &secrets));
         }
     }
@@ -245,7 +275,7 @@ impl CarrierClient {
     fn read(
         &self,
         call: &Call<'_>,
-        reply: Reply,
+        reply: &Fetched,
         requested: Option<&str>,
     ) -> Result<Vec<CarrierShipment>, CarrierError> {
         let status = reply.status;
@@ -327,33 +357,30 @@ impl CarrierClient {
         let url = self.url(&segments, &[])?;
         let endpoint = format!("POST {url}");
         let secrets = self.credentials.secrets();
-        let call = Call {
-            carrier,
-            endpoint: &endpoint,
-            timeout: self.timeout,
-            policy: self.policy,
-            secrets: &secrets,
-        };
+        let call = self.call(&endpoint, &secrets);
         let (id, secret) = (client_id.expose(), client_secret.expose());
-        let reply = http::send(&call, || {
-            let request = self.http.post(url.clone());
-            match style {
-                TokenStyle::Form => request.form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", id),
-                    ("client_secret", secret),
-                ]),
-                TokenStyle::Basic => request
-                    .basic_auth(id, Some(secret))
-                    .form(&[("grant_type", "client_credentials")]),
-                TokenStyle::Json => request.json(&json!({
-                    "grant_type": "client_credentials",
-                    "client_id": id,
-                    "client_secret": secret,
-                })),
-            }
-        })
-        .await?;
+        let reply = self
+            .backend
+            .exchange(|| {
+                let request = self.backend.client.post(url.clone());
+                match style {
+                    TokenStyle::Form => request.form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", id),
+                        ("client_secret", secret),
+                    ]),
+                    TokenStyle::Basic => request
+                        .basic_auth(id, Some(secret))
+                        .form(&[("grant_type", "client_credentials")]),
+                    TokenStyle::Json => request.json(&json!({
+                        "grant_type": "client_credentials",
+                        "client_id": id,
+                        "client_secret": secret,
+                    })),
+                }
+            })
+            .await
+            .map_err(|e| http::failed(&call, e))?;
         if !reply.status.is_success() {
             return Err(CarrierError::Unauthorized {
                 carrier,
