@@ -21,12 +21,11 @@ use super::connections::{ConnectError, Connections};
 use super::filing::{Filer, Outcome, Part, WriterGone};
 use super::import::{apply_bodies, Applied};
 use super::vendor_edi::{self, FileOutcome};
-use crate::connectors::carriers::{Carrier, CarrierClient, CarrierError};
+use crate::connectors::carriers::{Carrier, CarrierClient, CarrierError, TrackReply};
 use crate::connectors::http::HttpError;
 use crate::connectors::shipstation_client::Listing;
 use crate::connectors::shopify_client::ShopifyClient;
 use crate::connectors::{self, Document, DocumentContent, Item, Source};
-use crate::domain::CarrierShipment;
 use crate::engine::Policy;
 use crate::store::{OpenParcel, Store, StoreError};
 
@@ -596,7 +595,7 @@ async fn track(
     let result: Result<(), PassError> = async {
         let client = client?;
         for chunk in numbers.chunks(PARCELS_PER_CALL) {
-            let items = carrier_items(client.track(chunk).await?);
+            let items = carrier_items(client.track_replies(chunk).await?);
             filer
                 .body(listing, Source::Carrier, carrier_origin(carrier), items)
                 .await?;
@@ -621,19 +620,21 @@ pub(super) fn carrier_origin(carrier: Carrier) -> String {
     format!("{} tracking API", carrier.name())
 }
 
-/// A carrier client hands back parcels, not the reply's bytes: the
-/// normalised parcel is what is kept as the document.
-pub(super) fn carrier_items(shipments: Vec<CarrierShipment>) -> Vec<Item> {
-    shipments
-        .into_iter()
-        .map(|shipment| {
-            let raw = serde_json::to_string(&shipment).unwrap_or_default();
-            Item::Document(Document {
-                raw,
+/// Each parcel of each reply, with the reply's body exactly as the carrier
+/// sent it as its snapshot, as `import --source carrier` keeps a saved
+/// reply (FedEx's batch replies come cut into one reply per number).
+pub(super) fn carrier_items(replies: Vec<TrackReply>) -> Vec<Item> {
+    let mut items = Vec::new();
+    for reply in replies {
+        let raw = String::from_utf8_lossy(&reply.body).into_owned();
+        for shipment in reply.shipments {
+            items.push(Item::Document(Document {
+                raw: raw.clone(),
                 content: DocumentContent::CarrierShipment(shipment),
-            })
-        })
-        .collect()
+            }));
+        }
+    }
+    items
 }
 
 fn carrier_listing(carrier: Carrier) -> &'static str {

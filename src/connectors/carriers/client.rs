@@ -26,6 +26,13 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// UPS's `transactionSrc`: names the calling application in UPS's logs.
 const TRANSACTION_SOURCE: &str = "orderdeck";
 
+/// One tracking reply: the body as received, and the parcels it describes.
+#[derive(Debug, Clone)]
+pub struct TrackReply {
+    pub body: Vec<u8>,
+    pub shipments: Vec<CarrierShipment>,
+}
+
 /// Talks to one carrier's tracking API.
 #[derive(Debug)]
 pub struct CarrierClient {
@@ -139,6 +146,21 @@ impl CarrierClient {
         &self,
         tracking_numbers: &[String],
     ) -> Result<Vec<CarrierShipment>, CarrierError> {
+        Ok(self
+            .track_replies(tracking_numbers)
+            .await?
+            .into_iter()
+            .flat_map(|reply| reply.shipments)
+            .collect())
+    }
+
+    /// As [`CarrierClient::track`], with each reply's body exactly as the
+    /// carrier sent it beside the parcels read from it: the body is what is
+    /// kept as the parcels' snapshot.
+    pub async fn track_replies(
+        &self,
+        tracking_numbers: &[String],
+    ) -> Result<Vec<TrackReply>, CarrierError> {
         let mut numbers: Vec<&str> = Vec::new();
         for number in tracking_numbers.iter().map(|n| n.trim()) {
             if !number.is_empty() && !numbers.contains(&number) {
@@ -146,41 +168,56 @@ impl CarrierClient {
             }
         }
         let secrets = self.credentials.secrets();
-        let mut shipments = Vec::new();
+        let mut replies = Vec::new();
         let result = async {
             if self.carrier == Carrier::Fedex {
                 for batch in numbers.chunks(fedex::BATCH) {
-                    shipments.extend(self.fedex(batch).await?);
+                    replies.extend(self.fedex(batch).await?);
                 }
             } else {
                 for number in &numbers {
-                    shipments.extend(self.one(number).await?);
+                    replies.extend(self.one(number).await?);
                 }
             }
             Ok(())
         }
         .await;
         result.map_err(|err| scrubbed(err, &secrets))?;
-        Ok(shipments)
+        Ok(replies)
     }
 
-    async fn fedex(&self, batch: &[&str]) -> Result<Vec<CarrierShipment>, CarrierError> {
+    /// One reply per number asked: FedEx answers a batch in one body, whose
+    /// entry for each number is kept as that number's reply, so that a
+    /// parcel's snapshot is its own and not thirty parcels'.
+    async fn fedex(&self, batch: &[&str]) -> Result<Vec<TrackReply>, CarrierError> {
         let url = self.url(&["track", "v1", "trackingnumbers"], &[])?;
         let numbers: Vec<String> = batch.iter().map(|n| (*n).to_owned()).collect();
         let body = fedex::request_body(&numbers);
-        self.request("POST", &url, None, |token| {
-            self.backend
-                .client
-                .post(url.clone())
-                .bearer_auth(token.unwrap_or_default())
-                .header("X-locale", "en_US")
-                .json(&body)
-        })
-        .await
+        let reply = self
+            .request("POST", &url, None, |token| {
+                self.backend
+                    .client
+                    .post(url.clone())
+                    .bearer_auth(token.unwrap_or_default())
+                    .header("X-locale", "en_US")
+                    .json(&body)
+            })
+            .await?;
+        match fedex::split(&reply.body) {
+            Some(pieces) if pieces.len() == reply.shipments.len() && pieces.len() > 1 => Ok(pieces
+                .into_iter()
+                .zip(reply.shipments)
+                .map(|(body, shipment)| TrackReply {
+                    body,
+                    shipments: vec![shipment],
+                })
+                .collect()),
+            _ => Ok(vec![reply]),
+        }
     }
 
-    async fn one(&self, number: &str) -> Result<Vec<CarrierShipment>, CarrierError> {
-        match self.carrier {
+    async fn one(&self, number: &str) -> Result<Vec<TrackReply>, CarrierError> {
+        let reply = match self.carrier {
             Carrier::Ups => {
                 let url = self.url(
                     &["api", "track", "v1", "details", number],
@@ -229,8 +266,9 @@ impl CarrierClient {
                 })
                 .await
             }
-            Carrier::Fedex => self.fedex(&[number]).await,
-        }
+            Carrier::Fedex => return self.fedex(&[number]).await,
+        };
+        reply.map(|reply| vec![reply])
     }
 
     /// Sends a tracking request, with this carrier's token when it uses one;
@@ -242,7 +280,7 @@ impl CarrierClient {
         url: &Url,
         requested: Option<&str>,
         build: impl Fn(Option<&str>) -> reqwest::RequestBuilder,
-    ) -> Result<Vec<CarrierShipment>, CarrierError> {
+    ) -> Result<TrackReply, CarrierError> {
         let endpoint = format!("{method} {url}");
         let mut refreshed = false;
         loop {
@@ -266,9 +304,13 @@ impl CarrierClient {
                     continue;
                 }
             }
-            return self
+            let shipments = self
                 .read(&call, &reply, requested)
-                .map_err(|err| scrubbed(err, &secrets));
+                .map_err(|err| scrubbed(err, &secrets))?;
+            return Ok(TrackReply {
+                body: reply.body,
+                shipments,
+            });
         }
     }
 

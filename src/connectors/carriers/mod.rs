@@ -22,7 +22,7 @@ pub use saved::read_saved;
 
 pub use crate::connectors::http::RetryPolicy;
 pub use auth::Credentials;
-pub use client::CarrierClient;
+pub use client::{CarrierClient, TrackReply};
 
 use crate::domain::{CarrierShipment, ShipmentStatus};
 
