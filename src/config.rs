@@ -104,6 +104,10 @@ pub struct CarrierConfig {
     pub client_id_env: Option<String>,
     pub client_secret_env: Option<String>,
     pub api_key_env: Option<String>,
+    /// The account's allowance, when the carrier states one; requests go
+    /// one at a time either way.
+    #[serde(default)]
+    pub requests_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -299,6 +303,15 @@ impl Config {
                 return Err(ConfigError {
                     origin: origin.to_string(),
                     key: key.to_string(),
+                    message: "must be at least 1: no request could ever be sent".to_string(),
+                });
+            }
+        }
+        for (name, carrier) in &self.carriers {
+            if carrier.requests_per_minute == Some(0) {
+                return Err(ConfigError {
+                    origin: origin.to_string(),
+                    key: format!("carriers.{name}.requests_per_minute"),
                     message: "must be at least 1: no request could ever be sent".to_string(),
                 });
             }

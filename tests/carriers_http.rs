@@ -51,7 +51,7 @@ async fn serve(router: Router) -> String {
 
 fn fast() -> RetryPolicy {
     RetryPolicy {
-        retries: 3,
+        attempts: 4,
         min_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(40),
         max_retry_after: Duration::from_secs(5),
@@ -169,16 +169,21 @@ async fn fedex_track(State(seen): State<Shared>, headers: HeaderMap, body: Strin
     json(StatusCode::OK, fedex_in_transit(&asked))
 }
 
-#[tokio::test]
-async fn fedex_token_is_fetched_once_and_reused() {
-    let seen = Shared::default();
-    let base = serve(
+/// A FedEx token and tracking endpoint that note what they were sent.
+async fn fedex_server(seen: &Shared) -> String {
+    serve(
         Router::new()
             .route("/oauth/token", post(fedex_token))
             .route("/track/v1/trackingnumbers", post(fedex_track))
             .with_state(seen.clone()),
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn fedex_token_is_fetched_once_and_reused() {
+    let seen = Shared::default();
+    let base = fedex_server(&seen).await;
     let fedex = client(Carrier::Fedex, &base);
 
     let first = fedex
@@ -210,18 +215,45 @@ async fn fedex_token_is_fetched_once_and_reused() {
 #[tokio::test]
 async fn fedex_numbers_go_in_batches_of_thirty() {
     let seen = Shared::default();
-    let base = serve(
-        Router::new()
-            .route("/oauth/token", post(fedex_token))
-            .route("/track/v1/trackingnumbers", post(fedex_track))
-            .with_state(seen.clone()),
-    )
-    .await;
+    let base = fedex_server(&seen).await;
     let asked: Vec<String> = (0..65).map(|i| format!("7946{i:08}")).collect();
     let shipments = client(Carrier::Fedex, &base).track(&asked).await.unwrap();
     assert_eq!(shipments.len(), 65);
     assert_eq!(seen.tracks.load(Ordering::SeqCst), 3);
     assert_eq!(seen.tokens.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn each_number_of_a_fedex_batch_keeps_its_own_entry_of_the_reply() {
+    let seen = Shared::default();
+    let base = fedex_server(&seen).await;
+    let asked = numbers(&["794600000001", "794600000002", "794600000003"]);
+    let replies = client(Carrier::Fedex, &base)
+        .track_replies(&asked)
+        .await
+        .unwrap();
+    assert_eq!(seen.tracks.load(Ordering::SeqCst), 1);
+    let sent = fedex_in_transit(&asked);
+    assert_eq!(replies.len(), 3);
+    for (reply, (number, entry)) in replies.iter().zip(
+        asked
+            .iter()
+            .zip(sent["output"]["completeTrackResults"].as_array().unwrap()),
+    ) {
+        assert_eq!(reply.shipments.len(), 1);
+        assert_eq!(&reply.shipments[0].tracking_number, number);
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(body["transactionId"], "t-1");
+        assert_eq!(
+            body["output"]["completeTrackResults"],
+            serde_json::json!([entry])
+        );
+        // Read back as a saved reply, it is that parcel.
+        assert_eq!(
+            orderdeck::connectors::carriers::parse_tracking(Carrier::Fedex, &reply.body).unwrap(),
+            reply.shipments
+        );
+    }
 }
 
 #[tokio::test]
@@ -669,7 +701,7 @@ async fn a_slow_carrier_times_out() {
     let dhl = client(Carrier::Dhl, &base)
         .with_timeout(Duration::from_millis(200))
         .with_retry_policy(RetryPolicy {
-            retries: 0,
+            attempts: 1,
             ..fast()
         });
     let started = Instant::now();

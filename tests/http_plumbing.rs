@@ -124,3 +124,65 @@ async fn a_server_asking_for_too_long_a_pause_is_not_waited_for() {
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn an_exchange_hands_back_a_client_error_whole_after_retrying_the_rest() {
+    let (url, hits) = serve(vec![
+        (503, None),
+        (429, Some("0")),
+        (404, None),
+        (200, None),
+    ])
+    .await;
+    let backend = backend();
+    let fetched = backend
+        .exchange(|| backend.client.get(&url))
+        .await
+        .expect("a 404 is an answer");
+    assert_eq!(fetched.status, StatusCode::NOT_FOUND);
+    assert_eq!(fetched.body, b"reply 2");
+    assert_eq!(fetched.attempts, 3);
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_request_over_its_own_time_limit_is_retried_then_reported_with_its_tries() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let app = Router::new().route(
+        "/slow",
+        get(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "too late"
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    // The client itself would wait 5 s; the backend's own limit is shorter.
+    let backend = backend().with_timeout(Duration::from_millis(100));
+    let started = Instant::now();
+    let error = backend
+        .send(|| backend.client.get(&url))
+        .await
+        .expect_err("too slow");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 4);
+    match error {
+        orderdeck::connectors::http::HttpError::Transport {
+            attempts, source, ..
+        } => {
+            assert_eq!(attempts, 4);
+            assert!(source.is_timeout(), "{source}");
+        }
+        other => panic!("not a transport error: {other}"),
+    }
+}

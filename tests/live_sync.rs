@@ -16,7 +16,7 @@ use orderdeck::domain::{FindingCode, Verdict};
 use orderdeck::sim::{self, SimHandle, SimOptions, SystemFaults};
 use orderdeck::store::Store;
 use orderdeck::sync::connections::Connections;
-use orderdeck::sync::poll::sync_once;
+use orderdeck::sync::poll::{sync_once, SyncReport};
 
 fn start() -> DateTime<Utc> {
     "2026-11-23T15:00:00Z".parse().unwrap()
@@ -33,6 +33,20 @@ fn connections(handle: &SimHandle) -> (Config, Connections) {
     let config = Config::from_str_over_defaults("simulator", &config_text(handle)).expect("config");
     let connections = Connections::with_secrets(&config, &sim::credential);
     (config, connections)
+}
+
+/// One pass into `db` as of the simulator's clock; it must go cleanly.
+async fn clean_pass(
+    db: &dbs::TestDb,
+    handle: &SimHandle,
+    (config, connections): &(Config, Connections),
+) -> SyncReport {
+    let policy = config.policy().unwrap();
+    let report = sync_once(&db.store, &policy, connections, handle.now())
+        .await
+        .unwrap();
+    assert!(report.clean(), "{}: {:?}", db.label, report.listings);
+    report
 }
 
 /// Every order the simulator states, and what orderdeck made of it.
@@ -64,13 +78,8 @@ async fn mismatches(store: &Store, handle: &SimHandle) -> Vec<String> {
 async fn one_pass_matches_the_simulators_ground_truth_and_follows_its_clock() {
     for db in dbs::all().await {
         let handle = simulator(60, |_| {}).await;
-        let (config, connections) = connections(&handle);
-        let policy = config.policy().unwrap();
-
-        let report = sync_once(&db.store, &policy, &connections, handle.now())
-            .await
-            .unwrap();
-        assert!(report.clean(), "{}: {:?}", db.label, report.listings);
+        let setup = connections(&handle);
+        clean_pass(&db, &handle, &setup).await;
         let wrong = mismatches(&db.store, &handle).await;
         assert!(wrong.is_empty(), "{}: {wrong:#?}", db.label);
 
@@ -86,10 +95,7 @@ async fn one_pass_matches_the_simulators_ground_truth_and_follows_its_clock() {
         // The world moves on; an incremental pass catches up.
         let requests_before: u64 = handle.request_counts().values().sum();
         handle.advance(TimeDelta::hours(30));
-        let report = sync_once(&db.store, &policy, &connections, handle.now())
-            .await
-            .unwrap();
-        assert!(report.clean(), "{}: {:?}", db.label, report.listings);
+        let report = clean_pass(&db, &handle, &setup).await;
         let wrong = mismatches(&db.store, &handle).await;
         assert!(wrong.is_empty(), "{} after 30h: {wrong:#?}", db.label);
         let orders_listed = report
@@ -182,4 +188,53 @@ async fn a_malformed_body_or_a_missing_secret_fails_only_that_backend() {
         error.contains("ORDERDECK_SIM_SHOPIFY_TOKEN") && error.contains("storefront.token_env"),
         "{error}"
     );
+}
+
+/// Each parcel's stored snapshot is the carrier's reply as it was sent, with
+/// the pass's time: read back as a saved reply (`import --source carrier`
+/// reads it so), it gives the very parcel that was filed.
+async fn carrier_replies_are_kept_as_sent(db: &dbs::TestDb) {
+    let handle = simulator(300, |_| {}).await;
+    clean_pass(db, &handle, &connections(&handle)).await;
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT doc_id, raw, facts, fetched_at FROM payloads WHERE source = 'carrier.tracking'",
+    )
+    .fetch_all(db.store.pool())
+    .await
+    .unwrap();
+    assert!(rows.len() > 20, "{} parcels ({})", rows.len(), db.label);
+    let mut shapes = BTreeSet::new();
+    for (number, raw, facts, fetched_at) in rows {
+        assert_eq!(fetched_at, handle.now().timestamp_millis(), "{number}");
+        assert_ne!(raw, facts, "{number}: the normalised parcel, not the reply");
+        let mut parcels = Vec::new();
+        orderdeck::connectors::carriers::read_saved(raw.as_bytes(), &mut |item| {
+            if let orderdeck::connectors::Item::Document(doc) = item {
+                parcels.push(doc.content);
+            }
+        })
+        .unwrap_or_else(|e| panic!("{number}: the kept reply does not read back: {e}"));
+        let filed: serde_json::Value = serde_json::from_str(&facts).unwrap();
+        shapes.insert(filed["carrier"].to_string());
+        let read: Vec<serde_json::Value> = parcels
+            .iter()
+            .map(|p| serde_json::to_value(p).unwrap())
+            .collect();
+        assert!(
+            read.contains(&filed)
+                || read
+                    .iter()
+                    .any(|r| r["tracking_number"] == "" && r["raw_status"] == filed["raw_status"]),
+            "{number}: {filed} not among {read:?}"
+        );
+    }
+    assert!(shapes.len() >= 3, "replies of several carriers: {shapes:?}");
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_replies_are_kept_as_sent_in_every_database() {
+    for db in dbs::all().await {
+        carrier_replies_are_kept_as_sent(&db).await;
+    }
 }

@@ -39,6 +39,20 @@ async fn simulator(orders: u64, tweak: impl FnOnce(&mut SimOptions)) -> SimHandl
     sim::start(options).await.unwrap()
 }
 
+/// A ShipStation client for the simulator with no limit of its own, asking
+/// for pages of `size`.
+fn shipstation_in_pages_of(handle: &SimHandle, size: u32) -> ShipStationClient {
+    ShipStationClient::new(
+        &handle.url(Backend::ShipStation),
+        Secret::new(SHIPSTATION_API_KEY.to_string()),
+        Secret::new(SHIPSTATION_API_SECRET.to_string()),
+        1_000_000,
+        Duration::from_secs(10),
+    )
+    .unwrap()
+    .with_page_size(size)
+}
+
 /// The config `orderdeck sim --write-config` would write, as `tweak` leaves it.
 fn setup(handle: &SimHandle, tweak: impl FnOnce(&mut Config)) -> (Policy, Connections) {
     let mut config = Config::from_str_over_defaults("simulator", &config_text(handle)).unwrap();
@@ -120,15 +134,7 @@ async fn shipstation_orders_and_shipments_come_through_several_pages() {
     let handle = simulator(400, |_| {}).await;
     let (policy, mut connections) = setup(&handle, |_| {});
     // ShipStation's largest page (500) would hold this whole shop.
-    connections.warehouse = Ok(ShipStationClient::new(
-        &handle.url(Backend::ShipStation),
-        Secret::new(SHIPSTATION_API_KEY.to_string()),
-        Secret::new(SHIPSTATION_API_SECRET.to_string()),
-        1_000_000,
-        Duration::from_secs(10),
-    )
-    .unwrap()
-    .with_page_size(40));
+    connections.warehouse = Ok(shipstation_in_pages_of(&handle, 40));
     let report = sync_once(&db.store, &policy, &connections, handle.now())
         .await
         .unwrap();
@@ -206,7 +212,10 @@ async fn server_errors_are_retried_and_the_pass_completes() {
         }
     })
     .await;
-    let (policy, connections) = setup(&handle, |_| {});
+    let (policy, mut connections) = setup(&handle, |_| {});
+    // Pages of 10 so that ShipStation is asked often enough to draw its
+    // share of failures: one page would hold this whole shop.
+    connections.warehouse = Ok(shipstation_in_pages_of(&handle, 10));
     let report = sync_once(&db.store, &policy, &connections, handle.now())
         .await
         .unwrap();

@@ -1,14 +1,14 @@
 //! What incremental sync needs to remember: how far each listing got, and
 //! which parcels are still travelling.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use crate::engine::SourceFreshness;
-
+use super::params::{bind_all, placeholders, Param, Style};
 use super::{from_millis, to_millis, QueryContext, Store, StoreError};
+use crate::engine::SourceFreshness;
 
 /// A parcel to ask its carrier about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +172,56 @@ impl Store {
         .await
         .context("saving a sync cursor")?;
         Ok(())
+    }
+
+    /// Of these storefront orders (id, version as listed now), those whose
+    /// fulfilment orders need no fetching again: the order is stored at
+    /// that same version, and its fulfilment orders were stored with it.
+    /// Incremental sync already rests on a hold placed or released moving
+    /// the order's `updated_at` (Shopify fires `orders/updated` for it):
+    /// only orders listed as changed are asked about at all. This drops the
+    /// orders a pass re-reads only because its window overlaps the last.
+    pub async fn unchanged_since_holds_fetched(
+        &self,
+        orders: &[(String, i64)],
+    ) -> Result<BTreeSet<String>, StoreError> {
+        if orders.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let listed: HashMap<&str, i64> = orders.iter().map(|(id, v)| (id.as_str(), *v)).collect();
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .context("reading what was fetched before")?;
+        let sql = format!(
+            "SELECT o.storefront_id, p.version FROM orders o \
+             JOIN payloads p ON p.order_id = o.id AND p.source = 'storefront.order' AND p.doc_id = o.storefront_id \
+             WHERE o.storefront_id IN ({}) AND EXISTS (SELECT 1 FROM payloads f \
+             WHERE f.order_id = o.id AND f.source = 'storefront.fulfillment_orders')",
+            placeholders(Style::of(&conn), 1, orders.len())
+        );
+        let params = orders
+            .iter()
+            .map(|(id, _)| Param::Text(id.clone()))
+            .collect();
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading what was fetched before")?;
+        let mut unchanged = BTreeSet::new();
+        for row in rows {
+            let id: String = row
+                .try_get("storefront_id")
+                .context("reading what was fetched before")?;
+            let version: i64 = row
+                .try_get("version")
+                .context("reading what was fetched before")?;
+            if listed.get(id.as_str()) == Some(&version) {
+                unchanged.insert(id);
+            }
+        }
+        Ok(unchanged)
     }
 
     /// Parcels whose carrier has not yet said the journey is over, a page at

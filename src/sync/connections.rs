@@ -152,7 +152,13 @@ fn carrier(
     };
     let client = credentials.and_then(|credentials| {
         CarrierClient::new(carrier, &settings.base_url, credentials, http.clone())
-            .map(|client| Arc::new(client.with_timeout(TIMEOUT)))
+            .map(|client| {
+                let client = client.with_timeout(TIMEOUT);
+                Arc::new(match settings.requests_per_minute {
+                    Some(per_minute) => client.with_allowance(per_minute),
+                    None => client,
+                })
+            })
             .map_err(|e| unavailable(&backend, e.to_string()))
     });
     (Some(carrier), client)

@@ -31,18 +31,23 @@ const QUEUED_MESSAGES: usize = 1_024;
 /// A body's items with where they came from.
 type OriginItems = (String, Vec<Item>);
 
-/// One fetched body, parsed.
-struct Body {
-    listing: &'static str,
-    source: Source,
-    origin: String,
-    items: Vec<Item>,
-    /// Its place in the queue, given back once it is filed.
+/// One fetched body, parsed, and the listing it belongs to.
+pub(super) struct Part {
+    pub listing: &'static str,
+    pub source: Source,
+    pub origin: String,
+    pub items: Vec<Item>,
+}
+
+/// Bodies that are filed in one transaction, whatever else is queued.
+struct Bodies {
+    parts: Vec<Part>,
+    /// Their place in the queue, given back once they are filed.
     queued: OwnedSemaphorePermit,
 }
 
 enum Filing {
-    Body(Body),
+    Bodies(Bodies),
     Cursor {
         listing: &'static str,
         position: DateTime<Utc>,
@@ -99,22 +104,29 @@ impl Filer {
         origin: String,
         items: Vec<Item>,
     ) -> Result<(), WriterGone> {
-        // A page larger than the whole queue still goes, alone.
-        let weight = items.len().clamp(1, QUEUED_DOCUMENTS) as u32;
+        self.bodies(vec![Part {
+            listing,
+            source,
+            origin,
+            items,
+        }])
+        .await
+    }
+
+    /// Bodies filed together: documents of one order that arrive side by
+    /// side (a storefront order and its fulfilment orders) are then
+    /// evaluated once, from what the batch holds, rather than once each.
+    pub(super) async fn bodies(&self, parts: Vec<Part>) -> Result<(), WriterGone> {
+        let items: usize = parts.iter().map(|p| p.items.len()).sum();
+        // Bodies larger than the whole queue still go, alone.
+        let weight = items.clamp(1, QUEUED_DOCUMENTS) as u32;
         let queued = self
             .queue
             .clone()
             .acquire_many_owned(weight)
             .await
             .map_err(|_| WriterGone)?;
-        self.send(Filing::Body(Body {
-            listing,
-            source,
-            origin,
-            items,
-            queued,
-        }))
-        .await
+        self.send(Filing::Bodies(Bodies { parts, queued })).await
     }
 
     /// Moves `listing`'s cursor to `position` once all that was sent before
@@ -150,7 +162,7 @@ struct Writer {
     store: Store,
     policy: Arc<Policy>,
     now: DateTime<Utc>,
-    pending: Vec<Body>,
+    pending: Vec<Bodies>,
     documents: usize,
     outcome: Outcome,
 }
@@ -234,9 +246,9 @@ async fn write(
             }
         };
         match filing {
-            Filing::Body(body) => {
-                writer.documents += body.items.len();
-                writer.pending.push(body);
+            Filing::Bodies(bodies) => {
+                writer.documents += bodies.parts.iter().map(|p| p.items.len()).sum::<usize>();
+                writer.pending.push(bodies);
                 if writer.documents >= DOCUMENTS_PER_TRANSACTION {
                     writer.flush().await;
                 }
@@ -256,51 +268,68 @@ async fn write(
 }
 
 /// Files a batch in one transaction; a failure is charged to every listing
-/// with a body in it.
+/// with a body in it. The documents of one source go to the store together,
+/// so that an order's documents in the batch are matched and evaluated
+/// once; what each listing filed is counted from its own bodies.
 async fn file(
     store: &Store,
     policy: &Policy,
     now: DateTime<Utc>,
-    batch: Vec<Body>,
+    batch: Vec<Bodies>,
     outcome: &mut Outcome,
 ) {
     if batch.is_empty() {
         return;
     }
-    let mut by_listing: Vec<(&'static str, Source, Vec<OriginItems>)> = Vec::new();
+    let mut by_source: Vec<(Source, Vec<OriginItems>)> = Vec::new();
+    let mut counted: Vec<(&'static str, Filed)> = Vec::new();
     // Held until the batch is filed: until then it weighs on memory.
     let mut places = Vec::with_capacity(batch.len());
-    for body in batch {
-        places.push(body.queued);
-        match by_listing.iter_mut().find(|(l, _, _)| *l == body.listing) {
-            Some((_, _, bodies)) => bodies.push((body.origin, body.items)),
-            None => by_listing.push((body.listing, body.source, vec![(body.origin, body.items)])),
+    for bodies in batch {
+        places.push(bodies.queued);
+        for part in bodies.parts {
+            let at = match counted.iter().position(|(l, _)| *l == part.listing) {
+                Some(at) => at,
+                None => {
+                    counted.push((part.listing, Filed::default()));
+                    counted.len() - 1
+                }
+            };
+            let filed = &mut counted[at].1;
+            filed.bodies += 1;
+            for item in &part.items {
+                match item {
+                    Item::Document(_) => filed.documents += 1,
+                    Item::Rejected(rejected) => filed.rejected.push(rejected.reason.clone()),
+                }
+            }
+            match by_source.iter_mut().find(|(s, _)| *s == part.source) {
+                Some((_, bodies)) => bodies.push((part.origin, part.items)),
+                None => by_source.push((part.source, vec![(part.origin, part.items)])),
+            }
         }
     }
-    let listings: Vec<&'static str> = by_listing.iter().map(|(l, _, _)| *l).collect();
-    let result: Result<Vec<(&'static str, usize, super::import::Applied)>, StoreError> = async {
+    let listings: Vec<&'static str> = counted.iter().map(|(l, _)| *l).collect();
+    let result: Result<(), StoreError> = async {
         let context = |source| StoreError::Query {
             context: format!("filing pages of {}", listings.join(", ")),
             source,
         };
         let mut conn = store.pool().acquire().await.map_err(context)?;
         let mut tx = conn.begin().await.map_err(context)?;
-        let mut applied = Vec::with_capacity(by_listing.len());
-        for (listing, source, bodies) in by_listing {
-            let count = bodies.len();
-            let filed = apply_bodies(&mut tx, policy, source, bodies, now).await?;
-            applied.push((listing, count, filed));
+        for (source, bodies) in by_source {
+            apply_bodies(&mut tx, policy, source, bodies, now).await?;
         }
         tx.commit().await.map_err(context)?;
-        Ok(applied)
+        Ok(())
     }
     .await;
     drop(places);
     match result {
-        Ok(applied) => {
-            for (listing, bodies, filed) in applied {
+        Ok(()) => {
+            for (listing, filed) in counted {
                 let entry = outcome.entry(listing).or_default();
-                entry.bodies += bodies;
+                entry.bodies += filed.bodies;
                 entry.documents += filed.documents;
                 entry.rejected.extend(filed.rejected);
             }

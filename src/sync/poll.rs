@@ -8,22 +8,24 @@
 //! (a crash, a kill) is taken up by the next one. A backend that fails is
 //! reported; the others go on.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use sqlx::Acquire;
-use tokio::task::JoinSet;
+use tokio::sync::Semaphore;
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::connections::{ConnectError, Connections};
-use super::filing::{Filer, Outcome, WriterGone};
+use super::filing::{Filer, Outcome, Part, WriterGone};
 use super::import::{apply_bodies, Applied};
 use super::vendor_edi::{self, FileOutcome};
-use crate::connectors::carriers::{Carrier, CarrierClient, CarrierError};
+use crate::connectors::carriers::{Carrier, CarrierClient, CarrierError, TrackReply};
 use crate::connectors::http::HttpError;
 use crate::connectors::shipstation_client::Listing;
+use crate::connectors::shopify_client::ShopifyClient;
 use crate::connectors::{self, Document, DocumentContent, Item, Source};
-use crate::domain::CarrierShipment;
 use crate::engine::Policy;
 use crate::store::{OpenParcel, Store, StoreError};
 
@@ -31,8 +33,10 @@ use crate::store::{OpenParcel, Store, StoreError};
 /// document read twice is harmless (snapshots are versioned).
 const OVERLAP: TimeDelta = TimeDelta::minutes(2);
 /// Fulfilment-order requests in flight at once; the storefront's limiter
-/// still decides when each one leaves.
-const FULFILMENT_REQUESTS_IN_FLIGHT: usize = 8;
+/// still decides when each one leaves, so this only matters where the
+/// allowance is generous, and there answers take a round trip each. More
+/// would only put more requests on the wire when a 429 arrives.
+const FULFILMENT_REQUESTS_IN_FLIGHT: usize = 16;
 /// Parcels asked of their carriers at once; FedEx takes up to 30 a request.
 const PARCELS_PER_CALL: usize = 30;
 
@@ -165,8 +169,7 @@ pub async fn sync_once(
     let vendor_edi = vendor_inboxes(store, policy, &connections.edi_vendors, now).await;
     let (filer, writer) = Filer::start(store.clone(), Arc::new(policy.clone()), now);
     let storefront = async {
-        let (mut orders, owing, newest) = storefront_orders(&filer, store, connections).await;
-        let fulfilment = fulfillment_orders(&filer, connections, owing).await;
+        let (mut orders, fulfilment, newest) = storefront(&filer, store, connections).await;
         // Only now: were the cursor moved before the fulfilment orders are
         // filed, a pass cut short in between would never ask for them again.
         if let (Some(newest), None, None) = (newest, &orders.error, &fulfilment.error) {
@@ -297,52 +300,52 @@ fn merge(listings: Vec<ListingReport>, mut outcome: Outcome) -> Vec<ListingRepor
         .collect()
 }
 
-/// Storefront orders changed since the cursor; returns the ids of orders
-/// still owing goods, whose fulfilment orders (holds) are fetched next, and
-/// the newest change seen, for the cursor.
-async fn storefront_orders(
+/// Storefront orders changed since the cursor, each page filed together
+/// with the fulfilment orders (holds) of the orders on it still owing goods,
+/// so that an order is evaluated once with both; returns the listings'
+/// reports and the newest change seen, for the cursor. A few pages are kept
+/// in hand while their fulfilment orders arrive, so the next pages and many
+/// fulfilment-order requests are under way at once.
+async fn storefront(
     filer: &Filer,
     store: &Store,
     connections: &Connections,
-) -> (ListingReport, BTreeSet<String>, Option<DateTime<Utc>>) {
-    let mut owing = BTreeSet::new();
+) -> (ListingReport, ListingReport, Option<DateTime<Utc>>) {
     let mut newest: Option<DateTime<Utc>> = None;
+    let mut fulfilment = ListingReport::named(FULFILMENT_ORDERS);
+    let mut waiting: VecDeque<Waiting> = VecDeque::new();
     let result: Result<(), PassError> = async {
         let client = connections.storefront.as_ref().map_err(Clone::clone)?;
+        let holds = Holds::new(client.clone(), store.clone());
         let since = cursor_time(store.cursor(STOREFRONT_ORDERS).await?);
         let mut page = client.first_orders_page(since).await?;
         loop {
             let next = page.next.take();
+            let items = parse(Source::Storefront, &page.body, &page.origin)?;
+            let mut owing = Vec::new();
+            for item in &items {
+                let Item::Document(Document { content, .. }) = item else {
+                    continue;
+                };
+                if let DocumentContent::StorefrontOrder(order) = content {
+                    newest = newest.max(order.updated_at.or(Some(order.created_at)));
+                    if order.cancelled_at.is_none() && order.owed_quantity() > 0 {
+                        owing.push((order.id.clone(), content.version()));
+                    }
+                }
+            }
+            waiting.push_back(Waiting {
+                origin: page.origin,
+                items,
+                holds: tokio::spawn(holds.clone().fetch(owing)),
+            });
             let fetch_next = async {
                 match &next {
                     Some(url) => client.next_orders_page(url).await.map(Some),
                     None => Ok(None),
                 }
             };
-            let hand_over = async {
-                let items = parse(Source::Storefront, &page.body, &page.origin)?;
-                for item in &items {
-                    if let Item::Document(Document {
-                        content: DocumentContent::StorefrontOrder(order),
-                        ..
-                    }) = item
-                    {
-                        newest = newest.max(order.updated_at.or(Some(order.created_at)));
-                        if order.cancelled_at.is_none() && order.owed_quantity() > 0 {
-                            owing.insert(order.id.clone());
-                        }
-                    }
-                }
-                filer
-                    .body(
-                        STOREFRONT_ORDERS,
-                        Source::Storefront,
-                        page.origin.clone(),
-                        items,
-                    )
-                    .await
-                    .map_err(PassError::from)
-            };
+            let hand_over = hand_over(filer, &mut waiting, PAGES_IN_HAND, &mut fulfilment);
             let (handed, fetched) = tokio::join!(hand_over, fetch_next);
             handed?;
             match fetched? {
@@ -352,57 +355,141 @@ async fn storefront_orders(
         }
     }
     .await;
+    // Pages already read are filed even when a later one could not be.
+    let drained = hand_over(filer, &mut waiting, 0, &mut fulfilment).await;
+    let result = result.and(drained);
     (
         ListingReport::named(STOREFRONT_ORDERS).failed(result),
-        owing,
+        fulfilment,
         newest,
     )
 }
 
-/// Each owing order's fulfilment orders, several requests in flight.
-async fn fulfillment_orders(
+/// Pages kept in hand, waiting for their fulfilment orders, beyond the one
+/// being read.
+const PAGES_IN_HAND: usize = 3;
+
+/// A page of storefront orders waiting for its orders' fulfilment orders.
+struct Waiting {
+    origin: String,
+    items: Vec<Item>,
+    holds: JoinHandle<Fetched>,
+}
+
+/// Hands the oldest pages to the writer, each with its fulfilment orders,
+/// until at most `keep` are left in hand.
+async fn hand_over(
     filer: &Filer,
-    connections: &Connections,
-    owing: BTreeSet<String>,
-) -> ListingReport {
-    let mut listing = ListingReport::named(FULFILMENT_ORDERS);
-    let Ok(client) = connections.storefront.as_ref() else {
-        return listing;
-    };
-    let client = Arc::new(client.clone());
-    let mut fetches = JoinSet::new();
-    let mut waiting = owing.into_iter();
-    let mut stopped = false;
-    loop {
-        while !stopped && fetches.len() < FULFILMENT_REQUESTS_IN_FLIGHT {
-            let Some(order_id) = waiting.next() else {
-                break;
-            };
-            let (client, filer) = (client.clone(), filer.clone());
-            fetches.spawn(async move {
-                let page = client.fulfillment_orders(&order_id).await?;
-                let items = parse(Source::Storefront, &page.body, &page.origin)?;
-                filer
-                    .body(FULFILMENT_ORDERS, Source::Storefront, page.origin, items)
-                    .await?;
-                Ok::<(), PassError>(())
-            });
-        }
-        let Some(joined) = fetches.join_next().await else {
+    waiting: &mut VecDeque<Waiting>,
+    keep: usize,
+    fulfilment: &mut ListingReport,
+) -> Result<(), PassError> {
+    while waiting.len() > keep {
+        let Some(page) = waiting.pop_front() else {
             break;
         };
-        match joined {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                // The backend itself failing (after its retries) fails every
-                // order alike; a body it garbled fails only that order.
-                stopped |= !matches!(e, PassError::Body(_));
-                listing.error = Some(e.to_string());
-            }
-            Err(e) => listing.error = Some(format!("a fulfilment-order request ended: {e}")),
+        let fetched = page.holds.await.unwrap_or_else(|e| Fetched {
+            bodies: Vec::new(),
+            errors: vec![format!("a fulfilment-order request ended: {e}")],
+        });
+        if let Some(error) = fetched.errors.into_iter().last() {
+            fulfilment.error = Some(error);
+        }
+        let mut parts = vec![Part {
+            listing: STOREFRONT_ORDERS,
+            source: Source::Storefront,
+            origin: page.origin,
+            items: page.items,
+        }];
+        parts.extend(fetched.bodies.into_iter().map(|(origin, items)| Part {
+            listing: FULFILMENT_ORDERS,
+            source: Source::Storefront,
+            origin,
+            items,
+        }));
+        filer.bodies(parts).await?;
+    }
+    Ok(())
+}
+
+/// Fetches orders' fulfilment orders, a bounded number of requests in
+/// flight across all pages; clones share the bound.
+#[derive(Clone)]
+struct Holds {
+    client: Arc<ShopifyClient>,
+    store: Store,
+    in_flight: Arc<Semaphore>,
+    /// The storefront failed after its retries: ask it nothing more.
+    failed: Arc<AtomicBool>,
+}
+
+/// One page's fulfilment orders: each body read, and why any could not be.
+struct Fetched {
+    bodies: Vec<(String, Vec<Item>)>,
+    errors: Vec<String>,
+}
+
+impl Holds {
+    fn new(client: ShopifyClient, store: Store) -> Holds {
+        Holds {
+            client: Arc::new(client),
+            store,
+            in_flight: Arc::new(Semaphore::new(FULFILMENT_REQUESTS_IN_FLIGHT)),
+            failed: Arc::new(AtomicBool::new(false)),
         }
     }
-    listing
+
+    /// The fulfilment orders of `owing` (order id, version listed) that
+    /// could have changed since they were last fetched.
+    async fn fetch(self, owing: Vec<(String, i64)>) -> Fetched {
+        let mut fetched = Fetched {
+            bodies: Vec::new(),
+            errors: Vec::new(),
+        };
+        let unchanged = match self.store.unchanged_since_holds_fetched(&owing).await {
+            Ok(unchanged) => unchanged,
+            Err(e) => {
+                fetched.errors.push(e.to_string());
+                BTreeSet::new()
+            }
+        };
+        let mut requests = JoinSet::new();
+        for (order_id, _) in owing.into_iter().filter(|(id, _)| !unchanged.contains(id)) {
+            let this = self.clone();
+            requests.spawn(async move { this.one(&order_id).await });
+        }
+        while let Some(joined) = requests.join_next().await {
+            match joined {
+                Ok(Ok(Some(body))) => fetched.bodies.push(body),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => fetched.errors.push(e.to_string()),
+                Err(e) => fetched
+                    .errors
+                    .push(format!("a fulfilment-order request ended: {e}")),
+            }
+        }
+        fetched
+    }
+
+    async fn one(&self, order_id: &str) -> Result<Option<(String, Vec<Item>)>, PassError> {
+        let Ok(_turn) = self.in_flight.acquire().await else {
+            return Ok(None);
+        };
+        if self.failed.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let page = self
+            .client
+            .fulfillment_orders(order_id)
+            .await
+            .inspect_err(|_| {
+                // The backend itself failing (after its retries) fails every
+                // order alike; a body it garbled fails only that order.
+                self.failed.store(true, Ordering::Relaxed);
+            })?;
+        let items = parse(Source::Storefront, &page.body, &page.origin)?;
+        Ok(Some((page.origin, items)))
+    }
 }
 
 async fn warehouse(
@@ -533,7 +620,7 @@ async fn track(
     let result: Result<(), PassError> = async {
         let client = client?;
         for chunk in numbers.chunks(PARCELS_PER_CALL) {
-            let items = carrier_items(client.track(chunk).await?);
+            let items = carrier_items(client.track_replies(chunk).await?);
             filer
                 .body(listing, Source::Carrier, carrier_origin(carrier), items)
                 .await?;
@@ -558,19 +645,21 @@ pub(super) fn carrier_origin(carrier: Carrier) -> String {
     format!("{} tracking API", carrier.name())
 }
 
-/// A carrier client hands back parcels, not the reply's bytes: the
-/// normalised parcel is what is kept as the document.
-pub(super) fn carrier_items(shipments: Vec<CarrierShipment>) -> Vec<Item> {
-    shipments
-        .into_iter()
-        .map(|shipment| {
-            let raw = serde_json::to_string(&shipment).unwrap_or_default();
-            Item::Document(Document {
-                raw,
+/// Each parcel of each reply, with the reply's body exactly as the carrier
+/// sent it as its snapshot, as `import --source carrier` keeps a saved
+/// reply (FedEx's batch replies come cut into one reply per number).
+pub(super) fn carrier_items(replies: Vec<TrackReply>) -> Vec<Item> {
+    let mut items = Vec::new();
+    for reply in replies {
+        let raw = String::from_utf8_lossy(&reply.body).into_owned();
+        for shipment in reply.shipments {
+            items.push(Item::Document(Document {
+                raw: raw.clone(),
                 content: DocumentContent::CarrierShipment(shipment),
-            })
-        })
-        .collect()
+            }));
+        }
+    }
+    items
 }
 
 fn carrier_listing(carrier: Carrier) -> &'static str {

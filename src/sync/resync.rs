@@ -172,7 +172,7 @@ async fn resync_parcels(
                     .into())
                 }
             };
-            let items = carrier_items(client.track(&numbers).await?);
+            let items = carrier_items(client.track_replies(&numbers).await?);
             let applied = apply_items(
                 store,
                 policy,

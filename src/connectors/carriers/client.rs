@@ -2,7 +2,9 @@
 //! real HTTP API (paths relative to the configured origin, as DESIGN.md §5
 //! has it). Numbers are asked about in the batches each API allows — up to
 //! 30 per FedEx request, one per request elsewhere — one request at a time,
-//! which keeps well inside the carriers' per-second limits.
+//! which keeps well inside the carriers' per-second limits; an allowance
+//! from the config is kept as well. Requests go through the plumbing every
+//! backend shares (`connectors::http`): retries, `Retry-After`, timeouts.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -12,13 +14,24 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use super::auth::{self, Credentials, Token, TokenResponse, TokenStyle};
-use super::http::{self, Call, Reply, RetryPolicy};
+use super::http::{self, Call, CARRIER_RETRY};
 use super::{decode, fedex, parse, Carrier, CarrierError};
+use crate::connectors::http::{Backend, Fetched, RetryPolicy};
 use crate::connectors::secret::Secret;
 use crate::domain::CarrierShipment;
 
+/// How long a request may take unless the client is told otherwise.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// UPS's `transactionSrc`: names the calling application in UPS's logs.
 const TRANSACTION_SOURCE: &str = "orderdeck";
+
+/// One tracking reply: the body as received, and the parcels it describes.
+#[derive(Debug, Clone)]
+pub struct TrackReply {
+    pub body: Vec<u8>,
+    pub shipments: Vec<CarrierShipment>,
+}
 
 /// Talks to one carrier's tracking API.
 #[derive(Debug)]
@@ -26,9 +39,7 @@ pub struct CarrierClient {
     carrier: Carrier,
     base: Url,
     credentials: Credentials,
-    http: reqwest::Client,
-    timeout: Duration,
-    policy: RetryPolicy,
+    backend: Backend,
     /// Held across a fetch, so that concurrent calls wait for one token
     /// instead of each fetching their own.
     token: Mutex<Option<Token>>,
@@ -85,9 +96,8 @@ impl CarrierClient {
             carrier,
             base,
             credentials,
-            http,
-            timeout: Duration::from_secs(30),
-            policy: RetryPolicy::default(),
+            backend: Backend::over(carrier.as_str(), http, CARRIER_RETRY)
+                .with_timeout(DEFAULT_TIMEOUT),
             token: Mutex::new(None),
             sequence: AtomicU64::new(0),
         })
@@ -95,11 +105,36 @@ impl CarrierClient {
 
     /// How long one request may take, body included, before it counts as failed.
     pub fn with_timeout(self, timeout: Duration) -> CarrierClient {
-        CarrierClient { timeout, ..self }
+        CarrierClient {
+            backend: self.backend.with_timeout(timeout),
+            ..self
+        }
     }
 
     pub fn with_retry_policy(self, policy: RetryPolicy) -> CarrierClient {
-        CarrierClient { policy, ..self }
+        CarrierClient {
+            backend: self.backend.with_retry(policy),
+            ..self
+        }
+    }
+
+    /// At most `per_minute` requests a minute (the allowance the carrier
+    /// gave the account), spread evenly.
+    pub fn with_allowance(self, per_minute: u32) -> CarrierClient {
+        CarrierClient {
+            backend: self.backend.with_burst(per_minute, 1),
+            ..self
+        }
+    }
+
+    fn call<'a>(&self, endpoint: &'a str, secrets: &'a [String]) -> Call<'a> {
+        Call {
+            carrier: self.carrier,
+            endpoint,
+            timeout: self.backend.timeout().unwrap_or(DEFAULT_TIMEOUT),
+            policy: self.backend.retry(),
+            secrets,
+        }
     }
 
     /// The carrier's word on each number, in the order asked (blank and
@@ -111,6 +146,21 @@ impl CarrierClient {
         &self,
         tracking_numbers: &[String],
     ) -> Result<Vec<CarrierShipment>, CarrierError> {
+        Ok(self
+            .track_replies(tracking_numbers)
+            .await?
+            .into_iter()
+            .flat_map(|reply| reply.shipments)
+            .collect())
+    }
+
+    /// As [`CarrierClient::track`], with each reply's body exactly as the
+    /// carrier sent it beside the parcels read from it: the body is what is
+    /// kept as the parcels' snapshot.
+    pub async fn track_replies(
+        &self,
+        tracking_numbers: &[String],
+    ) -> Result<Vec<TrackReply>, CarrierError> {
         let mut numbers: Vec<&str> = Vec::new();
         for number in tracking_numbers.iter().map(|n| n.trim()) {
             if !number.is_empty() && !numbers.contains(&number) {
@@ -118,40 +168,56 @@ impl CarrierClient {
             }
         }
         let secrets = self.credentials.secrets();
-        let mut shipments = Vec::new();
+        let mut replies = Vec::new();
         let result = async {
             if self.carrier == Carrier::Fedex {
                 for batch in numbers.chunks(fedex::BATCH) {
-                    shipments.extend(self.fedex(batch).await?);
+                    replies.extend(self.fedex(batch).await?);
                 }
             } else {
                 for number in &numbers {
-                    shipments.extend(self.one(number).await?);
+                    replies.extend(self.one(number).await?);
                 }
             }
             Ok(())
         }
         .await;
         result.map_err(|err| scrubbed(err, &secrets))?;
-        Ok(shipments)
+        Ok(replies)
     }
 
-    async fn fedex(&self, batch: &[&str]) -> Result<Vec<CarrierShipment>, CarrierError> {
+    /// One reply per number asked: FedEx answers a batch in one body, whose
+    /// entry for each number is kept as that number's reply, so that a
+    /// parcel's snapshot is its own and not thirty parcels'.
+    async fn fedex(&self, batch: &[&str]) -> Result<Vec<TrackReply>, CarrierError> {
         let url = self.url(&["track", "v1", "trackingnumbers"], &[])?;
         let numbers: Vec<String> = batch.iter().map(|n| (*n).to_owned()).collect();
         let body = fedex::request_body(&numbers);
-        self.request("POST", &url, None, |token| {
-            self.http
-                .post(url.clone())
-                .bearer_auth(token.unwrap_or_default())
-                .header("X-locale", "en_US")
-                .json(&body)
-        })
-        .await
+        let reply = self
+            .request("POST", &url, None, |token| {
+                self.backend
+                    .client
+                    .post(url.clone())
+                    .bearer_auth(token.unwrap_or_default())
+                    .header("X-locale", "en_US")
+                    .json(&body)
+            })
+            .await?;
+        match fedex::split(&reply.body) {
+            Some(pieces) if pieces.len() == reply.shipments.len() && pieces.len() > 1 => Ok(pieces
+                .into_iter()
+                .zip(reply.shipments)
+                .map(|(body, shipment)| TrackReply {
+                    body,
+                    shipments: vec![shipment],
+                })
+                .collect()),
+            _ => Ok(vec![reply]),
+        }
     }
 
-    async fn one(&self, number: &str) -> Result<Vec<CarrierShipment>, CarrierError> {
-        match self.carrier {
+    async fn one(&self, number: &str) -> Result<Vec<TrackReply>, CarrierError> {
+        let reply = match self.carrier {
             Carrier::Ups => {
                 let url = self.url(
                     &["api", "track", "v1", "details", number],
@@ -159,7 +225,8 @@ impl CarrierClient {
                 )?;
                 let transaction = self.transaction_id();
                 self.request("GET", &url, Some(number), |token| {
-                    self.http
+                    self.backend
+                        .client
                         .get(url.clone())
                         .bearer_auth(token.unwrap_or_default())
                         .header("transId", transaction.as_str())
@@ -173,7 +240,8 @@ impl CarrierClient {
                     &[("expand", "DETAIL")],
                 )?;
                 self.request("GET", &url, Some(number), |token| {
-                    self.http
+                    self.backend
+                        .client
                         .get(url.clone())
                         .bearer_auth(token.unwrap_or_default())
                         .header(reqwest::header::ACCEPT, "application/json")
@@ -190,15 +258,17 @@ impl CarrierClient {
                 };
                 let key = key.expose();
                 self.request("GET", &url, Some(number), |_| {
-                    self.http
+                    self.backend
+                        .client
                         .get(url.clone())
                         .header("DHL-API-Key", key)
                         .header(reqwest::header::ACCEPT, "application/json")
                 })
                 .await
             }
-            Carrier::Fedex => self.fedex(&[number]).await,
-        }
+            Carrier::Fedex => return self.fedex(&[number]).await,
+        };
+        reply.map(|reply| vec![reply])
     }
 
     /// Sends a tracking request, with this carrier's token when it uses one;
@@ -210,7 +280,7 @@ impl CarrierClient {
         url: &Url,
         requested: Option<&str>,
         build: impl Fn(Option<&str>) -> reqwest::RequestBuilder,
-    ) -> Result<Vec<CarrierShipment>, CarrierError> {
+    ) -> Result<TrackReply, CarrierError> {
         let endpoint = format!("{method} {url}");
         let mut refreshed = false;
         loop {
@@ -221,14 +291,12 @@ impl CarrierClient {
             // The access token is as much a secret as what it was issued for.
             let mut secrets = self.credentials.secrets();
             secrets.extend(token.iter().map(|t| t.expose().to_owned()));
-            let call = Call {
-                carrier: self.carrier,
-                endpoint: &endpoint,
-                timeout: self.timeout,
-                policy: self.policy,
-                secrets: &secrets,
-            };
-            let reply = http::send(&call, || build(token.as_ref().map(Secret::expose))).await?;
+            let call = self.call(&endpoint, &secrets);
+            let reply = self
+                .backend
+                .exchange(|| build(token.as_ref().map(Secret::expose)))
+                .await
+                .map_err(|e| http::failed(&call, e))?;
             if reply.status == StatusCode::UNAUTHORIZED && !refreshed {
                 if let Some(token) = &token {
                     self.forget(token).await;
@@ -236,16 +304,20 @@ impl CarrierClient {
                     continue;
                 }
             }
-            return self
-                .read(&call, reply, requested)
-                .map_err(|err| scrubbed(err, &secrets));
+            let shipments = self
+                .read(&call, &reply, requested)
+                .map_err(|err| scrubbed(err, &secrets))?;
+            return Ok(TrackReply {
+                body: reply.body,
+                shipments,
+            });
         }
     }
 
     fn read(
         &self,
         call: &Call<'_>,
-        reply: Reply,
+        reply: &Fetched,
         requested: Option<&str>,
     ) -> Result<Vec<CarrierShipment>, CarrierError> {
         let status = reply.status;
@@ -327,33 +399,30 @@ impl CarrierClient {
         let url = self.url(&segments, &[])?;
         let endpoint = format!("POST {url}");
         let secrets = self.credentials.secrets();
-        let call = Call {
-            carrier,
-            endpoint: &endpoint,
-            timeout: self.timeout,
-            policy: self.policy,
-            secrets: &secrets,
-        };
+        let call = self.call(&endpoint, &secrets);
         let (id, secret) = (client_id.expose(), client_secret.expose());
-        let reply = http::send(&call, || {
-            let request = self.http.post(url.clone());
-            match style {
-                TokenStyle::Form => request.form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", id),
-                    ("client_secret", secret),
-                ]),
-                TokenStyle::Basic => request
-                    .basic_auth(id, Some(secret))
-                    .form(&[("grant_type", "client_credentials")]),
-                TokenStyle::Json => request.json(&json!({
-                    "grant_type": "client_credentials",
-                    "client_id": id,
-                    "client_secret": secret,
-                })),
-            }
-        })
-        .await?;
+        let reply = self
+            .backend
+            .exchange(|| {
+                let request = self.backend.client.post(url.clone());
+                match style {
+                    TokenStyle::Form => request.form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", id),
+                        ("client_secret", secret),
+                    ]),
+                    TokenStyle::Basic => request
+                        .basic_auth(id, Some(secret))
+                        .form(&[("grant_type", "client_credentials")]),
+                    TokenStyle::Json => request.json(&json!({
+                        "grant_type": "client_credentials",
+                        "client_id": id,
+                        "client_secret": secret,
+                    })),
+                }
+            })
+            .await
+            .map_err(|e| http::failed(&call, e))?;
         if !reply.status.is_success() {
             return Err(CarrierError::Unauthorized {
                 carrier,

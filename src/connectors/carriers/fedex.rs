@@ -10,8 +10,11 @@
 //! of the scan's location.
 
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::decode::{self, join, text};
 use super::{lookup, zones, Carrier, CarrierError};
@@ -184,6 +187,34 @@ struct DateAndTime {
 struct ApiError {
     code: Option<String>,
     message: Option<String>,
+}
+
+/// A reply about several numbers as one reply per number: the same envelope
+/// (transaction id, alerts) around that number's own entry of
+/// `output.completeTrackResults`, whose bytes are kept exactly as sent.
+/// `None` when the body is not that shape.
+pub(super) fn split(body: &[u8]) -> Option<Vec<Vec<u8>>> {
+    type Raw = BTreeMap<String, Box<RawValue>>;
+    let mut top: Raw = serde_json::from_slice(body).ok()?;
+    let mut output: Raw = serde_json::from_str(top.remove("output")?.get()).ok()?;
+    let results: Vec<Box<RawValue>> =
+        serde_json::from_str(output.remove("completeTrackResults")?.get()).ok()?;
+    results
+        .iter()
+        .map(|one| {
+            let mut output = output.clone();
+            output.insert(
+                "completeTrackResults".to_owned(),
+                RawValue::from_string(format!("[{}]", one.get())).ok()?,
+            );
+            let mut top = top.clone();
+            top.insert(
+                "output".to_owned(),
+                serde_json::value::to_raw_value(&output).ok()?,
+            );
+            serde_json::to_vec(&top).ok()
+        })
+        .collect()
 }
 
 pub(super) fn parse(

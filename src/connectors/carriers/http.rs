@@ -1,75 +1,24 @@
-//! One request, with the retries a carrier's rate limits and bad moments
-//! call for: a 429 or a 5xx, or no answer at all, is tried again after an
-//! exponential backoff with jitter — or exactly as long as the carrier's
-//! `Retry-After` asks, when that is not unreasonably long.
+//! What a carrier's answer means once the shared plumbing
+//! (`connectors::http`: rate limit, retries, `Retry-After`) has done its
+//! part: its failures as carrier errors, and the carrier's words in a
+//! message with every secret scrubbed from them.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
-use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{RequestBuilder, StatusCode};
-
 use super::{Carrier, CarrierError};
+use crate::connectors::http::{HttpError, RetryPolicy};
 
-/// How hard to try before giving up on a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Tries after the first.
-    pub retries: usize,
-    /// The first backoff; each later one doubles, with jitter.
-    pub min_delay: Duration,
-    pub max_delay: Duration,
-    /// The longest `Retry-After` honoured; a carrier asking for more ends
-    /// the request with an error rather than stalling a sync.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> RetryPolicy {
-        RetryPolicy {
-            retries: 3,
-            min_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(8),
-            max_retry_after: Duration::from_secs(60),
-        }
-    }
-}
-
-/// A carrier's answer, whatever its status, once no retry is called for.
-pub(super) struct Reply {
-    pub(super) status: StatusCode,
-    /// How many tries it took.
-    pub(super) attempts: usize,
-    pub(super) body: Vec<u8>,
-}
-
-enum Failure {
-    Transport(reqwest::Error),
-    Status {
-        status: StatusCode,
-        retry_after: Option<Duration>,
-        body: Vec<u8>,
-    },
-}
-
-impl Failure {
-    fn retryable(&self) -> bool {
-        match self {
-            // A request that could not even be built will not build next time.
-            Failure::Transport(err) => !err.is_builder(),
-            Failure::Status { .. } => true,
-        }
-    }
-
-    fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Failure::Status { retry_after, .. } => *retry_after,
-            Failure::Transport(_) => None,
-        }
-    }
-}
+/// How hard a carrier is tried unless the client is told otherwise: the
+/// tracking APIs answer in well under a second, so a few tries spread over
+/// some seconds ride out a bad moment without stalling a sync.
+pub(super) const CARRIER_RETRY: RetryPolicy = RetryPolicy {
+    attempts: 4,
+    min_delay: Duration::from_millis(500),
+    max_delay: Duration::from_secs(8),
+    // A carrier asking for a longer pause ends the request with an error
+    // rather than stalling a sync.
+    max_retry_after: Duration::from_secs(60),
+};
 
 /// What one request needs besides the request itself.
 pub(super) struct Call<'a> {
@@ -82,107 +31,42 @@ pub(super) struct Call<'a> {
     pub(super) secrets: &'a [String],
 }
 
-/// Sends the request `build` makes (afresh for every try) until it gets an
-/// answer that is not worth retrying, or the policy runs out.
-pub(super) async fn send(
-    call: &Call<'_>,
-    build: impl Fn() -> RequestBuilder,
-) -> Result<Reply, CarrierError> {
-    let attempts = AtomicUsize::new(0);
-    let policy = call.policy;
-    let backoff = ExponentialBuilder::default()
-        .with_min_delay(policy.min_delay)
-        .with_max_delay(policy.max_delay)
-        .with_max_times(policy.retries)
-        .with_jitter();
-    let outcome = (|| async {
-        attempts.fetch_add(1, Ordering::Relaxed);
-        attempt(build().timeout(call.timeout)).await
-    })
-    .retry(backoff)
-    .when(Failure::retryable)
-    .adjust(|failure, next| match failure.retry_after() {
-        Some(wait) if wait <= policy.max_retry_after => next.map(|_| wait),
-        Some(_) => None,
-        None => next,
-    })
-    .notify(|failure, wait| {
-        tracing::warn!(
-            carrier = call.carrier.as_str(),
-            endpoint = call.endpoint,
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            "retrying after {}",
-            summary(failure)
-        );
-    })
-    .await;
-    let attempts = attempts.load(Ordering::Relaxed);
-    outcome
-        .map(|reply| Reply { attempts, ..reply })
-        .map_err(|failure| match failure {
-            Failure::Status {
-                retry_after: Some(wait),
-                ..
-            } if wait > policy.max_retry_after => CarrierError::RetryTooLate {
-                carrier: call.carrier,
-                endpoint: call.endpoint.to_owned(),
-                retry_after: wait,
-                limit: policy.max_retry_after,
-            },
-            Failure::Status { status, body, .. } => CarrierError::Status {
-                carrier: call.carrier,
-                endpoint: call.endpoint.to_owned(),
-                status: status.as_u16(),
-                attempts,
-                detail: excerpt(&body, call.secrets),
-            },
-            Failure::Transport(err) => CarrierError::Transport {
-                carrier: call.carrier,
-                endpoint: call.endpoint.to_owned(),
-                attempts,
-                detail: scrub(&transport(&err, call.timeout), call.secrets),
-            },
-        })
-}
-
-async fn attempt(request: RequestBuilder) -> Result<Reply, Failure> {
-    let response = request.send().await.map_err(Failure::Transport)?;
-    let status = response.status();
-    let retry_after = retry_after(response.headers());
-    // A body cut off mid-transfer is a transport failure too, and as
-    // retryable.
-    let body = response.bytes().await.map_err(Failure::Transport)?.to_vec();
-    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-        return Err(Failure::Status {
+/// The plumbing's failure, after its retries, as the carrier's error.
+pub(super) fn failed(call: &Call<'_>, err: HttpError) -> CarrierError {
+    match err {
+        HttpError::Status {
+            retry_after: Some(wait),
+            ..
+        } if wait > call.policy.max_retry_after => CarrierError::RetryTooLate {
+            carrier: call.carrier,
+            endpoint: call.endpoint.to_owned(),
+            retry_after: wait,
+            limit: call.policy.max_retry_after,
+        },
+        HttpError::Status {
             status,
-            retry_after,
             body,
-        });
-    }
-    Ok(Reply {
-        status,
-        attempts: 0,
-        body,
-    })
-}
-
-/// `Retry-After` as seconds or as an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value)
-        .ok()?
-        .with_timezone(&Utc);
-    Some((at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
-}
-
-fn summary(failure: &Failure) -> String {
-    match failure {
-        Failure::Status { status, .. } => format!("HTTP {}", status.as_u16()),
-        Failure::Transport(err) if err.is_timeout() => "a timeout".to_owned(),
-        Failure::Transport(_) => "a connection failure".to_owned(),
+            attempts,
+            ..
+        } => CarrierError::Status {
+            carrier: call.carrier,
+            endpoint: call.endpoint.to_owned(),
+            status: status.as_u16(),
+            attempts: attempts as usize,
+            detail: excerpt(body.as_bytes(), call.secrets),
+        },
+        HttpError::Transport {
+            source, attempts, ..
+        } => CarrierError::Transport {
+            carrier: call.carrier,
+            endpoint: call.endpoint.to_owned(),
+            attempts: attempts as usize,
+            detail: scrub(&transport(&source, call.timeout), call.secrets),
+        },
+        HttpError::Config { what, .. } => CarrierError::Config {
+            carrier: call.carrier,
+            detail: scrub(&what, call.secrets),
+        },
     }
 }
 

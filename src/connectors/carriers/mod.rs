@@ -20,9 +20,9 @@ mod zones;
 
 pub use saved::read_saved;
 
+pub use crate::connectors::http::RetryPolicy;
 pub use auth::Credentials;
-pub use client::CarrierClient;
-pub use http::RetryPolicy;
+pub use client::{CarrierClient, TrackReply};
 
 use crate::domain::{CarrierShipment, ShipmentStatus};
 

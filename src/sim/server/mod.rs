@@ -94,7 +94,9 @@ pub struct Shared {
     counters: [AtomicU64; Endpoint::ALL.len()],
     started: Instant,
     journal: Mutex<Vec<Exchange>>,
-    fault_rng: Mutex<StdRng>,
+    /// One stream of fault draws per backend, so that what one backend
+    /// draws does not depend on how requests to the others interleave.
+    fault_rng: [Mutex<StdRng>; Backend::ALL.len()],
     shopify_bucket: Mutex<Bucket>,
     shipstation_window: Mutex<Window>,
     /// Every warehouse order's state (in `orderId` order) at one moment:
@@ -130,7 +132,9 @@ impl Shared {
             counters: std::array::from_fn(|_| AtomicU64::new(0)),
             started: Instant::now(),
             journal: Mutex::new(Vec::new()),
-            fault_rng: Mutex::new(StdRng::seed_from_u64(seed ^ 0xFA17)),
+            fault_rng: std::array::from_fn(|i| {
+                Mutex::new(StdRng::seed_from_u64(seed ^ 0xFA17 ^ ((i as u64) << 32)))
+            }),
             shopify_bucket: Mutex::new(Bucket::new(
                 limits.shopify_bucket,
                 limits.shopify_leak_per_second,
@@ -317,7 +321,8 @@ async fn faulted(shared: &Shared, which: Endpoint, request: Request, next: Next)
         tokio::time::sleep(faults.latency).await;
     }
     let (before, after) = {
-        let mut rng = lock(&shared.fault_rng);
+        let slot = Backend::ALL.iter().position(|b| *b == backend).unwrap_or(0);
+        let mut rng = lock(&shared.fault_rng[slot]);
         (rng.random::<f64>(), rng.random::<f64>())
     };
     if before < faults.too_many_requests {
