@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use serde::Deserialize;
 
-use crate::engine::{CategoryPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorPolicy};
+use crate::engine::{
+    CategoryPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorItem, VendorPolicy,
+};
 use crate::summary::{AiSettings, Provider};
 
 /// The built-in defaults, also the documentation of every key.
@@ -175,6 +177,19 @@ pub struct VendorConfig {
     /// Reroutes away from this vendor are recorded, never executed.
     #[serde(default)]
     pub observe_only: bool,
+    /// Our SKUs and the vendor's (`[[vendors.items]]`). Once a vendor has
+    /// any, a SKU missing here is never ordered from it.
+    #[serde(default)]
+    pub items: Vec<VendorItemConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorItemConfig {
+    pub sku: String,
+    pub vendor_sku: String,
+    #[serde(default)]
+    pub discontinued: bool,
 }
 
 fn default_priority() -> u32 {
@@ -533,6 +548,30 @@ impl Config {
             vendor
                 .separators()
                 .map_err(|message| err(&format!("vendors[{i}].edi_separators"), message))?;
+            let mut items: Vec<VendorItem> = Vec::with_capacity(vendor.items.len());
+            for (j, item) in vendor.items.iter().enumerate() {
+                let key = |field: &str| format!("vendors[{i}].items[{j}].{field}");
+                if item.sku.trim().is_empty() {
+                    return Err(err(&key("sku"), "is empty".to_string()));
+                }
+                if item.vendor_sku.trim().is_empty() {
+                    return Err(err(&key("vendor_sku"), "is empty".to_string()));
+                }
+                if items
+                    .iter()
+                    .any(|seen| seen.sku.eq_ignore_ascii_case(item.sku.trim()))
+                {
+                    return Err(err(
+                        &key("sku"),
+                        format!("SKU {:?} is mapped twice for this vendor", item.sku),
+                    ));
+                }
+                items.push(VendorItem {
+                    sku: item.sku.trim().to_string(),
+                    vendor_sku: item.vendor_sku.trim().to_string(),
+                    discontinued: item.discontinued,
+                });
+            }
             vendors.push(VendorPolicy {
                 id: vendor.id.clone(),
                 third_party: vendor.third_party,
@@ -542,6 +581,7 @@ impl Config {
                 landed_cost: vendor.landed_cost.clone(),
                 observe_only: vendor.observe_only,
                 takes_orders: vendor.takes_orders(),
+                items,
             });
             if let Some(url) = &vendor.api_base_url {
                 let ok = reqwest::Url::parse(url.trim())

@@ -15,7 +15,7 @@ use orderdeck::domain::{
     AckState, Observed, PurchaseOrder, PurchaseOrderLine, RerouteStatus, RerouteTrigger,
 };
 use orderdeck::engine::reroute::{propose, AtpBook};
-use orderdeck::engine::{self, Policy};
+use orderdeck::engine::{self, Policy, VendorItem};
 
 const SENT: &str = "2026-11-04T15:00:00Z";
 
@@ -267,4 +267,41 @@ fn a_proposal_waiting_for_a_human_blocks_the_order() {
     decided.reroutes[0].value.status = RerouteStatus::Rejected;
     let evaluation = engine::evaluate(&decided, &policy, t(now));
     assert!(!codes(&evaluation).contains(&"REROUTE_PROPOSED"));
+}
+
+#[test]
+fn alternates_are_asked_for_their_own_skus_and_never_for_discontinued_ones() {
+    let mut policy = policy();
+    for vendor in &mut policy.vendors {
+        match vendor.id.as_str() {
+            "bluebird" => {
+                vendor.items = vec![VendorItem {
+                    sku: "SOFA".into(),
+                    vendor_sku: "BB-SOFA".into(),
+                    discontinued: true,
+                }]
+            }
+            "northwind-supply" => {
+                vendor.items = vec![VendorItem {
+                    sku: "sofa".into(),
+                    vendor_sku: "NW-SOFA-3".into(),
+                    discontinued: false,
+                }]
+            }
+            _ => {}
+        }
+    }
+    let po = po(AckState::Sent, &[("SOFA", 2, None)]);
+    // Their ATP comes under their own SKUs; bluebird no longer sells it.
+    let book = atp(&[
+        ("bluebird", "BB-SOFA", 5),
+        ("northwind-supply", "NW-SOFA-3", 5),
+    ]);
+    assert_eq!(
+        ranked(&policy, &po, &book, "2026-11-04T20:00:00Z"),
+        ["northwind-supply Some(131000)"]
+    );
+    // ATP under our SKU is not the vendor's word for its own item.
+    let book = atp(&[("northwind-supply", "SOFA", 5)]);
+    assert!(ranked(&policy, &po, &book, "2026-11-04T20:00:00Z").is_empty());
 }

@@ -365,3 +365,60 @@ async fn a_pass_cut_short_after_sending_does_not_create_a_second_po() {
     assert_eq!(sqlx::Row::get::<i64, _>(&unsent, 0), 0);
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_map_gates_what_is_ordered_and_names_the_vendors_sku() {
+    // Enough orders for acme-home's sofas and rugs both to be owed.
+    let mut options = SimOptions::new(5, 300, start());
+    options.speed = 0.0;
+    options.limits = Limits::lifted();
+    let handle = sim::start(options).await.unwrap();
+    let db = dbs::sqlite().await;
+    let deck = Deck::new(&handle, db.url.clone());
+    // acme-home sells the sofa as AC-SOFA-3 and has no entry for the rug.
+    let config = std::fs::read_to_string(deck.config()).unwrap().replace(
+        "id = \"acme-home\"\n",
+        "id = \"acme-home\"\nitems = [{ sku = \"SOFA-3S-GRY\", vendor_sku = \"AC-SOFA-3\" }]\n",
+    );
+    std::fs::write(deck.config(), config).unwrap();
+    let t0 = handle.now();
+    deck.ok(t0, &["sync", "--once"]);
+
+    let listed: Value = serde_json::from_str(&deck.ok(t0, &["queues", "--json"])).unwrap();
+    let store = Store::open(&db.url).await.unwrap();
+    let (mut unmapped, mut ordered) = (0, 0);
+    for order in listed.as_array().unwrap() {
+        let name = order["order"].as_str().unwrap();
+        let id = store.find_order(name).await.unwrap().unwrap();
+        let facts = store.order_detail(id).await.unwrap().unwrap().facts;
+        let Some(storefront) = &facts.storefront else {
+            continue;
+        };
+        let acme_skus: Vec<&str> = storefront
+            .value
+            .lines
+            .iter()
+            .filter(|l| l.vendor.as_deref() == Some("acme-home") && l.owed > 0)
+            .filter_map(|l| l.sku.as_deref())
+            .collect();
+        let pos: Vec<_> = facts.purchase_orders.iter().map(|p| &p.value).collect();
+        if acme_skus.contains(&"RUG-160") {
+            unmapped += 1;
+            let shown = deck.show(t0, name);
+            assert!(
+                codes(&shown).contains(&"SKU_UNMAPPED".to_string()),
+                "{shown}"
+            );
+            assert_eq!(shown["queue"], "blocked");
+            assert!(pos.is_empty(), "an unmapped SKU was ordered: {pos:?}");
+        } else if acme_skus.contains(&"SOFA-3S-GRY") {
+            ordered += 1;
+            let line = &pos[0].lines[0];
+            assert_eq!(line.our_sku, "SOFA-3S-GRY");
+            assert_eq!(line.vendor_sku.as_deref(), Some("AC-SOFA-3"));
+        }
+    }
+    assert!(ordered > 0, "the simulated shop has acme-home sofas owed");
+    assert!(unmapped > 0, "the simulated shop has acme-home rugs owed");
+    handle.shutdown().await.unwrap();
+}

@@ -34,6 +34,7 @@ const CHECKS: &[Check] = &[
     warehouse::tracking,
     carrier::parcels,
     vendor::acknowledgements,
+    vendor::item_map,
     vendor::reroutes,
 ];
 

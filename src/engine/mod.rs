@@ -11,7 +11,10 @@ mod staleness;
 mod timeline;
 
 pub use listing::{listing, Listing};
-pub use policy::{CategoryPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorPolicy};
+pub use policy::{
+    CategoryPolicy, ItemMapping, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorItem,
+    VendorPolicy,
+};
 pub use queue::classify;
 pub use staleness::{Freshness, SourceFreshness, StaleSource, Staleness};
 pub use timeline::{timeline, TimelineEvent};

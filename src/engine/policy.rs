@@ -80,6 +80,50 @@ pub struct VendorPolicy {
     pub observe_only: bool,
     /// Purchase orders can be sent to it (an API or an EDI outbox).
     pub takes_orders: bool,
+    /// Our SKUs and the vendor's; empty when the vendor takes our SKUs as
+    /// they are.
+    pub items: Vec<VendorItem>,
+}
+
+/// One line of a vendor's item map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorItem {
+    pub sku: String,
+    pub vendor_sku: String,
+    pub discontinued: bool,
+}
+
+/// What a vendor's item map says of one of our SKUs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemMapping<'a> {
+    /// No map: the vendor takes our SKU as it is.
+    AsIs,
+    Mapped(&'a VendorItem),
+    Unmapped,
+}
+
+impl VendorPolicy {
+    pub fn item(&self, sku: &str) -> ItemMapping<'_> {
+        if self.items.is_empty() {
+            return ItemMapping::AsIs;
+        }
+        let sku = sku.trim();
+        match self.items.iter().find(|i| i.sku.eq_ignore_ascii_case(sku)) {
+            Some(item) => ItemMapping::Mapped(item),
+            None => ItemMapping::Unmapped,
+        }
+    }
+
+    /// The SKU the vendor sells ours under (its ATP is keyed by it), or
+    /// `None` when it cannot be ordered from this vendor: unmapped or
+    /// discontinued.
+    pub fn orderable_as<'a>(&'a self, sku: &'a str) -> Option<&'a str> {
+        match self.item(sku) {
+            ItemMapping::AsIs => Some(sku),
+            ItemMapping::Mapped(item) if !item.discontinued => Some(&item.vendor_sku),
+            ItemMapping::Mapped(_) | ItemMapping::Unmapped => None,
+        }
+    }
 }
 
 impl Policy {

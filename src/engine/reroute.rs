@@ -49,7 +49,7 @@ pub fn trouble(
                 .iter()
                 .any(|l| {
                     stock
-                        .get(&l.our_sku)
+                        .get(l.vendor_sku.as_deref().unwrap_or(&l.our_sku))
                         .is_some_and(|&n| n < i64::from(l.ordered))
                 })
                 .then_some(RerouteTrigger::AtpShort)
@@ -94,7 +94,10 @@ fn source(
         vendor_id: vendor.id.clone(),
         lines: lines
             .iter()
-            .map(|(sku, qty)| (sku.clone(), *qty, stock.get(sku).copied().unwrap_or(0)))
+            .map(|(sku, qty)| {
+                let available = vendor.orderable_as(sku).and_then(|key| stock.get(key));
+                (sku.clone(), *qty, available.copied().unwrap_or(0))
+            })
             .collect(),
         cost_cents: cost(vendor, lines),
         promised_by: sla::ship_by(&policy.sla, now, days),
@@ -149,7 +152,9 @@ pub fn propose(
     candidates.sort_by_key(|v| rank_key(v, &lines));
     let stock_of = |v: &VendorPolicy| atp.get(&v.id.to_lowercase()).unwrap_or(&empty);
     let covers = |v: &VendorPolicy, sku: &str, qty: u32| {
-        stock_of(v).get(sku).is_some_and(|&n| n >= i64::from(qty))
+        v.orderable_as(sku)
+            .and_then(|key| stock_of(v).get(key))
+            .is_some_and(|&n| n >= i64::from(qty))
     };
     // Every vendor that covers the whole PO alone, best first.
     let mut alternates: Vec<RerouteAlternate> = candidates

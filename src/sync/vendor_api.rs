@@ -6,7 +6,7 @@
 //! proposals filed for POs in trouble, and a confirmed reroute's promise
 //! written back to the storefront.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::Acquire;
@@ -24,7 +24,7 @@ use crate::domain::{
     RerouteProposal, RerouteStatus,
 };
 use crate::engine::reroute::{self, AtpBook};
-use crate::engine::Policy;
+use crate::engine::{ItemMapping, Policy};
 use crate::store::{self, AtpRow, IncomingDoc, Store, StoreError};
 
 /// What one vendor pass did.
@@ -145,6 +145,7 @@ async fn create_pos(ctx: &Pass<'_>) -> Result<(), StoreError> {
         }
         let order_ref = normalize_order_name(&order.name);
         let mut by_vendor: BTreeMap<String, Vec<PurchaseOrderLine>> = BTreeMap::new();
+        let mut unorderable: BTreeSet<String> = BTreeSet::new();
         for line in &order.lines {
             let (Some(vendor), Some(sku)) = (line.vendor.as_deref(), line.sku.as_deref()) else {
                 continue;
@@ -155,17 +156,32 @@ async fn create_pos(ctx: &Pass<'_>) -> Result<(), StoreError> {
             if line.owed == 0 {
                 continue;
             }
+            // An unmapped or discontinued SKU is never ordered, and nor is
+            // the rest of that vendor's part: one PO per order and vendor,
+            // sent once it can be whole. The order waits in blocked
+            // (SKU_UNMAPPED / DISCONTINUED) instead.
+            let vendor_sku = match ctx.policy.vendor(&vendor.id).map(|v| v.item(sku)) {
+                Some(ItemMapping::Mapped(item)) if !item.discontinued => {
+                    Some(item.vendor_sku.clone())
+                }
+                Some(ItemMapping::AsIs) | None => None,
+                Some(ItemMapping::Mapped(_) | ItemMapping::Unmapped) => {
+                    unorderable.insert(vendor.id.clone());
+                    continue;
+                }
+            };
             by_vendor
                 .entry(vendor.id.clone())
                 .or_default()
                 .push(PurchaseOrderLine {
                     our_sku: sku.to_string(),
-                    vendor_sku: None,
+                    vendor_sku,
                     ordered: line.owed,
                     accepted: None,
                     shipped: 0,
                 });
         }
+        by_vendor.retain(|vendor_id, _| !unorderable.contains(vendor_id));
         for (vendor_id, lines) in by_vendor {
             let po_number = format!("{order_ref}-{}", vendor_id.to_ascii_uppercase());
             let po = PurchaseOrder {

@@ -61,6 +61,7 @@ pub fn policy() -> Policy {
                 ]),
                 observe_only: false,
                 takes_orders: true,
+                items: Vec::new(),
             },
             VendorPolicy {
                 id: "slowpoke".to_string(),
@@ -71,6 +72,7 @@ pub fn policy() -> Policy {
                 landed_cost: BTreeMap::new(),
                 observe_only: false,
                 takes_orders: false,
+                items: Vec::new(),
             },
             VendorPolicy {
                 id: "northwind-supply".to_string(),
@@ -84,6 +86,7 @@ pub fn policy() -> Policy {
                 ]),
                 observe_only: false,
                 takes_orders: true,
+                items: Vec::new(),
             },
             VendorPolicy {
                 id: "bluebird".to_string(),
@@ -97,6 +100,7 @@ pub fn policy() -> Policy {
                 ]),
                 observe_only: false,
                 takes_orders: true,
+                items: Vec::new(),
             },
         ],
         reroute: ReroutePolicy {
@@ -332,6 +336,11 @@ impl Order {
 
     pub fn build(self) -> OrderFacts {
         self.facts
+    }
+
+    /// Facts a test put together itself (a purchase order, say).
+    pub fn from_facts(facts: OrderFacts) -> Order {
+        Order { facts }
     }
 
     pub fn eval(&self, now: &str) -> Evaluation {

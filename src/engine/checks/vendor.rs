@@ -1,12 +1,14 @@
 //! Checks on drop-ship purchase orders: the vendor's answer (VENDOR_REJECTED,
 //! VENDOR_PARTIAL_ACK) as it arrives, and its silence past the vendor's
 //! confirmation SLA (VENDOR_NO_ACK); a reroute waiting for a human
-//! (REROUTE_PROPOSED).
+//! (REROUTE_PROPOSED); and before anything is ordered, the vendor's item map
+//! (SKU_UNMAPPED, DISCONTINUED).
 
 use super::context::Context;
 use super::text;
 use super::Outcome;
 use crate::domain::{AckState, Evidence, FindingCode, RerouteStatus, System, Verdict};
+use crate::engine::ItemMapping;
 
 pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
     for po in &ctx.facts.purchase_orders {
@@ -132,5 +134,78 @@ fn ack_word(state: AckState) -> &'static str {
         AckState::PartiallyAccepted => "partially accepted",
         AckState::Rejected => "rejected",
         AckState::Cancelled => "cancelled",
+    }
+}
+
+/// SKU_UNMAPPED / DISCONTINUED: before goods are ordered from a vendor with
+/// an item map, each owed line must be in it and still sold. A line already
+/// on a live PO with that vendor was committed before; the vendor's answer
+/// to that PO speaks for it from then on.
+pub(super) fn item_map(ctx: &Context<'_>, out: &mut Outcome) {
+    let Some(sf) = ctx.storefront else {
+        return;
+    };
+    for line in ctx.lines.iter().filter(|l| l.owed > 0) {
+        let Some(vendor) = line.third_party.filter(|v| !v.items.is_empty()) else {
+            continue;
+        };
+        let sku = line.line.sku.as_deref().unwrap_or("").trim();
+        let ordered = ctx.facts.purchase_orders.iter().any(|po| {
+            let po = &po.value;
+            po.vendor_id.eq_ignore_ascii_case(&vendor.id)
+                && !matches!(po.ack, AckState::Rejected | AckState::Cancelled)
+                && po.lines.iter().any(|l| l.our_sku.eq_ignore_ascii_case(sku))
+        });
+        if ordered {
+            continue;
+        }
+        let ours = Evidence::new(
+            System::Storefront,
+            format!("line {} sku", line.label()),
+            sku,
+            sf.observed_at,
+        );
+        match vendor.item(sku) {
+            ItemMapping::Unmapped => out.add(
+                FindingCode::SkuUnmapped,
+                Verdict::Blocked,
+                format!(
+                    "{} of {} are to come from {}, whose item map has no vendor SKU for {}: no purchase order can be sent until it is mapped",
+                    text::items(line.owed),
+                    line.label(),
+                    vendor.id,
+                    if sku.is_empty() { "a line with no SKU" } else { sku }
+                ),
+                vec![
+                    ours,
+                    Evidence::new(
+                        System::Orderdeck,
+                        format!("vendor {} item map", vendor.id),
+                        format!("{} SKUs, not this one", vendor.items.len()),
+                        ctx.now,
+                    ),
+                ],
+            ),
+            ItemMapping::Mapped(item) if item.discontinued => out.add(
+                FindingCode::Discontinued,
+                Verdict::Blocked,
+                format!(
+                    "{} has discontinued {sku} (its {}): the {} owed must come from elsewhere",
+                    vendor.id,
+                    item.vendor_sku,
+                    text::items(line.owed)
+                ),
+                vec![
+                    ours,
+                    Evidence::new(
+                        System::Orderdeck,
+                        format!("vendor {} item {}", vendor.id, item.vendor_sku),
+                        "discontinued",
+                        ctx.now,
+                    ),
+                ],
+            ),
+            ItemMapping::Mapped(_) | ItemMapping::AsIs => {}
+        }
     }
 }
