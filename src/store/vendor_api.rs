@@ -144,12 +144,14 @@ impl Store {
 
     /// Every reroute proposal with its order, as last filed.
     pub async fn reroutes(&self) -> Result<Vec<(i64, RerouteProposal)>, StoreError> {
-        let rows =
-            sqlx::query("SELECT order_id, facts FROM payloads WHERE source = $1 ORDER BY doc_id")
-                .bind(REROUTE_KIND)
-                .fetch_all(self.pool())
-                .await
-                .context("reading reroute proposals")?;
+        // The kind as a literal, so the partial index of migration 0011
+        // serves the walk.
+        let rows = sqlx::query(&format!(
+            "SELECT order_id, facts FROM payloads WHERE source = '{REROUTE_KIND}' ORDER BY doc_id"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .context("reading reroute proposals")?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let order_id: i64 = row.try_get("order_id").context("reading payloads")?;

@@ -76,11 +76,12 @@ pub async fn purchase_order(
     conn: &mut AnyConnection,
     po_number: &str,
 ) -> Result<Option<PurchaseOrder>, StoreError> {
-    let row = sqlx::query(
-        "SELECT order_id, facts FROM payloads WHERE source = $1 AND doc_id = $2 \
-         ORDER BY version DESC LIMIT 1",
-    )
-    .bind(PURCHASE_ORDER_KIND)
+    // The kind as a literal, so the partial index of migration 0011 serves
+    // the lookup.
+    let row = sqlx::query(&format!(
+        "SELECT order_id, facts FROM payloads WHERE source = '{PURCHASE_ORDER_KIND}' \
+         AND doc_id = $1 ORDER BY version DESC LIMIT 1"
+    ))
     .bind(po_number)
     .fetch_optional(&mut *conn)
     .await
