@@ -238,3 +238,33 @@ async fn carrier_replies_are_kept_as_sent_in_every_database() {
         carrier_replies_are_kept_as_sent(&db).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_without_its_key_is_reported_once_not_once_per_po() {
+    let db = dbs::sqlite().await;
+    let handle = simulator(300, |_| {}).await;
+    let (config, _) = connections(&handle);
+    let policy = config.policy().unwrap();
+    let vendor_key = orderdeck::sim::VENDOR_API_KEY_ENV.0;
+    let connections = Connections::with_secrets(&config, &|variable: &str| {
+        if variable == vendor_key {
+            Err(format!("{variable} is not set"))
+        } else {
+            sim::credential(variable)
+        }
+    });
+    let report = sync_once(&db.store, &policy, &connections, handle.now())
+        .await
+        .unwrap();
+    let error = report
+        .listings
+        .iter()
+        .find(|l| l.listing == "vendor.api")
+        .and_then(|l| l.error.clone())
+        .expect("the vendor step reports the missing key");
+    assert_eq!(error.matches(vendor_key).count(), 1, "{error}");
+    // Several POs could not be sent (so the error was met several times);
+    // they are stored, waiting for the key.
+    assert!(db.store.unsent_pos().await.unwrap().len() > 1);
+    handle.shutdown().await.unwrap();
+}

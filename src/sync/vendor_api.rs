@@ -38,6 +38,16 @@ pub struct VendorPass {
     pub errors: Vec<String>,
 }
 
+impl VendorPass {
+    /// A vendor that cannot be reached fails each of its POs alike: said
+    /// once, not once per PO.
+    fn error(&mut self, message: String) {
+        if !self.errors.contains(&message) {
+            self.errors.push(message);
+        }
+    }
+}
+
 /// The idempotency key a PO is created under: stable, so a resend after a
 /// crash is recognised by the vendor as the same request.
 pub fn po_key(po_number: &str) -> String {
@@ -211,7 +221,7 @@ async fn send_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
     for pending in ctx.store.unsent_pos().await? {
         let po = pending.po;
         let Some(vendor) = vendor_of(&ctx.connections.order_vendors, &po.vendor_id) else {
-            report.errors.push(format!(
+            report.error(format!(
                 "PO {}: vendor {} is no longer configured",
                 po.po_number, po.vendor_id
             ));
@@ -223,7 +233,7 @@ async fn send_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
             let client = match ctx.connections.vendor_apis.get(&vendor.id.to_lowercase()) {
                 Some(Ok(client)) => client,
                 Some(Err(e)) => {
-                    report.errors.push(e.to_string());
+                    report.error(e.to_string());
                     continue;
                 }
                 None => continue,
@@ -241,7 +251,7 @@ async fn send_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
                     .await?;
                 }
                 Err(e) => {
-                    report.errors.push(format!("PO {}: {e}", po.po_number));
+                    report.error(format!("PO {}: {e}", po.po_number));
                     continue;
                 }
             }
@@ -255,7 +265,7 @@ async fn send_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
             if let Err(e) =
                 vendor_edi::send_purchase_order(ctx.store, ctx.policy, vendor, sent, ctx.now).await
             {
-                report.errors.push(format!("PO {}: {e}", po.po_number));
+                report.error(format!("PO {}: {e}", po.po_number));
                 continue;
             }
         }
@@ -291,7 +301,7 @@ async fn poll_atp(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<AtpBook, St
                     .collect();
                 store::upsert_atp(&mut conn, rows).await?;
             }
-            Err(e) => report.errors.push(format!("vendor {} ATP: {e}", vendor.id)),
+            Err(e) => report.error(format!("vendor {} ATP: {e}", vendor.id)),
         }
     }
     let mut book = AtpBook::new();
@@ -342,7 +352,7 @@ async fn poll_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
                     }
                 }
             }
-            Err(e) => report.errors.push(format!("PO {}: {e}", open.po.po_number)),
+            Err(e) => report.error(format!("PO {}: {e}", open.po.po_number)),
         }
     }
     Ok(())
