@@ -15,7 +15,7 @@ use ratatui::Terminal;
 use orderdeck::actions::pipeline::Actor;
 use orderdeck::actions::Identity as Identity_;
 use orderdeck::actions::{ActionKind, REASON_CODES};
-use orderdeck::commands::sim::config_text;
+use orderdeck::commands::sim::config_with_drop_ship_at;
 use orderdeck::config::Config;
 use orderdeck::domain::Queue;
 use orderdeck::sim::{self, Limits, SimHandle, SimOptions};
@@ -27,7 +27,7 @@ use orderdeck::sync::resync::Systems;
 use orderdeck::sync::workers::WorkerEvent;
 use orderdeck::tui::data::{Acting, DataTask};
 use orderdeck::tui::keymap::Keymap;
-use orderdeck::tui::state::{Effect, Focus, Identity, Message, ResyncProgress, State};
+use orderdeck::tui::state::{Effect, Focus, Identity, Message, Overlay, ResyncProgress, State};
 use orderdeck::tui::update::{refresh, update};
 use orderdeck::tui::view::render;
 use tokio::sync::mpsc;
@@ -54,7 +54,13 @@ async fn shop() -> Shop {
 
 /// The same, with `ai` (an `[ai]` table) laid over the simulator's config.
 async fn shop_with_ai(ai: &str) -> Shop {
-    let mut options = SimOptions::new(7, 60, start());
+    shop_of(60, "acme", ai).await
+}
+
+/// `orders` orders, the drop-ship vendor `acme-home` served by the
+/// simulated vendor `drop_ship_at`, and `ai` laid over the config.
+async fn shop_of(orders: u64, drop_ship_at: &str, ai: &str) -> Shop {
+    let mut options = SimOptions::new(7, orders, start());
     options.speed = 0.0;
     options.limits = Limits::lifted();
     let handle = sim::start(options).await.unwrap();
@@ -63,7 +69,10 @@ async fn shop_with_ai(ai: &str) -> Shop {
     let roles = format!("\n[roles]\nadmin = [{account:?}]\n");
     let config = Config::from_str_over_defaults(
         "simulator",
-        &format!("{}\n{roles}\n{ai}", config_text(&handle)),
+        &format!(
+            "{}\n{roles}\n{ai}",
+            config_with_drop_ship_at(&handle, drop_ship_at)
+        ),
     )
     .unwrap();
     let policy = config.policy().unwrap();
@@ -718,4 +727,82 @@ async fn escape_sequences_from_a_backend_are_shown_inert() {
         text.contains("]52;c;SGVsbG8="),
         "the note is shown, inert: {text}"
     );
+}
+
+/// The reroute view over a real proposal: the simulated drop-ship vendor
+/// has run out of rugs, so an order's rugs wait for a decision.
+#[tokio::test]
+async fn a_reroute_is_looked_at_then_rejected_from_its_view() {
+    let shop = shop_of(100, "lowstock", "").await;
+    let mut state = opened(&shop, defaults(), (100, 40), false).await;
+    press(&mut state, &shop, "3/reroute_proposed\n").await;
+    assert_eq!(state.panes[2].total, 1, "{}", screen(&state));
+
+    // A role that may not decide sees the proposal and is told so.
+    state.identity.allowed = vec![ActionKind::Note];
+    press(&mut state, &shop, "v").await;
+    let view = screen(&state);
+    assert!(view.contains("waiting for approval"), "{view}");
+    assert!(
+        view.contains("▶ 0") && view.contains("northwind-supply"),
+        "{view}"
+    );
+    assert!(
+        view.contains("RUG-160 ×") && view.contains("(ATP 25)"),
+        "{view}"
+    );
+    assert!(view.contains("may look but not decide"), "{view}");
+    press(&mut state, &shop, "\n").await;
+    assert!(
+        screen(&state).contains("may not reroute-approve"),
+        "{}",
+        screen(&state)
+    );
+    assert!(matches!(state.overlay, Some(Overlay::Reroute(_))));
+
+    // One alternate: the cursor stays on it.
+    state.identity.allowed = ActionKind::ALL.to_vec();
+    press(&mut state, &shop, "jjj").await;
+    let Some(Overlay::Reroute(view)) = &state.overlay else {
+        panic!("the reroute view closed");
+    };
+    assert_eq!(view.selected, 0);
+
+    let name = detail_name(&state);
+    press(&mut state, &shop, "x").await;
+    let review = screen(&state);
+    assert!(
+        review.contains(&format!("Act: reroute-reject on {name}")),
+        "{review}"
+    );
+    assert!(review.contains("rejected; PO"), "{review}");
+    press(&mut state, &shop, "\tvendor\t\t").await;
+    feed(&mut state, &shop, keys(&[KeyCode::Enter])).await;
+    assert!(
+        screen(&state).contains(&format!("done: reroute-reject on {name}")),
+        "{}",
+        screen(&state)
+    );
+
+    // The decision and who made it, in the view and in the order's audit.
+    // The order has left the filtered queue: it is opened by name.
+    press(&mut state, &shop, &format!(":open {name}\nv")).await;
+    let decided = screen(&state);
+    assert!(decided.contains("rejected: the PO stays"), "{decided}");
+    assert!(decided.contains("What the decision did"), "{decided}");
+    assert!(!decided.contains("▶"), "nothing left to choose: {decided}");
+    press(&mut state, &shop, "\u{1b}").await;
+    assert!(state.overlay.is_none());
+    let loaded = state.detail.as_ref().unwrap().loaded.as_ref().unwrap();
+    assert_eq!(loaded.audit.last().unwrap().fields.action, "reroute-reject");
+
+    // The Act menu's reroute-approve leads to the same view.
+    state.size = (80, 24);
+    choose(&mut state, &shop, ActionKind::RerouteApprove).await;
+    let small = screen(&state);
+    assert!(
+        matches!(state.overlay, Some(Overlay::Reroute(_))),
+        "{small}"
+    );
+    assert!(small.contains("Reroute: "), "{small}");
 }

@@ -22,6 +22,11 @@ impl Tmux {
     /// `orderdeck demo` in a fresh tmux server of its own, or None when
     /// there is no tmux.
     fn demo(width: u16, height: u16, extra_env: &str) -> Option<Tmux> {
+        Tmux::demo_of(40, width, height, extra_env)
+    }
+
+    /// As `demo`, with a shop of `orders` orders.
+    fn demo_of(orders: u32, width: u16, height: u16, extra_env: &str) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             eprintln!("skipping the terminal tests: tmux is not installed");
             return None;
@@ -32,7 +37,7 @@ impl Tmux {
         // The inner shell becomes orderdeck (its pid is the one to signal);
         // the outer one reports how it ended on the screen it left behind.
         let inner = format!(
-            "echo \\$\\$ > '{pid}'; exec '{exe}' demo --orders 40 --dir '{demo}'",
+            "echo \\$\\$ > '{pid}'; exec '{exe}' demo --orders {orders} --dir '{demo}'",
             pid = pid_file.display(),
             exe = env!("CARGO_BIN_EXE_orderdeck"),
             demo = dir.path().join("demo").display(),
@@ -219,6 +224,64 @@ fn an_operator_session_from_queue_to_resync_to_quit() {
         .unwrap()
         .join("demo/orderdeck.log");
     assert!(logs.is_file(), "logs go to a file, not the terminal");
+}
+
+/// The demo's drop-ship vendor has run out of rugs; with 70 orders one
+/// order's rugs wait for a reroute to be approved.
+#[test]
+fn an_operator_approves_a_reroute_from_the_console() {
+    let Some(tmux) = Tmux::demo_of(70, 120, 35, "NO_COLOR=1") else {
+        return;
+    };
+    tmux.wait_for_first_sync();
+    tmux.keys(&["3", "/"]);
+    tmux.keys(&["r", "e", "r", "o", "u", "t", "e", "_", "p", "Enter"]);
+    let queue = tmux.wait_for("the proposal in the blocked queue", |s| {
+        s.contains("┏ 3 Blocked 1 /reroute_p") && s.contains("REROUTE_PROPOSED")
+    });
+    assert!(queue.contains("v reroute"), "{queue}");
+
+    tmux.keys(&["v"]);
+    let view = tmux.wait_for_text("▶ 0");
+    assert!(view.contains("Reroute: #"), "{view}");
+    assert!(view.contains("waiting for approval"), "{view}");
+    assert!(view.contains("northwind-supply"), "{view}");
+    // Two rugs, each 11.50 dearer at northwind than at acme.
+    assert!(view.contains("RUG-160 ×2 (ATP 25)"), "{view}");
+    assert!(view.contains("vs PO") && view.contains("+23.00"), "{view}");
+    let name: String = view
+        .split("Reroute: #")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+
+    // Approving opens the action dialog on that alternate: its exact
+    // requests, a reason, the order number typed.
+    tmux.keys(&["Enter"]);
+    let dialog = tmux.wait_for_text(&format!("Act: reroute-approve on #{name}"));
+    assert!(dialog.contains("alternate 0 (chosen)"), "{dialog}");
+    assert!(
+        dialog.contains("/vendors/northwind/v1/purchase-orders"),
+        "{dialog}"
+    );
+    assert!(dialog.contains("Bearer ***"), "{dialog}");
+    tmux.keys(&["Tab", "vendor", "Tab", "Tab", &name, "Tab", "Enter"]);
+    tmux.wait_for_text(&format!("done: reroute-approve on #{name}"));
+
+    // Each step's result: the old PO cancelled, the new one sent, then
+    // acknowledged by the new vendor on the simulator's clock.
+    tmux.keys(&["/", "Escape", "/", &name, "Enter", "2", "v"]);
+    let decided = tmux.wait_for("the new vendor's acknowledgement", |s| {
+        s.contains("What the decision did") && s.contains("Accepted")
+    });
+    assert!(decided.contains("approved"), "{decided}");
+    assert!(decided.contains("Cancelled"), "{decided}");
+    assert!(decided.contains("cancelled"), "{decided}");
+
+    tmux.keys(&["C-c"]);
+    tmux.assert_exits_and_restores();
 }
 
 #[test]

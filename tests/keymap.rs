@@ -510,6 +510,7 @@ fn bindings_are_in_action_order_then_file_order() {
             "s=sort",
             "r=resync",
             "a=act",
+            "v=reroute",
         ]
     );
     assert_eq!(
@@ -553,7 +554,11 @@ fn read_only_drops_every_backend_changing_action() {
     }
     assert!(Action::Resync.changes_backend());
     assert!(Action::ResyncChoose.changes_backend());
+    assert_eq!(map.action(Context::Reroute, key("enter")), None);
+    assert_eq!(map.action(Context::Reroute, key("x")), None);
+    assert_eq!(map.action(Context::Queue, key("v")), Some(Action::Reroute));
     assert!(!Action::Open.changes_backend());
+    assert!(!Action::Reroute.changes_backend());
 }
 
 #[test]
@@ -594,6 +599,9 @@ fn action_and_context_names_never_change() {
             "previous-button",
             "press-button",
             "cancel",
+            "reroute",
+            "approve",
+            "reject",
         ]
     );
     for &action in Action::ALL {
@@ -611,7 +619,8 @@ fn action_and_context_names_never_change() {
             "command",
             "confirm",
             "confirm-typed",
-            "help"
+            "help",
+            "reroute"
         ]
     );
 }

@@ -79,6 +79,16 @@ pub struct Request {
 
 /// The decision on the order's open proposal: the preflight, the exact
 /// requests, and what is filed once they went through.
+/// The proposal a decision is about: the first not yet decided.
+pub fn open_proposal(facts: &OrderFacts) -> Option<&RerouteProposal> {
+    facts.reroutes.iter().map(|r| &r.value).find(|r| {
+        matches!(
+            r.status,
+            RerouteStatus::Proposed | RerouteStatus::Automatic | RerouteStatus::Observed
+        )
+    })
+}
+
 pub fn decide(
     facts: &OrderFacts,
     vendors: &[VendorConfig],
@@ -86,13 +96,7 @@ pub fn decide(
     preflight: &mut Preflight,
     preview: &mut Preview,
 ) -> Option<Decision> {
-    let open = facts.reroutes.iter().map(|r| &r.value).find(|r| {
-        matches!(
-            r.status,
-            RerouteStatus::Proposed | RerouteStatus::Automatic | RerouteStatus::Observed
-        )
-    });
-    let Some(proposal) = open else {
+    let Some(proposal) = open_proposal(facts) else {
         preflight.block(
             "NO_REROUTE",
             "the order has no reroute proposal waiting for a decision",

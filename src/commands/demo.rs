@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::console::{console_options, load_keymap, log_to_file, ConsoleFlags};
 use super::{emit, queues, CommandError, Context, GlobalOptions};
 use crate::actions::Identity;
-use crate::commands::sim::config_text;
+use crate::commands::sim::config_with_drop_ship_at;
 use crate::config::Config;
 use crate::sim::{self, Limits, SimOptions};
 use crate::store::{sqlite_url, Store};
@@ -66,8 +66,12 @@ pub async fn run(global: &GlobalOptions, options: &DemoOptions) -> Result<(), Co
     // The demo's shop is simulated: whoever runs it may try every action.
     let account = Identity::current().map_err(CommandError::Other)?.account;
     let roles = format!("\n[roles]\nadmin = [{account:?}]\nviewer = [\"*\"]\n");
-    let config =
-        Config::from_str_over_defaults("simulator", &format!("{}{roles}", config_text(&handle)))?;
+    // The demo's drop-ship vendor has run out of rugs, so reroutes wait in
+    // the blocked queue to be approved from the console.
+    let config = Config::from_str_over_defaults(
+        "simulator",
+        &format!("{}{roles}", config_with_drop_ship_at(&handle, "lowstock")),
+    )?;
     let url = global
         .db
         .clone()

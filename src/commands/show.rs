@@ -4,8 +4,7 @@ use serde::Serialize;
 
 use super::{emit, local_time, CommandError, Context};
 use crate::domain::{Finding, PurchaseOrder, Queue, RerouteProposal, Verdict};
-use crate::engine::reroute::money;
-use crate::engine::{timeline, TimelineEvent};
+use crate::engine::{timeline, vendor_steps, TimelineEvent};
 use crate::store::OrderDetail;
 use crate::summary::{Author, SummaryOutcome};
 use crate::text::sanitize;
@@ -170,72 +169,11 @@ fn render_text(detail: &OrderDetail, summary: &SummaryOutcome, events: &[Timelin
 
 /// Purchase orders and reroutes: each step of a reroute as it happened.
 fn render_vendors(out: &mut String, detail: &OrderDetail) {
-    let facts = &detail.facts;
-    if !facts.purchase_orders.is_empty() {
-        let _ = writeln!(out, "\nPurchase orders");
-    }
-    for po in facts.purchase_orders.iter().map(|p| &p.value) {
-        let lines: Vec<String> = po
-            .lines
-            .iter()
-            .map(|l| match l.accepted {
-                Some(accepted) => format!("{} {}/{}", l.our_sku, accepted, l.ordered),
-                None => format!("{} x{}", l.our_sku, l.ordered),
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "  {:<24} {:<18} {:?}  sent {}{}  {}",
-            sanitize(&po.po_number),
-            sanitize(&po.vendor_id),
-            po.ack,
-            local_time(po.sent_at),
-            po.promised_ship_date
-                .map(|d| format!(", ships by {}", local_time(d)))
-                .unwrap_or_default(),
-            sanitize(&lines.join(", "))
-        );
-    }
-    for proposal in facts.reroutes.iter().map(|r| &r.value) {
-        let _ = writeln!(
-            out,
-            "\nReroute {}  [{:?}]  {}",
-            sanitize(&proposal.id),
-            proposal.status,
-            proposal.trigger.as_str()
-        );
-        for reason in &proposal.needs_approval {
-            let _ = writeln!(out, "  needs approval: {}", sanitize(reason));
+    for line in vendor_steps(&detail.facts, local_time) {
+        if line.heading {
+            out.push('\n');
         }
-        for (i, alternate) in proposal.alternates.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "  {}{i}. {}  cost {}  promised by {}",
-                if proposal.chosen == Some(i) { "*" } else { " " },
-                sanitize(&alternate.describe()),
-                alternate.cost_cents.map_or("unknown".to_string(), money),
-                local_time(alternate.promised_by)
-            );
-        }
-        if let (Some(by), Some(at)) = (&proposal.decided_by, proposal.decided_at) {
-            let _ = writeln!(out, "  decided by {} at {}", sanitize(by), local_time(at));
-        }
-        if !proposal.new_po_numbers.is_empty() {
-            let _ = writeln!(
-                out,
-                "  new PO {}; PO {} cancelled",
-                sanitize(&proposal.new_po_numbers.join(", ")),
-                sanitize(&proposal.po_number)
-            );
-        }
-        if let Some((promise, at)) = proposal.promise_written {
-            let _ = writeln!(
-                out,
-                "  promise {} written to the storefront at {}",
-                local_time(promise),
-                local_time(at)
-            );
-        }
+        let _ = writeln!(out, "{}", sanitize(&line.text));
     }
 }
 

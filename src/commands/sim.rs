@@ -102,6 +102,12 @@ fn banner(handle: &SimHandle, options: &SimCommandOptions) -> String {
 /// rate limits the simulator enforces; all other keys keep their documented
 /// defaults, which the ground truth assumes.
 pub fn config_text(handle: &SimHandle) -> String {
+    config_with_drop_ship_at(handle, "acme")
+}
+
+/// As [`config_text`], with `acme-home` served by the simulated vendor
+/// `sim_vendor` (see `sim::server::vendors`).
+pub fn config_with_drop_ship_at(handle: &SimHandle, sim_vendor: &str) -> String {
     let limits = handle.limits();
     let mut text = String::from(
         "# Written by `orderdeck sim --write-config`: every backend points at the\n\
@@ -145,19 +151,20 @@ pub fn config_text(handle: &SimHandle) -> String {
         handle.url(Backend::Dhl),
         DHL_API_KEY_ENV.0
     );
-    text.push_str(&vendors_text(handle));
+    text.push_str(&vendors_text(handle, sim_vendor));
     text
 }
 
 /// The simulated drop-ship vendors: `acme-home` (the storefront's own
-/// drop-ship vendor) at the simulated `acme`, which acknowledges within its
-/// SLA, and `northwind-supply`, an alternate with ATP for the same SKUs.
+/// drop-ship vendor) at the simulated `drop_ship_at` (`acme` acknowledges
+/// within its SLA), and `northwind-supply`, an alternate with ATP for the
+/// same SKUs.
 /// The simulated vendors enforce no allowance, so none is kept to. Their
 /// other keys keep the defaults the ground truth assumes.
-pub fn vendors_text(handle: &SimHandle) -> String {
+fn vendors_text(handle: &SimHandle, drop_ship_at: &str) -> String {
     let mut text = String::new();
     for (id, sim_vendor, priority, sofa, rug) in [
-        ("acme-home", "acme", 10, 610.0, 240.0),
+        ("acme-home", drop_ship_at, 10, 610.0, 240.0),
         ("northwind-supply", "northwind", 20, 655.0, 251.5),
     ] {
         let _ = write!(

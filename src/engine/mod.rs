@@ -9,6 +9,7 @@ pub mod reroute;
 pub mod sla;
 mod staleness;
 mod timeline;
+mod vendor_steps;
 
 pub use listing::{listing, Listing};
 pub use policy::{
@@ -18,6 +19,7 @@ pub use policy::{
 pub use queue::classify;
 pub use staleness::{Freshness, SourceFreshness, StaleSource, Staleness};
 pub use timeline::{timeline, TimelineEvent};
+pub use vendor_steps::{decision_steps, purchase_order_lines, vendor_steps, StepLine};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

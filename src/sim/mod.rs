@@ -131,7 +131,8 @@ impl SimHandle {
         format!("{}{}", self.shared.base_url, backend.prefix())
     }
 
-    /// The URL of one simulated vendor's API (`acme`, `northwind`, `silent`).
+    /// The URL of one simulated vendor's API (`acme`, `northwind`, `silent`,
+    /// `lowstock`).
     pub fn vendor_url(&self, vendor: &str) -> String {
         format!(
             "{}{}/{vendor}",

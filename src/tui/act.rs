@@ -158,6 +158,13 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
             Action::PreviousButton => *selected = (*selected + choices.len() - 1) % choices.len(),
             Action::PressButton => {
                 let chosen = choices[*selected];
+                // A reroute is decided where its alternates can be seen.
+                if matches!(
+                    chosen,
+                    ActionKind::RerouteApprove | ActionKind::RerouteReject
+                ) {
+                    return super::reroute::show(state, order_id);
+                }
                 if chosen == ActionKind::Note {
                     dialog.stage = ActionStage::WriteNote {
                         text: Box::new(text_field()),
@@ -172,6 +179,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
                         order: dialog.order_name.clone(),
                         action: chosen,
                         note: None,
+                        alternate: None,
                     }];
                 }
             }
@@ -192,6 +200,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
                     order: dialog.order_name.clone(),
                     action: ActionKind::Note,
                     note: Some(note),
+                    alternate: None,
                 }];
             }
         }

@@ -127,6 +127,7 @@ impl DataTask {
                 order,
                 action,
                 note,
+                alternate,
             } => {
                 let Some(acting) = &self.acting else {
                     return Some(Message::LoadFailed(
@@ -138,7 +139,7 @@ impl DataTask {
                     action,
                     note,
                     hold_until: None,
-                    alternate: None,
+                    alternate,
                     read_only: false,
                 };
                 let result = pipeline::prepare(

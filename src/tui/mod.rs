@@ -6,6 +6,7 @@ pub mod act;
 pub mod data;
 pub mod keymap;
 pub mod layout;
+pub mod reroute;
 pub mod state;
 mod terminal;
 pub mod update;

@@ -149,6 +149,17 @@ pub enum Overlay {
         order_id: i64,
         button: usize,
     },
+    /// The order's reroute proposal, read from the detail loaded for it.
+    Reroute(RerouteView),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RerouteView {
+    pub order_id: i64,
+    /// The alternate the cursor is on (0 = the best).
+    pub selected: usize,
+    /// How far the view is scrolled, for long splits on short screens.
+    pub scroll: u16,
 }
 
 pub struct ActionDialog {
@@ -370,6 +381,8 @@ pub enum Effect {
         order: String,
         action: ActionKind,
         note: Option<String>,
+        /// `reroute-approve`: the alternate chosen in the reroute view.
+        alternate: Option<usize>,
     },
     ExecuteAction {
         order_id: i64,

@@ -270,7 +270,7 @@ fn detail_follows_selection(state: &mut State) -> Vec<Effect> {
     }
 }
 
-fn open_detail(state: &mut State, order_id: i64) -> Vec<Effect> {
+pub(super) fn open_detail(state: &mut State, order_id: i64) -> Vec<Effect> {
     state.detail = Some(DetailView {
         order_id,
         loaded: None,
@@ -287,6 +287,7 @@ fn context(state: &State) -> Context {
         Some(Overlay::Command(_)) => Context::Command,
         Some(Overlay::ResyncChooser { .. }) => Context::Confirm,
         Some(Overlay::Action(dialog)) => super::act::context(dialog),
+        Some(Overlay::Reroute(_)) => Context::Reroute,
         None => match state.focus {
             Focus::Queue => Context::Queue,
             Focus::Detail => Context::Detail,
@@ -335,8 +336,16 @@ fn on_action(state: &mut State, action: Action) -> Vec<Effect> {
     {
         return super::act::on_action(state, action);
     }
+    if matches!(state.overlay, Some(Overlay::Reroute(_)))
+        && !matches!(action, Action::Quit | Action::Redraw | Action::Help)
+    {
+        return super::reroute::on_action(state, action);
+    }
     match action {
         Action::Act => super::act::open(state),
+        Action::Reroute => super::reroute::open(state),
+        // Only the reroute view binds these.
+        Action::Approve | Action::Reject => Vec::new(),
         Action::Quit => {
             state.quit = true;
             Vec::new()

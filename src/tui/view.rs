@@ -12,10 +12,12 @@ use super::keymap::{Action, Context};
 use super::layout::{areas, too_small, MIN_HEIGHT, MIN_WIDTH};
 use super::state::{
     ActionDialog, ActionStage, DetailView, Focus, LoadedDetail, ModelSummary, Overlay, Pane,
-    ResyncProgress, Review, ReviewFocus, State, RESYNC_CHOICES,
+    RerouteView, ResyncProgress, Review, ReviewFocus, State, RESYNC_CHOICES,
 };
-use crate::actions::Impact;
-use crate::domain::{Queue, Verdict};
+use crate::actions::{ActionKind, Impact};
+use crate::domain::{Queue, RerouteStatus, Verdict};
+use crate::engine::reroute::money;
+use crate::engine::{decision_steps, purchase_order_lines, vendor_steps};
 use crate::summary::{Author, Summary};
 use crate::sync::resync::Systems;
 use crate::text::sanitize;
@@ -50,6 +52,7 @@ pub fn render(frame: &mut Frame, state: &State) {
             render_chooser(frame, state, &theme, *order_id, *button)
         }
         Some(Overlay::Action(dialog)) => render_action(frame, state, &theme, dialog),
+        Some(Overlay::Reroute(view)) => render_reroute(frame, state, &theme, view),
         _ => {}
     }
 }
@@ -650,6 +653,20 @@ fn detail_text<'a>(state: &State, theme: &Theme, detail: &'a DetailView) -> Text
     lines.push(Line::default());
     summary_lines(state, theme, loaded, &mut lines);
 
+    for step in vendor_steps(&order.facts, |at| local(state, at)) {
+        if step.heading {
+            lines.push(Line::default());
+            lines.push(Line::styled(
+                sanitize(&step.text).into_owned(),
+                theme.heading(),
+            ));
+        } else {
+            // `show`'s columns are wider than the pane: words wrap better.
+            let words: Vec<&str> = step.text.split_whitespace().collect();
+            lines.push(Line::from(format!("  {}", sanitize(&words.join(" ")))));
+        }
+    }
+
     lines.push(Line::default());
     lines.push(Line::styled("Timeline", theme.heading()));
     for event in &loaded.timeline {
@@ -796,6 +813,7 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
             Action::Filter,
             Action::Act,
             Action::Resync,
+            Action::Reroute,
             Action::Sort,
             Action::NextPane,
             Action::Pause,
@@ -807,11 +825,18 @@ fn hints(state: &State, context: Context) -> Vec<(String, &'static str)> {
             Action::Act,
             Action::Resync,
             Action::ResyncChoose,
+            Action::Reroute,
             Action::Help,
         ],
         Context::Filter => &[Action::ApplyFilter, Action::ClearFilter],
         Context::Command => &[Action::RunCommand, Action::Cancel],
         Context::Help => &[Action::ScrollDown, Action::Back],
+        Context::Reroute => &[
+            Action::Down,
+            Action::Approve,
+            Action::Reject,
+            Action::Cancel,
+        ],
         _ => &[Action::NextButton, Action::PressButton, Action::Cancel],
     };
     wanted
@@ -846,6 +871,10 @@ fn short_description(action: Action) -> &'static str {
         Action::ClearFilter => "clear",
         Action::RunCommand => "run",
         Action::Cancel => "cancel",
+        Action::Reroute => "reroute",
+        Action::Down => "choose",
+        Action::Approve => "approve",
+        Action::Reject => "reject",
         Action::NextButton => "next",
         Action::PressButton => "choose",
         other => other.description(),
@@ -872,6 +901,7 @@ fn render_footer(frame: &mut Frame, state: &State, theme: &Theme, area: Rect) {
         (Some(Overlay::Help { .. }), _) => Context::Help,
         (Some(Overlay::ResyncChooser { .. }), _) => Context::Confirm,
         (Some(Overlay::Action(dialog)), _) => super::act::context(dialog),
+        (Some(Overlay::Reroute(_)), _) => Context::Reroute,
         (_, Focus::Detail) => Context::Detail,
         _ => Context::Queue,
     };
@@ -910,6 +940,7 @@ fn render_help(frame: &mut Frame, state: &State, theme: &Theme, scroll: u16) {
         (Context::Filter, "Filter (/)"),
         (Context::Command, "Command (:)"),
         (Context::Confirm, "Dialogs"),
+        (Context::Reroute, "Reroute view"),
         (Context::Help, "This help"),
     ];
     for (context, title) in contexts {
@@ -1184,4 +1215,193 @@ fn review_lines<'a>(
             theme.dim(),
         ),
     ]));
+}
+
+fn reroute_status(status: RerouteStatus) -> &'static str {
+    match status {
+        RerouteStatus::Proposed => "waiting for approval",
+        RerouteStatus::Automatic => "no rule asks for a human: runs on its own at the next pass",
+        RerouteStatus::Observed => "observe-only vendor: recorded, never executed",
+        RerouteStatus::Approved => "approved",
+        RerouteStatus::Rejected => "rejected: the PO stays with its vendor",
+    }
+}
+
+fn render_reroute(frame: &mut Frame, state: &State, theme: &Theme, view: &RerouteView) {
+    let area = centered(frame.area(), 100, frame.area().height.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::new();
+    let mut title = " Reroute ".to_string();
+    match super::reroute::loaded(state, view) {
+        None => lines.push(Line::styled(
+            format!(
+                "{} reading the order…",
+                SPINNER[state.ticks % SPINNER.len()]
+            ),
+            theme.dim(),
+        )),
+        Some(loaded) => {
+            let facts = &loaded.detail.facts;
+            let name = sanitize(&loaded.detail.row.name).into_owned();
+            title = format!(" Reroute: {name} ");
+            match super::reroute::shown(facts) {
+                None => lines.push(Line::from(format!(
+                    "{name} has no reroute proposal: none of its purchase orders is in trouble."
+                ))),
+                Some(proposal) => {
+                    // Borders take two columns.
+                    let width = area.width.saturating_sub(2);
+                    reroute_lines(state, theme, view, proposal, width, &mut lines);
+                    let pos = purchase_order_lines(facts, |at| local(state, at));
+                    if !pos.is_empty() {
+                        lines.push(Line::default());
+                        lines.push(Line::styled("Purchase orders", theme.heading()));
+                        lines.extend(pos.iter().map(|l| {
+                            let words: Vec<&str> = l.split_whitespace().collect();
+                            Line::from(format!("  {}", sanitize(&words.join(" "))))
+                        }));
+                    }
+                }
+            }
+        }
+    }
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .title(Span::styled(title, theme.heading()));
+    let inner = block.inner(area);
+    let body = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let scroll = clamp_scroll(&body, view.scroll, inner);
+    frame.render_widget(Clear, area);
+    frame.render_widget(block, area);
+    frame.render_widget(body.scroll((scroll, 0)), inner);
+}
+
+/// The proposal: why, what it waits for, each alternate with its cost
+/// against the PO's, the ATP behind each line and the promise; then what
+/// the decision did.
+fn reroute_lines(
+    state: &State,
+    theme: &Theme,
+    view: &RerouteView,
+    proposal: &crate::domain::RerouteProposal,
+    width: u16,
+    lines: &mut Vec<Line<'static>>,
+) {
+    // Every column but the sources' has a fixed width; they take the rest.
+    let from_width = usize::from(width.saturating_sub(44)).clamp(12, 40);
+    lines.push(Line::from(
+        sanitize(&format!(
+            "PO {} at {}: {}",
+            proposal.po_number,
+            proposal.vendor_id,
+            proposal.trigger.as_str()
+        ))
+        .into_owned(),
+    ));
+    let status_style = match proposal.status {
+        RerouteStatus::Proposed => theme.verdict(Verdict::Blocked),
+        _ => theme.heading(),
+    };
+    lines.push(Line::from(vec![
+        Span::styled(reroute_status(proposal.status), status_style),
+        Span::styled(
+            format!(
+                " · proposed {} · the PO costs {}",
+                local(state, proposal.proposed_at),
+                proposal
+                    .original_cost_cents
+                    .map_or("an unknown amount".to_string(), money)
+            ),
+            theme.dim(),
+        ),
+    ]));
+    for reason in &proposal.needs_approval {
+        lines.push(Line::from(format!("needs approval: {}", sanitize(reason))));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        format!(
+            "  {:<3} {:<from_width$} {:>9} {:>9}  {}",
+            "#", "From", "Cost", "vs PO", "Promised by"
+        ),
+        theme.heading(),
+    ));
+    let deciding = proposal.decided_at.is_none();
+    for (i, alternate) in proposal.alternates.iter().enumerate() {
+        let cursor = deciding && i == view.selected;
+        let marker = match (cursor, proposal.chosen == Some(i)) {
+            (true, _) => "▶",
+            (false, true) => "*",
+            _ => " ",
+        };
+        let from = alternate
+            .sources
+            .iter()
+            .map(|s| s.vendor_id.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let difference = match (alternate.cost_cents, proposal.original_cost_cents) {
+            (Some(cost), Some(original)) if cost >= original => {
+                format!("+{}", money(cost - original))
+            }
+            (Some(cost), Some(original)) => money(cost - original),
+            _ => "?".to_string(),
+        };
+        let style = if cursor {
+            theme.selected()
+        } else {
+            Style::new()
+        };
+        lines.push(Line::styled(
+            format!(
+                "{marker} {i:<3} {:<from_width$} {:>9} {:>9}  {}",
+                sanitize(&from),
+                alternate.cost_cents.map_or("unknown".to_string(), money),
+                difference,
+                local(state, alternate.promised_by)
+            ),
+            style,
+        ));
+        for source in &alternate.sources {
+            let goods: Vec<String> = source
+                .lines
+                .iter()
+                .map(|(sku, qty, atp)| format!("{sku} ×{qty} (ATP {atp})"))
+                .collect();
+            let prefix = if alternate.split() {
+                format!("{}: ", source.vendor_id)
+            } else {
+                String::new()
+            };
+            lines.push(Line::styled(
+                format!(
+                    "      {}",
+                    sanitize(&format!("{prefix}{}", goods.join(", ")))
+                ),
+                theme.dim(),
+            ));
+        }
+    }
+    if proposal.alternates.is_empty() {
+        lines.push(Line::styled(
+            "  no other vendor has the goods: reject it, or wait for ATP",
+            theme.dim(),
+        ));
+    }
+    let steps = decision_steps(proposal, |at| local(state, at));
+    if !steps.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled("What the decision did", theme.heading()));
+        lines.extend(steps.iter().map(|l| Line::from(sanitize(l).into_owned())));
+    }
+    if deciding && !state.identity.allowed.contains(&ActionKind::RerouteApprove) {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            format!(
+                "{} ({}) may look but not decide: reroute-approve needs another role",
+                state.identity.operator,
+                state.identity.role.as_deref().unwrap_or("no role")
+            ),
+            theme.dim(),
+        ));
+    }
 }

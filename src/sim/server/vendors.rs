@@ -2,7 +2,9 @@
 //! `/vendors/{vendor}`: ATP per SKU, purchase orders created once per
 //! Idempotency-Key, cancelled, and acknowledged on the world's clock.
 //! `acme` acknowledges within its SLA, `northwind` too (with more ATP for
-//! the sofa), `silent` takes orders and never acknowledges them.
+//! the sofa), `silent` takes orders and never acknowledges them, and
+//! `lowstock` answers like `acme` but has run out of rugs: the demo's
+//! drop-ship vendor, so a fresh demo has reroutes waiting for a decision.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,24 +31,44 @@ struct Behaviour {
     acknowledges_after: Option<TimeDelta>,
     /// Ships this long after the PO arrives (its promise).
     ships_after: TimeDelta,
-    /// Units it can promise of each drop-shipped SKU.
+    /// Units it can promise of each drop-shipped SKU…
     atp: i64,
+    /// …except these, of which it has none.
+    sold_out: &'static [&'static str],
 }
 
-pub const VENDORS: [&str; 3] = ["acme", "northwind", "silent"];
+impl Behaviour {
+    fn atp_of(&self, sku: &str) -> i64 {
+        if self.sold_out.contains(&sku) {
+            0
+        } else {
+            self.atp
+        }
+    }
+}
+
+pub const VENDORS: [&str; 4] = ["acme", "northwind", "silent", "lowstock"];
 
 fn behaviour(name: &str) -> Option<Behaviour> {
-    let (acknowledges_after, ships_after, atp) = match name {
-        "acme" => (Some(TimeDelta::minutes(30)), TimeDelta::days(2), 40),
-        "northwind" => (Some(TimeDelta::minutes(20)), TimeDelta::days(3), 25),
-        "silent" => (None, TimeDelta::days(2), 10),
-        _ => return None,
-    };
+    let (acknowledges_after, ships_after, atp, sold_out): (_, _, _, &'static [&'static str]) =
+        match name {
+            "acme" => (Some(TimeDelta::minutes(30)), TimeDelta::days(2), 40, &[]),
+            "northwind" => (Some(TimeDelta::minutes(20)), TimeDelta::days(3), 25, &[]),
+            "silent" => (None, TimeDelta::days(2), 10, &[]),
+            "lowstock" => (
+                Some(TimeDelta::minutes(30)),
+                TimeDelta::days(2),
+                40,
+                &["RUG-160"],
+            ),
+            _ => return None,
+        };
     VENDORS.iter().find(|v| **v == name).map(|&name| Behaviour {
         name,
         acknowledges_after,
         ships_after,
         atp,
+        sold_out,
     })
 }
 
@@ -143,7 +165,7 @@ fn render(vendor: &Behaviour, po: &SimPo, now: DateTime<Utc>) -> Value {
             .lines
             .iter()
             .map(|(line, sku, quantity)| {
-                let accepted = (*quantity as i64).min(vendor.atp).max(0);
+                let accepted = (*quantity as i64).min(vendor.atp_of(sku)).max(0);
                 let status = if accepted as u64 == *quantity {
                     "accepted"
                 } else if accepted == 0 {
@@ -196,7 +218,7 @@ async fn atp(
     let items: Vec<Value> = DROP_SHIPPED
         .iter()
         .filter(|(sku, ..)| asked.is_empty() || asked.contains(sku))
-        .map(|(sku, ..)| json!({"sku": sku, "available": vendor.atp, "unit": "EA"}))
+        .map(|(sku, ..)| json!({"sku": sku, "available": vendor.atp_of(sku), "unit": "EA"}))
         .collect();
     reply(
         StatusCode::OK,

@@ -71,6 +71,8 @@ named_enum! {
         ConfirmTyped => "confirm-typed",
         /// The `?` overlay listing the keys.
         Help => "help",
+        /// An order's reroute proposal and its alternates.
+        Reroute => "reroute",
     }
 }
 
@@ -127,6 +129,9 @@ named_enum! {
         PreviousButton => "previous-button",
         PressButton => "press-button",
         Cancel => "cancel",
+        Reroute => "reroute",
+        Approve => "approve",
+        Reject => "reject",
     }
 }
 
@@ -135,7 +140,10 @@ impl Action {
     /// §4), which `--read-only` forbids: `Keymap::read_only` drops these.
     /// Resync counts because `act ORDER resync` is one of those actions.
     pub fn changes_backend(self) -> bool {
-        matches!(self, Action::Resync | Action::ResyncChoose | Action::Act)
+        matches!(
+            self,
+            Action::Resync | Action::ResyncChoose | Action::Act | Action::Approve | Action::Reject
+        )
     }
 
     /// A few words for the help overlay and the hint bar.
@@ -173,6 +181,9 @@ impl Action {
             Action::PreviousButton => "previous button",
             Action::PressButton => "press the focused button",
             Action::Cancel => "cancel",
+            Action::Reroute => "the order's reroute proposal and its alternates",
+            Action::Approve => "approve the chosen alternate (preview, confirm)",
+            Action::Reject => "reject the reroute: the PO stays with its vendor",
         }
     }
 
