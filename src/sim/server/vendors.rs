@@ -1,8 +1,9 @@
 //! The simulated drop-ship vendors, speaking assets/vendor-api.yaml under
 //! `/vendors/{vendor}`: ATP per SKU, purchase orders created once per
 //! Idempotency-Key, cancelled, and acknowledged on the world's clock.
-//! `acme` acknowledges within its SLA, `northwind` too (with more ATP for
-//! the sofa), `silent` takes orders and never acknowledges them.
+//! `acme` acknowledges within its SLA (with ATP for every order the world
+//! places), `northwind` too, `silent` takes orders and never acknowledges
+//! them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,7 +38,9 @@ pub const VENDORS: [&str; 3] = ["acme", "northwind", "silent"];
 
 fn behaviour(name: &str) -> Option<Behaviour> {
     let (acknowledges_after, ships_after, atp) = match name {
-        "acme" => (Some(TimeDelta::minutes(30)), TimeDelta::days(2), 40),
+        // Enough for every order the world places: its ground truth has no
+        // reroutes, and orderdeck holds each PO's units against this ATP.
+        "acme" => (Some(TimeDelta::minutes(30)), TimeDelta::days(2), 100_000),
         "northwind" => (Some(TimeDelta::minutes(20)), TimeDelta::days(3), 25),
         "silent" => (None, TimeDelta::days(2), 10),
         _ => return None,
