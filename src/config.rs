@@ -8,7 +8,8 @@ use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use serde::Deserialize;
 
 use crate::engine::{
-    CategoryPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorItem, VendorPolicy,
+    CategoryPolicy, DropShipPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorItem,
+    VendorPolicy,
 };
 use crate::summary::{AiSettings, Provider};
 
@@ -45,6 +46,15 @@ pub struct Config {
     pub permissions: BTreeMap<String, Vec<String>>,
     pub actions: ActionsConfig,
     pub reroute: RerouteConfig,
+    pub drop_ship: DropShipConfig,
+}
+
+/// `[drop_ship]`: how far drop-shipped goods are committed on a soft
+/// reservation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropShipConfig {
+    pub sensitive_categories: Vec<String>,
 }
 
 /// `[reroute]`: which proposals wait for a human.
@@ -623,6 +633,19 @@ impl Config {
                 ),
             ));
         }
+        for (i, name) in self.drop_ship.sensitive_categories.iter().enumerate() {
+            if !self
+                .sla
+                .categories
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(name.trim()))
+            {
+                return Err(err(
+                    &format!("drop_ship.sensitive_categories[{i}]"),
+                    format!("{name:?} is not the name of any [[sla.categories]]"),
+                ));
+            }
+        }
         Ok(Policy {
             sla: SlaPolicy {
                 timezone,
@@ -637,6 +660,14 @@ impl Config {
             reroute: ReroutePolicy {
                 approve_above_cost: self.reroute.approve_above_cost,
                 approve_splits: self.reroute.approve_splits,
+            },
+            drop_ship: DropShipPolicy {
+                sensitive_categories: self
+                    .drop_ship
+                    .sensitive_categories
+                    .iter()
+                    .map(|c| c.trim().to_string())
+                    .collect(),
             },
         })
     }

@@ -309,8 +309,84 @@ async fn a_reroute_no_rule_holds_back_runs_on_its_own() {
             .count(),
         1
     );
+    // Sofas are in no sensitive category: the customer is promised what
+    // northwind's SLA gives, from the soft hold, before northwind answers.
+    let chosen = &shown["reroutes"][0]["alternates"][0];
+    let by: DateTime<Utc> = chosen["promised_by"].as_str().unwrap().parse().unwrap();
+    let storefront_id: u64 = shown["storefront_id"].as_str().unwrap().parse().unwrap();
+    let metafields = handle.order_metafields(storefront_id);
+    assert_eq!(metafields.len(), 1, "{metafields:?}");
+    assert_eq!(
+        metafields[0]["value"],
+        by.with_timezone(&chrono_tz::America::New_York)
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    let held = shown["reservations"].as_array().unwrap();
+    assert!(
+        held.iter()
+            .all(|r| r["po_number"] == new_po.as_str() && r["state"] == "soft"),
+        "{held:?}"
+    );
     deck.ok(t1, &["audit", "verify"]);
-    assert_eq!(trail(&db.url, &order).await, ["reroute-approve orderdeck"]);
+    assert_eq!(
+        trail(&db.url, &order).await,
+        ["reroute-approve orderdeck", "promise-writeback orderdeck"]
+    );
+    handle.shutdown().await.unwrap();
+}
+
+/// Sofas in a category the shop calls sensitive.
+const SENSITIVE: &str = "\n[[sla.categories]]\nname = \"upholstery\"\nsku_prefixes = [\"SOFA-\"]\nship_within_business_days = 5\n\n[drop_ship]\nsensitive_categories = [\"upholstery\"]\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sensitive_goods_wait_for_an_acknowledgement() {
+    let handle = simulator().await;
+    let db = dbs::sqlite().await;
+    let deck = Deck::with(&handle, db.url.clone(), &format!("{LENIENT}{SENSITIVE}"));
+    let (po, order, t1) = past_the_sla(&handle, &deck).await;
+    let shown = deck.show(t1, &order);
+    assert_eq!(shown["sensitive_category"], "upholstery");
+    // The rules would let it run, but silent has not answered: a human
+    // decides, and nothing has moved.
+    let proposal = &shown["reroutes"][0];
+    assert_eq!(proposal["status"], "proposed");
+    assert!(
+        proposal["needs_approval"][0]
+            .as_str()
+            .unwrap()
+            .contains("upholstery goods are sensitive"),
+        "{proposal}"
+    );
+    assert!(handle.vendor_pos("northwind").is_empty());
+    assert_eq!(shown["reservations"][0]["po_number"], po.as_str());
+    assert_eq!(shown["reservations"][0]["state"], "soft");
+    assert!(deck
+        .ok(t1, &["show", &order])
+        .contains("no promise date to the storefront and no automatic reroute"));
+
+    deck.ok(t1, &approve(&order, None));
+    let new_po = format!("{po}-R-NORTHWIND-SUPPLY");
+    deck.ok(t1, &["sync", "--once"]);
+    let shown = deck.show(t1, &order);
+    let storefront_id: u64 = shown["storefront_id"].as_str().unwrap().parse().unwrap();
+    assert!(
+        handle.order_metafields(storefront_id).is_empty(),
+        "promised on a soft hold"
+    );
+    let held = shown["reservations"].as_array().unwrap();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["po_number"], new_po.as_str());
+    assert_eq!(held[0]["state"], "soft");
+
+    // Northwind acknowledges: the hold is firm and the promise written.
+    handle.advance(TimeDelta::minutes(30));
+    let t2 = handle.now();
+    deck.ok(t2, &["sync", "--once"]);
+    let shown = deck.show(t2, &order);
+    assert_eq!(shown["reservations"][0]["state"], "firm");
+    let metafields = handle.order_metafields(storefront_id);
+    assert_eq!(metafields.len(), 1, "{metafields:?}");
     handle.shutdown().await.unwrap();
 }
 

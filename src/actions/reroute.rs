@@ -23,6 +23,7 @@ use crate::domain::{
 use crate::engine::reroute::money;
 use crate::engine::Policy;
 use crate::store::{Store, StoreError};
+use crate::sync::reservations;
 use crate::sync::vendor_api::file;
 
 /// What an approved or rejected reroute changes in orderdeck's own records
@@ -256,7 +257,10 @@ pub fn decide(
         proposal.id
     ));
     preview.local.push(
-        "write the new promise date to the storefront once the new vendor confirms".to_string(),
+        "hold the new POs' units against their vendors' ATP, release the old PO's, and write \
+         the promise date to the storefront once the new vendor confirms (sooner, from the \
+         holds, for goods in no sensitive category)"
+            .to_string(),
     );
     Some(Decision {
         proposal: RerouteProposal {
@@ -310,7 +314,14 @@ pub async fn apply(
     } else {
         proposal.status = RerouteStatus::Rejected;
     }
+    let order_ref = normalize_order_name(&proposal.order_name);
     let raw = serde_json::to_string(&proposal).unwrap_or_default();
     docs.push((DocumentContent::RerouteProposal(proposal), raw));
-    file(store, policy, docs, &format!("orderdeck:{key}"), now).await
+    file(store, policy, docs, &format!("orderdeck:{key}"), now).await?;
+    // The old PO's units go back to its vendor and the new POs hold theirs
+    // now, not a pass later: the promise may rest on those holds.
+    let vendors: Vec<String> = policy.vendors.iter().map(|v| v.id.clone()).collect();
+    let atp = reservations::atp_book(store, &vendors).await?;
+    reservations::refresh(store, policy, &atp, Some(&order_ref), now).await?;
+    Ok(())
 }

@@ -3,7 +3,10 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::{emit, local_time, CommandError, Context};
-use crate::domain::{Finding, PurchaseOrder, Queue, RerouteProposal, Verdict};
+use crate::domain::{
+    normalize_order_name, Finding, PurchaseOrder, Queue, RerouteProposal, Reservation, Verdict,
+};
+use crate::engine::reservation;
 use crate::engine::{timeline, vendor_steps, TimelineEvent};
 use crate::store::OrderDetail;
 use crate::summary::{Author, SummaryOutcome};
@@ -27,6 +30,12 @@ struct ShownOrder<'a> {
     /// Reroute proposals with their alternates (cost, ATP, promise) and
     /// each step's result.
     reroutes: Vec<&'a RerouteProposal>,
+    /// Units held against drop-ship vendors' ATP (soft until the vendor
+    /// acknowledges, then firm).
+    reservations: &'a [Reservation],
+    /// The sensitive category of its drop-shipped goods: no promise and no
+    /// automatic reroute before the vendor acknowledges.
+    sensitive_category: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,6 +74,11 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
     }
     let events = timeline(&detail.facts);
     let summary = ctx.summarizer()?.summarize(&ctx.store, &detail).await;
+    let held = ctx
+        .store
+        .reservations_of(&normalize_order_name(&detail.row.name))
+        .await?;
+    let sensitive = reservation::order_sensitivity(&ctx.policy, &detail.facts);
     if json {
         let shown = ShownOrder {
             order: &detail.row.name,
@@ -94,15 +108,32 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
                 .map(|p| &p.value)
                 .collect(),
             reroutes: detail.facts.reroutes.iter().map(|r| &r.value).collect(),
+            reservations: &held,
+            sensitive_category: sensitive,
         };
         let text =
             serde_json::to_string_pretty(&shown).map_err(|e| CommandError::Other(e.to_string()))?;
         return emit(&format!("{text}\n"));
     }
-    emit(&render_text(&detail, &summary, &events))
+    let vendors = Vendors {
+        held: &held,
+        sensitive,
+    };
+    emit(&render_text(&detail, &summary, &events, &vendors))
 }
 
-fn render_text(detail: &OrderDetail, summary: &SummaryOutcome, events: &[TimelineEvent]) -> String {
+/// What `show` adds to the facts about the order's drop-ship commitments.
+struct Vendors<'a> {
+    held: &'a [Reservation],
+    sensitive: Option<&'a str>,
+}
+
+fn render_text(
+    detail: &OrderDetail,
+    summary: &SummaryOutcome,
+    events: &[TimelineEvent],
+    vendors: &Vendors<'_>,
+) -> String {
     let row = &detail.row;
     let mut out = String::new();
     let _ = writeln!(
@@ -143,6 +174,7 @@ fn render_text(detail: &OrderDetail, summary: &SummaryOutcome, events: &[Timelin
         }
     }
     render_vendors(&mut out, detail);
+    render_reservations(&mut out, vendors);
     let _ = writeln!(out, "\nTimeline");
     for event in events {
         let _ = writeln!(
@@ -174,6 +206,33 @@ fn render_vendors(out: &mut String, detail: &OrderDetail) {
             out.push('\n');
         }
         let _ = writeln!(out, "{}", sanitize(&line.text));
+    }
+}
+
+/// Units held against vendors' ATP, and what a sensitive category withholds.
+fn render_reservations(out: &mut String, vendors: &Vendors<'_>) {
+    if !vendors.held.is_empty() {
+        let _ = writeln!(out, "\nReservations");
+    }
+    for r in vendors.held {
+        let _ = writeln!(
+            out,
+            "  {:<4} {:>4} x {:<16} at {:<18} PO {}  held since {}",
+            r.state.as_str(),
+            r.units,
+            sanitize(&r.sku),
+            sanitize(&r.vendor_id),
+            sanitize(&r.po_number),
+            local_time(r.held_at)
+        );
+    }
+    if let Some(category) = vendors.sensitive {
+        let _ = writeln!(
+            out,
+            "  {} goods are sensitive: no promise date to the storefront and no automatic \
+             reroute before the vendor acknowledges",
+            sanitize(category)
+        );
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod facts;
 mod finding;
+mod reservation;
 mod storefront;
 mod tracking;
 mod vendor;
@@ -13,6 +14,7 @@ pub use facts::{
     DocumentContent, Observed, OrderFacts, ReplacementLink, PURCHASE_ORDER_KIND, REROUTE_KIND,
 };
 pub use finding::{Evidence, Finding, FindingCode, Queue, Verdict};
+pub use reservation::{Reservation, ReservationState};
 pub use storefront::{
     FinancialStatus, Fulfillment, FulfillmentHold, FulfillmentOrder, FulfillmentOrderLine,
     FulfillmentStatus, LineQuantity, OrderLine, Refund, StorefrontOrder,

@@ -6,6 +6,7 @@ mod listing;
 mod policy;
 mod queue;
 pub mod reroute;
+pub mod reservation;
 pub mod sla;
 mod staleness;
 mod timeline;
@@ -13,8 +14,8 @@ mod vendor_steps;
 
 pub use listing::{listing, Listing};
 pub use policy::{
-    CategoryPolicy, ItemMapping, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorItem,
-    VendorPolicy,
+    CategoryPolicy, DropShipPolicy, ItemMapping, Policy, ReroutePolicy, SlaPolicy, Tolerances,
+    VendorItem, VendorPolicy,
 };
 pub use queue::classify;
 pub use staleness::{Freshness, SourceFreshness, StaleSource, Staleness};

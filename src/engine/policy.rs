@@ -11,6 +11,16 @@ pub struct Policy {
     pub tolerances: Tolerances,
     pub vendors: Vec<VendorPolicy>,
     pub reroute: ReroutePolicy,
+    pub drop_ship: DropShipPolicy,
+}
+
+/// How far orderdeck commits drop-shipped goods on its own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DropShipPolicy {
+    /// Categories (`sla.categories` names) whose goods are never promised
+    /// to the customer, nor rerouted automatically, before the vendor has
+    /// acknowledged them.
+    pub sensitive_categories: Vec<String>,
 }
 
 /// Which reroute proposals need a human before they run.

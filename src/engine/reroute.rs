@@ -2,14 +2,16 @@
 //! accepted, past its acknowledgement SLA, or beyond the vendor's ATP),
 //! where else its goods can come from — other vendors with ATP, ranked by
 //! configured priority then landed cost, split over several when no single
-//! one covers it all — and whether a human must approve. Pure: the ATP and
-//! `now` are inputs.
+//! one covers it all — and whether a human must approve. Pure: the ATP
+//! (less what other orders hold, see `reservation::available`) and `now`
+//! are inputs.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
 use super::policy::{Policy, VendorPolicy};
+use super::reservation;
 use super::sla;
 use crate::domain::{
     AckState, AlternateSource, PurchaseOrder, RerouteAlternate, RerouteProposal, RerouteStatus,
@@ -201,6 +203,16 @@ pub fn propose(
             "splits the order over {} vendors",
             best.sources.len()
         ));
+    }
+    // The vendor has not answered: an ATP figure or a silence is no
+    // acknowledgement, and sensitive goods are not moved on either alone.
+    if matches!(trigger, RerouteTrigger::NoAck | RerouteTrigger::AtpShort) {
+        let skus = lines.iter().map(|(sku, _)| sku.as_str());
+        if let Some(category) = reservation::sensitive_category(policy, skus) {
+            needs_approval.push(format!(
+                "{category} goods are sensitive: not rerouted without a human before the vendor acknowledges"
+            ));
+        }
     }
     let status = if original.is_some_and(|v| v.observe_only) {
         RerouteStatus::Observed

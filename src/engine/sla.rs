@@ -9,7 +9,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use super::policy::{Policy, SlaPolicy};
+use super::policy::{CategoryPolicy, Policy, SlaPolicy};
 use crate::domain::{OrderLine, StorefrontOrder};
 
 /// The last second of a shop day: deadlines are "by the end of the day".
@@ -146,14 +146,7 @@ pub fn rule_for_line(policy: &Policy, order: &StorefrontOrder, line: &OrderLine)
         })
     };
     let category = || {
-        let sku = line.sku.as_deref()?.trim();
-        let category = policy.sla.categories.iter().find(|c| {
-            c.sku_prefixes.iter().any(|prefix| {
-                let prefix = prefix.trim();
-                // An empty prefix would silently claim every SKU.
-                !prefix.is_empty() && starts_with_ignoring_case(sku, prefix)
-            })
-        })?;
+        let category = category_of(policy, line.sku.as_deref()?)?;
         Some(SlaRule {
             business_days: category.ship_within_business_days,
             source: SlaSource::Category(category.name.clone()),
@@ -162,6 +155,18 @@ pub fn rule_for_line(policy: &Policy, order: &StorefrontOrder, line: &OrderLine)
     vendor.or_else(method).or_else(category).unwrap_or(SlaRule {
         business_days: policy.sla.ship_within_business_days,
         source: SlaSource::Default,
+    })
+}
+
+/// The category a SKU falls in, by its prefix: the first that claims it.
+pub fn category_of<'a>(policy: &'a Policy, sku: &str) -> Option<&'a CategoryPolicy> {
+    let sku = sku.trim();
+    policy.sla.categories.iter().find(|c| {
+        c.sku_prefixes.iter().any(|prefix| {
+            let prefix = prefix.trim();
+            // An empty prefix would silently claim every SKU.
+            !prefix.is_empty() && starts_with_ignoring_case(sku, prefix)
+        })
     })
 }
 

@@ -8,6 +8,7 @@ mod ingest;
 mod jobs;
 mod params;
 mod queries;
+mod reservations;
 mod results;
 mod summaries;
 mod sync_state;

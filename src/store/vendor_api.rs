@@ -105,6 +105,19 @@ impl Store {
         rows.iter().map(read).collect()
     }
 
+    /// POs neither cancelled nor shipped, sent or not, first created first:
+    /// the order in which they hold their vendors' ATP.
+    pub async fn live_pos(&self) -> Result<Vec<PoSend>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM vendor_po_sends WHERE settled_at IS NULL \
+             ORDER BY created_at, po_number"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .context("reading live purchase orders")?;
+        rows.iter().map(read).collect()
+    }
+
     pub async fn po_send(&self, po_number: &str) -> Result<Option<PoSend>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM vendor_po_sends WHERE po_number = $1"

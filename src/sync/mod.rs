@@ -6,6 +6,7 @@ mod filing;
 pub mod import;
 pub mod poll;
 pub mod reconcile;
+pub mod reservations;
 pub mod resync;
 pub mod vendor_api;
 pub mod vendor_edi;

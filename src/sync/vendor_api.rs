@@ -2,9 +2,10 @@
 //! order owing a third-party vendor's goods (stored with its idempotency
 //! key before it leaves: a POST to the vendor's API, or an 850 to its EDI
 //! outbox), the API vendors' POs and ATP polled into the same
-//! `PurchaseOrder` state and `vendor_atp` table the X12 path feeds, reroute
-//! proposals filed for POs in trouble, and a confirmed reroute's promise
-//! written back to the storefront.
+//! `PurchaseOrder` state and `vendor_atp` table the X12 path feeds, each
+//! PO's units held against that ATP (soft, then firm on acknowledgement),
+//! reroute proposals filed for POs in trouble, and a reroute's promise
+//! written back to the storefront when its holds allow.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,6 +14,7 @@ use sqlx::Acquire;
 
 use super::connections::Connections;
 use super::reconcile;
+use super::reservations;
 use super::vendor_edi;
 use crate::actions::reroute::Request;
 use crate::actions::system::{self, Outcome, SystemRun, SYSTEM_ACTOR};
@@ -21,9 +23,10 @@ use crate::config::VendorConfig;
 use crate::connectors::writes;
 use crate::domain::{
     normalize_order_name, AckState, DocumentContent, PurchaseOrder, PurchaseOrderLine,
-    RerouteProposal, RerouteStatus,
+    RerouteProposal, RerouteStatus, Reservation,
 };
 use crate::engine::reroute::{self, AtpBook};
+use crate::engine::reservation;
 use crate::engine::{ItemMapping, Policy};
 use crate::store::{self, AtpRow, IncomingDoc, Store, StoreError};
 
@@ -132,7 +135,8 @@ pub async fn pass(
     send_pos(&ctx, &mut report).await?;
     let atp = poll_atp(&ctx, &mut report).await?;
     poll_pos(&ctx, &mut report).await?;
-    propose(&ctx, &atp, &mut report).await?;
+    let held = reservations::refresh(store, policy, &atp, None, now).await?;
+    propose(&ctx, &atp, &held, &mut report).await?;
     run_automatic(&ctx, &mut report).await?;
     write_promises(&ctx, &mut report).await?;
     Ok(report)
@@ -304,16 +308,14 @@ async fn poll_atp(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<AtpBook, St
             Err(e) => report.error(format!("vendor {} ATP: {e}", vendor.id)),
         }
     }
-    let mut book = AtpBook::new();
-    for vendor in &ctx.connections.order_vendors {
-        let stock = book.entry(vendor.id.to_lowercase()).or_default();
-        for row in store::vendor_atp(&mut conn, &vendor.id).await? {
-            if let Some(available) = row.available {
-                stock.insert(row.vendor_sku, available);
-            }
-        }
-    }
-    Ok(book)
+    drop(conn);
+    let ids: Vec<String> = ctx
+        .connections
+        .order_vendors
+        .iter()
+        .map(|v| v.id.clone())
+        .collect();
+    reservations::atp_book(ctx.store, &ids).await
 }
 
 /// Reads each open API PO back; a changed one is filed (the engine then
@@ -358,8 +360,14 @@ async fn poll_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
     Ok(())
 }
 
-/// A proposal for each troubled PO that has none yet.
-async fn propose(ctx: &Pass<'_>, atp: &AtpBook, report: &mut VendorPass) -> Result<(), StoreError> {
+/// A proposal for each troubled PO that has none yet; each order sees its
+/// vendors' ATP less what other orders hold.
+async fn propose(
+    ctx: &Pass<'_>,
+    atp: &AtpBook,
+    held: &[Reservation],
+    report: &mut VendorPass,
+) -> Result<(), StoreError> {
     let mut docs = Vec::new();
     for open in ctx.store.open_pos().await? {
         let Some(id) = ctx.store.find_order(&open.order_ref).await? else {
@@ -381,7 +389,8 @@ async fn propose(ctx: &Pass<'_>, atp: &AtpBook, report: &mut VendorPass) -> Resu
         if detail.facts.reroutes.iter().any(|r| r.value.id == id) {
             continue;
         }
-        if let Some(proposal) = reroute::propose(po, ctx.policy, atp, ctx.now) {
+        let free = reservation::available(atp, held, &open.order_ref);
+        if let Some(proposal) = reroute::propose(po, ctx.policy, &free, ctx.now) {
             let raw = serde_json::to_string(&proposal).unwrap_or_default();
             docs.push((DocumentContent::RerouteProposal(proposal), raw));
         }
@@ -463,7 +472,9 @@ async fn run_automatic(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), St
 }
 
 /// The promise date of an approved reroute, written to the storefront order
-/// as a metafield once every new PO is confirmed; once per proposal.
+/// as a metafield once per proposal: once every new PO is confirmed, or,
+/// for goods in no sensitive category, once soft holds cover every line
+/// (see `reservation::promise`).
 async fn write_promises(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreError> {
     let Ok(storefront) = &ctx.connections.storefront else {
         return Ok(());
@@ -486,15 +497,18 @@ async fn write_promises(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), S
             .map(|p| &p.value)
             .filter(|p| proposal.new_po_numbers.contains(&p.po_number))
             .collect();
-        let confirmed = new_pos.len() == proposal.new_po_numbers.len()
-            && new_pos
-                .iter()
-                .all(|p| matches!(p.ack, AckState::Accepted | AckState::AcceptedWithChanges));
-        let Some(promise) = new_pos
-            .iter()
-            .filter_map(|p| p.promised_ship_date)
-            .max()
-            .filter(|_| confirmed)
+        if new_pos.len() != proposal.new_po_numbers.len() {
+            continue;
+        }
+        let Some(alternate) = proposal.chosen.and_then(|i| proposal.alternates.get(i)) else {
+            continue;
+        };
+        let held = ctx
+            .store
+            .reservations_of(&normalize_order_name(&proposal.order_name))
+            .await?;
+        let Some((promise, _)) =
+            reservation::promise(&new_pos, &held, ctx.policy, alternate.promised_by)
         else {
             continue;
         };

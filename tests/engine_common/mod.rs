@@ -12,7 +12,8 @@ use orderdeck::domain::{
     WarehouseShipment, WarehouseStatus,
 };
 use orderdeck::engine::{
-    self, CategoryPolicy, Evaluation, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorPolicy,
+    self, CategoryPolicy, DropShipPolicy, Evaluation, Policy, ReroutePolicy, SlaPolicy, Tolerances,
+    VendorPolicy,
 };
 
 pub fn t(rfc3339: &str) -> DateTime<Utc> {
@@ -107,6 +108,7 @@ pub fn policy() -> Policy {
             approve_above_cost: 0.0,
             approve_splits: true,
         },
+        drop_ship: DropShipPolicy::default(),
     }
 }
 

@@ -1,10 +1,11 @@
 //! The simulated drop-ship vendors, speaking assets/vendor-api.yaml under
 //! `/vendors/{vendor}`: ATP per SKU, purchase orders created once per
 //! Idempotency-Key, cancelled, and acknowledged on the world's clock.
-//! `acme` acknowledges within its SLA, `northwind` too (with more ATP for
-//! the sofa), `silent` takes orders and never acknowledges them, and
-//! `lowstock` answers like `acme` but has run out of rugs: the demo's
-//! drop-ship vendor, so a fresh demo has reroutes waiting for a decision.
+//! `acme` acknowledges within its SLA (with ATP for every order the world
+//! places), `northwind` too, `silent` takes orders and never acknowledges
+//! them, and `lowstock` answers like `acme` but has run out of rugs: the
+//! demo's drop-ship vendor, so a fresh demo has reroutes waiting for a
+//! decision.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,13 +53,21 @@ pub const VENDORS: [&str; 4] = ["acme", "northwind", "silent", "lowstock"];
 fn behaviour(name: &str) -> Option<Behaviour> {
     let (acknowledges_after, ships_after, atp, sold_out): (_, _, _, &'static [&'static str]) =
         match name {
-            "acme" => (Some(TimeDelta::minutes(30)), TimeDelta::days(2), 40, &[]),
+            // Enough for every order the world places: its ground truth has
+            // no reroutes, and orderdeck holds each PO's units against this
+            // ATP.
+            "acme" => (
+                Some(TimeDelta::minutes(30)),
+                TimeDelta::days(2),
+                100_000,
+                &[],
+            ),
             "northwind" => (Some(TimeDelta::minutes(20)), TimeDelta::days(3), 25, &[]),
             "silent" => (None, TimeDelta::days(2), 10, &[]),
             "lowstock" => (
                 Some(TimeDelta::minutes(30)),
                 TimeDelta::days(2),
-                40,
+                100_000,
                 &["RUG-160"],
             ),
             _ => return None,

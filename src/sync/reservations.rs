@@ -1,0 +1,111 @@
+//! Keeps every PO's reservation against its vendor's ATP in step with what
+//! the order's facts now say (the engine decides; this reads and stores),
+//! first created first, so the earlier order keeps the last units.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{normalize_order_name, OrderFacts, PurchaseOrder, Reservation};
+use crate::engine::reroute::AtpBook;
+use crate::engine::reservation;
+use crate::engine::Policy;
+use crate::store::{self, Store, StoreError};
+
+/// Every vendor's ATP as last stored, by vendor (lower-case) and SKU.
+pub async fn atp_book(store: &Store, vendor_ids: &[String]) -> Result<AtpBook, StoreError> {
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(|source| StoreError::Query {
+            context: "reading vendor ATP".to_string(),
+            source,
+        })?;
+    let mut book = AtpBook::new();
+    for id in vendor_ids {
+        let stock = book.entry(id.to_lowercase()).or_default();
+        for row in store::vendor_atp(&mut conn, id).await? {
+            if let Some(available) = row.available {
+                stock.insert(row.vendor_sku, available);
+            }
+        }
+    }
+    Ok(book)
+}
+
+/// Brings the reservations of every live PO, and of every PO still holding
+/// any, up to date (only `order`'s when given); returns all that are held.
+pub async fn refresh(
+    store: &Store,
+    policy: &Policy,
+    atp: &AtpBook,
+    order: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Reservation>, StoreError> {
+    let mut held = store.reservations().await?;
+    let mut pos: Vec<(String, PurchaseOrder)> = store
+        .live_pos()
+        .await?
+        .into_iter()
+        .map(|s| (s.order_ref, s.po))
+        .collect();
+    // Settled POs (cancelled, shipped, rerouted away) that still hold units
+    // are visited once more, to release them.
+    let mut holding: Vec<(&str, &str)> = held
+        .iter()
+        .filter(|r| !pos.iter().any(|(_, p)| p.po_number == r.po_number))
+        .map(|r| (r.order_ref.as_str(), r.po_number.as_str()))
+        .collect();
+    holding.dedup();
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(|source| StoreError::Query {
+            context: "reading purchase orders".to_string(),
+            source,
+        })?;
+    let mut settled = Vec::new();
+    for (order_ref, number) in holding {
+        if let Some(po) = store::purchase_order(&mut conn, number).await? {
+            settled.push((order_ref.to_string(), po));
+        }
+    }
+    drop(conn);
+    pos.extend(settled);
+    let mut facts: HashMap<String, OrderFacts> = HashMap::new();
+    for (order_ref, queued) in pos {
+        if order.is_some_and(|o| normalize_order_name(o) != order_ref) {
+            continue;
+        }
+        if !facts.contains_key(&order_ref) {
+            let found = match store.find_order(&order_ref).await? {
+                Some(id) => store.order_detail(id).await?.map(|d| d.facts),
+                None => None,
+            };
+            facts.insert(order_ref.clone(), found.unwrap_or_default());
+        }
+        let order_facts = &facts[&order_ref];
+        // The PO as the vendor's answers left it; as queued until filed.
+        let po = order_facts
+            .purchase_orders
+            .iter()
+            .map(|p| &p.value)
+            .find(|p| p.po_number == queued.po_number)
+            .unwrap_or(&queued);
+        let before: Vec<Reservation> = held
+            .iter()
+            .filter(|r| r.po_number == po.po_number)
+            .cloned()
+            .collect();
+        let free = reservation::available(atp, &held, &order_ref);
+        let now_held = reservation::hold(po, order_facts, &before, &free, policy, &order_ref, now);
+        if now_held != before {
+            store.replace_reservations(&po.po_number, &now_held).await?;
+            held.retain(|r| r.po_number != po.po_number);
+            held.extend(now_held);
+        }
+    }
+    Ok(held)
+}
