@@ -8,6 +8,7 @@ mod queue;
 pub mod reroute;
 pub mod sla;
 mod staleness;
+pub mod substitution;
 mod timeline;
 
 pub use listing::{listing, Listing};

@@ -24,6 +24,7 @@ use crate::domain::{
     RerouteProposal, RerouteStatus,
 };
 use crate::engine::reroute::{self, AtpBook};
+use crate::engine::substitution;
 use crate::engine::{ItemMapping, Policy};
 use crate::store::{self, AtpRow, IncomingDoc, Store, StoreError};
 
@@ -36,6 +37,9 @@ pub struct VendorPass {
     pub promises_written: usize,
     /// One line per vendor or PO that could not be handled; the rest went on.
     pub errors: Vec<String>,
+    /// Vendor data read but not used, with why (ATP in a unit the item map
+    /// does not give): a data problem, not a failed pass.
+    pub kept_aside: Vec<String>,
 }
 
 impl VendorPass {
@@ -166,30 +170,35 @@ async fn create_pos(ctx: &Pass<'_>) -> Result<(), StoreError> {
             if line.owed == 0 {
                 continue;
             }
-            // An unmapped or discontinued SKU is never ordered, and nor is
-            // the rest of that vendor's part: one PO per order and vendor,
-            // sent once it can be whole. The order waits in blocked
-            // (SKU_UNMAPPED / DISCONTINUED) instead.
-            let vendor_sku = match ctx.policy.vendor(&vendor.id).map(|v| v.item(sku)) {
-                Some(ItemMapping::Mapped(item)) if !item.discontinued => {
-                    Some(item.vendor_sku.clone())
+            // An unmapped or discontinued SKU, or a quantity that is not
+            // a whole number of the vendor's packs, is never ordered, and
+            // nor is the rest of that vendor's part: one PO per order and
+            // vendor, sent once it can be whole. The order waits in blocked
+            // (SKU_UNMAPPED / DISCONTINUED / UOM_MISMATCH) instead.
+            let mut po_line = PurchaseOrderLine {
+                our_sku: sku.to_string(),
+                ordered: line.owed,
+                ..PurchaseOrderLine::default()
+            };
+            match ctx.policy.vendor(&vendor.id).map(|v| v.item(sku)) {
+                Some(ItemMapping::Mapped(item))
+                    if !item.discontinued && item.packs(line.owed).is_some() =>
+                {
+                    po_line.vendor_sku = Some(item.vendor_sku.clone());
+                    po_line.uom = Some(item.uom.clone());
+                    po_line.pack_size = Some(item.pack_size);
+                    po_line.vendor_option = item.option.clone();
                 }
-                Some(ItemMapping::AsIs) | None => None,
+                Some(ItemMapping::AsIs) | None => {}
                 Some(ItemMapping::Mapped(_) | ItemMapping::Unmapped) => {
                     unorderable.insert(vendor.id.clone());
                     continue;
                 }
-            };
+            }
             by_vendor
                 .entry(vendor.id.clone())
                 .or_default()
-                .push(PurchaseOrderLine {
-                    our_sku: sku.to_string(),
-                    vendor_sku,
-                    ordered: line.owed,
-                    accepted: None,
-                    shipped: 0,
-                });
+                .push(po_line);
         }
         by_vendor.retain(|vendor_id, _| !unorderable.contains(vendor_id));
         for (vendor_id, lines) in by_vendor {
@@ -306,14 +315,43 @@ async fn poll_atp(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<AtpBook, St
     }
     let mut book = AtpBook::new();
     for vendor in &ctx.connections.order_vendors {
+        let policy = ctx.policy.vendor(&vendor.id);
         let stock = book.entry(vendor.id.to_lowercase()).or_default();
         for row in store::vendor_atp(&mut conn, &vendor.id).await? {
-            if let Some(available) = row.available {
-                stock.insert(row.vendor_sku, available);
+            let Some(available) = row.available else {
+                continue;
+            };
+            match atp_in_our_units(policy, &row, available) {
+                Ok(units) => {
+                    stock.insert(row.vendor_sku, units);
+                }
+                Err(why) => report
+                    .kept_aside
+                    .push(format!("vendor {} ATP: {why}", vendor.id)),
             }
         }
     }
     Ok(book)
+}
+
+/// A vendor's ATP row in our units: its packs times the pack size the item
+/// map gives. A row in a unit the map does not give is not counted (never
+/// guessed), so no reroute leans on it.
+fn atp_in_our_units(
+    policy: Option<&crate::engine::VendorPolicy>,
+    row: &AtpRow,
+    available: i64,
+) -> Result<i64, String> {
+    let Some(item) = policy.and_then(|v| v.item_sold_as(&row.vendor_sku)) else {
+        return Ok(available);
+    };
+    match row.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(unit) if !unit.eq_ignore_ascii_case(&item.uom) => Err(format!(
+            "UOM_MISMATCH: {} ({}) is reported as {available} {unit}, but the item map sells it in {} of {}; not counted",
+            row.vendor_sku, item.sku, item.uom, item.pack_size
+        )),
+        _ => Ok(available.saturating_mul(i64::from(item.pack_size))),
+    }
 }
 
 /// Reads each open API PO back; a changed one is filed (the engine then
@@ -381,7 +419,9 @@ async fn propose(ctx: &Pass<'_>, atp: &AtpBook, report: &mut VendorPass) -> Resu
         if detail.facts.reroutes.iter().any(|r| r.value.id == id) {
             continue;
         }
-        if let Some(proposal) = reroute::propose(po, ctx.policy, atp, ctx.now) {
+        let proposal = substitution::propose(po, ctx.policy, atp, ctx.now)
+            .or_else(|| reroute::propose(po, ctx.policy, atp, ctx.now));
+        if let Some(proposal) = proposal {
             let raw = serde_json::to_string(&proposal).unwrap_or_default();
             docs.push((DocumentContent::RerouteProposal(proposal), raw));
         }

@@ -106,6 +106,7 @@ pub fn policy() -> Policy {
         reroute: ReroutePolicy {
             approve_above_cost: 0.0,
             approve_splits: true,
+            approve_substitutions: true,
         },
     }
 }
