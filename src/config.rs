@@ -63,6 +63,7 @@ pub struct DropShipConfig {
 pub struct RerouteConfig {
     pub approve_above_cost: f64,
     pub approve_splits: bool,
+    pub approve_substitutions: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -200,6 +201,23 @@ pub struct VendorItemConfig {
     pub vendor_sku: String,
     #[serde(default)]
     pub discontinued: bool,
+    /// Our units in one of the vendor's.
+    #[serde(default = "default_pack_size")]
+    pub pack_size: u32,
+    /// The vendor's unit code (X12 PO103).
+    #[serde(default = "default_uom")]
+    pub uom: String,
+    /// The option that picks our variant out of `vendor_sku`.
+    #[serde(default)]
+    pub option: Option<String>,
+}
+
+fn default_pack_size() -> u32 {
+    1
+}
+
+fn default_uom() -> String {
+    "EA".to_string()
 }
 
 fn default_priority() -> u32 {
@@ -576,10 +594,45 @@ impl Config {
                         format!("SKU {:?} is mapped twice for this vendor", item.sku),
                     ));
                 }
+                if item.pack_size == 0 {
+                    return Err(err(&key("pack_size"), "must be at least 1".to_string()));
+                }
+                let uom = item.uom.trim().to_ascii_uppercase();
+                // X12 element 355 is two characters; the API takes the same codes.
+                if uom.len() != 2 || !uom.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(err(
+                        &key("uom"),
+                        format!(
+                            "{:?} is not a unit code (two letters or digits, e.g. EA, CA, PK, BX)",
+                            item.uom
+                        ),
+                    ));
+                }
+                let option = match item.option.as_deref().map(str::trim) {
+                    Some("") => return Err(err(&key("option"), "is empty".to_string())),
+                    other => other.map(str::to_string),
+                };
+                if let Some(twin) = items.iter().find(|seen| {
+                    seen.vendor_sku.eq_ignore_ascii_case(item.vendor_sku.trim())
+                        && seen.option.as_deref().map(str::to_ascii_lowercase)
+                            == option.as_deref().map(str::to_ascii_lowercase)
+                }) {
+                    return Err(err(
+                        &key("option"),
+                        format!(
+                            "{} is already {}'s vendor SKU with this option: a variant needs an option of its own",
+                            item.vendor_sku.trim(),
+                            twin.sku
+                        ),
+                    ));
+                }
                 items.push(VendorItem {
                     sku: item.sku.trim().to_string(),
                     vendor_sku: item.vendor_sku.trim().to_string(),
                     discontinued: item.discontinued,
+                    pack_size: item.pack_size,
+                    uom,
+                    option,
                 });
             }
             vendors.push(VendorPolicy {
@@ -660,6 +713,7 @@ impl Config {
             reroute: ReroutePolicy {
                 approve_above_cost: self.reroute.approve_above_cost,
                 approve_splits: self.reroute.approve_splits,
+                approve_substitutions: self.reroute.approve_substitutions,
             },
             drop_ship: DropShipPolicy {
                 sensitive_categories: self

@@ -27,11 +27,13 @@ fn mapped() -> Policy {
                     sku: "SOFA".into(),
                     vendor_sku: "AC-SOFA-3".into(),
                     discontinued: false,
+                    ..VendorItem::new("", "")
                 },
                 VendorItem {
                     sku: "RUG".into(),
                     vendor_sku: "AC-RUG-9".into(),
                     discontinued: true,
+                    ..VendorItem::new("", "")
                 },
             ];
         }
@@ -60,6 +62,7 @@ fn with_po(order: Order, sku: &str, ack: AckState) -> Order {
                 ordered: 1,
                 accepted: None,
                 shipped: 0,
+                ..Default::default()
             }],
             order_name: "#1001".into(),
             revision: 1,

@@ -35,6 +35,7 @@ fn po(ack: AckState, lines: &[(&str, u32, Option<u32>)]) -> PurchaseOrder {
                 ordered: *ordered,
                 accepted: *accepted,
                 shipped: 0,
+                ..Default::default()
             })
             .collect(),
         order_name: "#1001".to_string(),
@@ -279,6 +280,7 @@ fn alternates_are_asked_for_their_own_skus_and_never_for_discontinued_ones() {
                     sku: "SOFA".into(),
                     vendor_sku: "BB-SOFA".into(),
                     discontinued: true,
+                    ..VendorItem::new("", "")
                 }]
             }
             "northwind-supply" => {
@@ -286,6 +288,7 @@ fn alternates_are_asked_for_their_own_skus_and_never_for_discontinued_ones() {
                     sku: "sofa".into(),
                     vendor_sku: "NW-SOFA-3".into(),
                     discontinued: false,
+                    ..VendorItem::new("", "")
                 }]
             }
             _ => {}

@@ -39,6 +39,7 @@ fn po(
             ordered,
             accepted,
             shipped,
+            ..Default::default()
         }],
         order_name: format!("#{order}"),
         revision: 1,

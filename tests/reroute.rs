@@ -498,3 +498,199 @@ async fn an_item_map_gates_what_is_ordered_and_names_the_vendors_sku() {
     assert!(unmapped > 0, "the simulated shop has acme-home rugs owed");
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pos_go_out_in_the_vendors_packs_and_odd_quantities_are_held() {
+    let mut options = SimOptions::new(5, 300, start());
+    options.speed = 0.0;
+    options.limits = Limits::lifted();
+    let handle = sim::start(options).await.unwrap();
+    let db = dbs::sqlite().await;
+    let deck = Deck::new(&handle, db.url.clone());
+    // acme-home sells the sofa under our SKU in cases of 2 (CA), the grey
+    // option of it; the rug one for one.
+    let config = std::fs::read_to_string(deck.config()).unwrap().replace(
+        "id = \"acme-home\"\n",
+        "id = \"acme-home\"\nitems = [\
+         { sku = \"SOFA-3S-GRY\", vendor_sku = \"SOFA-3S-GRY\", pack_size = 2, uom = \"CA\", option = \"Grey\" }, \
+         { sku = \"RUG-160\", vendor_sku = \"AC-RUG\" }]\n",
+    );
+    std::fs::write(deck.config(), config).unwrap();
+    let t0 = handle.now();
+    // The simulated vendor reports its ATP in EA: kept aside (a partial
+    // run, exit 3) for a sofa the map sells in CA, and said so.
+    let out = deck.run(t0, &["sync", "--once"]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("UOM_MISMATCH: SOFA-3S-GRY (SOFA-3S-GRY) is reported as 10 EA"),
+        "{stderr}"
+    );
+
+    let listed: Value = serde_json::from_str(&deck.ok(t0, &["queues", "--json"])).unwrap();
+    let store = Store::open(&db.url).await.unwrap();
+    let (mut held, mut packed) = (0, 0);
+    for order in listed.as_array().unwrap() {
+        let name = order["order"].as_str().unwrap();
+        let id = store.find_order(name).await.unwrap().unwrap();
+        let facts = store.order_detail(id).await.unwrap().unwrap().facts;
+        let Some(storefront) = &facts.storefront else {
+            continue;
+        };
+        let sofas: u32 = storefront
+            .value
+            .lines
+            .iter()
+            .filter(|l| l.vendor.as_deref() == Some("acme-home"))
+            .filter(|l| l.sku.as_deref() == Some("SOFA-3S-GRY"))
+            .map(|l| l.owed)
+            .sum();
+        if sofas == 0 {
+            continue;
+        }
+        let pos: Vec<_> = facts.purchase_orders.iter().map(|p| &p.value).collect();
+        if sofas % 2 == 1 {
+            held += 1;
+            let shown = deck.show(t0, name);
+            assert!(
+                codes(&shown).contains(&"UOM_MISMATCH".to_string()),
+                "{shown}"
+            );
+            assert!(
+                pos.is_empty(),
+                "an odd number of sofas was ordered: {pos:?}"
+            );
+        } else {
+            packed += 1;
+            let at_vendor = handle.vendor_po_lines("silent", &pos[0].po_number);
+            let sofa = at_vendor.iter().find(|l| l.0 == "SOFA-3S-GRY").unwrap();
+            assert_eq!(
+                (sofa.1, sofa.2.as_str(), sofa.3.as_deref()),
+                (u64::from(sofas / 2), "CA", Some("Grey"))
+            );
+            let shown = deck.show(t0, name);
+            let line = &shown["purchase_orders"][0]["lines"][0];
+            assert_eq!(
+                (line["uom"].as_str(), line["pack_size"].as_u64()),
+                (Some("CA"), Some(2))
+            );
+        }
+    }
+    assert!(
+        held > 0,
+        "the simulated shop has single acme-home sofas owed"
+    );
+    eprintln!("{packed} order(s) with whole cases of sofas");
+    handle.shutdown().await.unwrap();
+}
+
+/// acme acknowledges the sofa as substituted: VENDOR_SUBSTITUTION and a
+/// proposal whose first alternate keeps the PO; approved through `act`,
+/// nothing is sent or cancelled, the substitute is recorded as accepted
+/// and audited.
+async fn substitution_end_to_end(db: dbs::TestDb) {
+    let handle = simulator().await;
+    let deck = Deck::new(&handle, db.url.clone());
+    // acme-home at the simulated vendor that acknowledges.
+    let config = std::fs::read_to_string(deck.config())
+        .unwrap()
+        .replace(&handle.vendor_url("silent"), &handle.vendor_url("acme"));
+    std::fs::write(deck.config(), config).unwrap();
+    handle.offer_substitution("acme", "SOFA-3S-GRY", "SOFA-3S-CHARCOAL");
+    deck.ok(handle.now(), &["sync", "--once"]);
+    let po = handle
+        .vendor_pos("acme")
+        .into_iter()
+        .find(|p| {
+            handle
+                .vendor_po_lines("acme", p)
+                .iter()
+                .any(|l| l.0 == "SOFA-3S-GRY")
+        })
+        .expect("a sofa ordered from acme");
+    let order = po.trim_end_matches("-ACME-HOME").to_string();
+
+    handle.advance(TimeDelta::minutes(40));
+    let t1 = handle.now();
+    deck.ok(t1, &["sync", "--once"]);
+    let shown = deck.show(t1, &order);
+    let found = codes(&shown);
+    assert!(
+        found.contains(&"VENDOR_SUBSTITUTION".to_string()),
+        "{found:?}"
+    );
+    assert!(found.contains(&"REROUTE_PROPOSED".to_string()), "{found:?}");
+    assert_eq!(shown["queue"], "blocked");
+    let line = shown["purchase_orders"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["our_sku"] == "SOFA-3S-GRY")
+        .unwrap()
+        .clone();
+    assert_eq!(line["substitute"]["vendor_sku"], "SOFA-3S-CHARCOAL");
+    assert_eq!(line["substitute"]["status"], "pending");
+    let proposal = &shown["reroutes"][0];
+    assert_eq!(proposal["trigger"], "substitution");
+    assert_eq!(proposal["alternates"][0]["substitution"], true);
+    assert_eq!(
+        proposal["alternates"][0]["sources"][0]["vendor_id"],
+        "acme-home"
+    );
+
+    let preview = deck.ok(t1, &["act", &order, "reroute-approve"]);
+    assert!(preview.contains("substitute"), "{preview}");
+    deck.ok(t1, &approve(&order, None));
+    assert!(
+        handle.vendor_pos("northwind").is_empty(),
+        "nothing rerouted"
+    );
+    assert_eq!(handle.vendor_po_cancelled("acme", &po), Some(false));
+    let shown = deck.show(t1, &order);
+    let found = codes(&shown);
+    assert!(
+        !found.contains(&"REROUTE_PROPOSED".to_string()),
+        "{found:?}"
+    );
+    let substitution = shown["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "VENDOR_SUBSTITUTION")
+        .unwrap();
+    assert_eq!(substitution["verdict"], "info");
+    assert_eq!(shown["reroutes"][0]["status"], "approved");
+    let stored = shown["purchase_orders"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["our_sku"] == "SOFA-3S-GRY")
+        .unwrap()
+        .clone();
+    assert_eq!(stored["substitute"]["status"], "accepted");
+    // The vendor's next answer names the same substitute: the decision holds.
+    handle.advance(TimeDelta::minutes(5));
+    deck.ok(handle.now(), &["sync", "--once"]);
+    let again = deck.show(handle.now(), &order);
+    assert!(!codes(&again).contains(&"REROUTE_PROPOSED".to_string()));
+
+    deck.ok(t1, &["audit", "verify"]);
+    let me = Identity::current().unwrap().account;
+    assert_eq!(
+        trail(&db.url, &order).await,
+        vec![format!("reroute-approve {me}")]
+    );
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_substitution_is_approved_through_act_on_sqlite() {
+    substitution_end_to_end(dbs::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_substitution_is_approved_through_act_on_postgres() {
+    if let Some(db) = dbs::postgres().await {
+        substitution_end_to_end(db).await;
+    }
+}

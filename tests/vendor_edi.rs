@@ -136,6 +136,7 @@ fn po(number: &str, order: &str, lines: &[(&str, &str, u32)]) -> PurchaseOrder {
                 ordered: *qty,
                 accepted: None,
                 shipped: 0,
+                ..Default::default()
             })
             .collect(),
         order_name: order.to_string(),
@@ -477,4 +478,141 @@ async fn a_sync_pass_reads_the_vendor_inboxes() {
         edi.rejected
     );
     assert!(root.join("acme/quarantine/invoice.edi.reason").exists());
+}
+
+/// An 855 for `po` in its own interchange `control`, with `body` (PO1/ACK
+/// segments) between BAK and CTT.
+fn ack_855(control: u32, po: &str, bak02: &str, body: &[&str]) -> String {
+    let mut segments = vec![format!("BAK*00*{bak02}*{po}*20260709")];
+    segments.extend(body.iter().map(|s| s.to_string()));
+    segments.push(format!(
+        "CTT*{}",
+        body.iter().filter(|s| s.starts_with("PO1")).count()
+    ));
+    let count = segments.len() + 2;
+    format!(
+        "ISA*00*          *00*          *ZZ*322341109      *ZZ*ORDERDECK      *260709*1500*U*00401*{control:09}*0*P*:~\
+         GS*PR*322341109*ORDERDECK*20260709*1500*{control}*X*004010~\
+         ST*855*0001~{}~SE*{count}*0001~GE*1*{control}~IEA*1*{control:09}~",
+        segments.join("~")
+    )
+}
+
+#[test]
+fn an_855_with_a_substitution_and_another_unit_is_read() {
+    let text = ack_855(
+        31,
+        "3001-ACME-HOME",
+        "AC",
+        &[
+            "PO1*1*2*CA***VN*AC-SOFA-3*SK*SOFA",
+            "ACK*IA*8*EA",
+            "PO1*2*1*EA***VN*AC-LAMP*SK*LAMP",
+            "ACK*IS*1*EA****VN*AC-LAMP-B",
+        ],
+    );
+    let messages = edi::read(&edi::parse(&text).unwrap()).unwrap();
+    let [VendorMessage::Ack(ack)] = messages.as_slice() else {
+        panic!("{messages:?}")
+    };
+    let sofa = &ack.lines[0];
+    assert_eq!((sofa.ordered, sofa.unit.as_deref()), (Some(2), Some("CA")));
+    assert_eq!(sofa.statuses[0].code, "IA");
+    assert_eq!(
+        (sofa.statuses[0].quantity, sofa.statuses[0].unit.as_deref()),
+        (Some(8), Some("EA"))
+    );
+    let lamp = &ack.lines[1].statuses[0];
+    assert_eq!(lamp.code, "IS");
+    assert_eq!(lamp.product_ids, vec!["AC-LAMP-B".to_string()]);
+}
+
+/// A PO for 8 sofas sold in cases of 4 goes out as 2 CA; an 855 answering
+/// in EA is UOM_MISMATCH and confirms nothing; one answering 1 CA confirms
+/// 4 of ours, the rest short.
+async fn units_round_trip(db: dbs::TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let setup = setup(db.store.clone(), root.clone(), dir).await;
+    let policy = setup.config.policy().unwrap();
+    let mut order = po("3001-ACME-HOME", "#3001", &[("SOFA", "AC-SOFA-3", 8)]);
+    order.lines[0].uom = Some("CA".to_string());
+    order.lines[0].pack_size = Some(4);
+    let sent = vendor_edi::send_purchase_order(&setup.store, &policy, vendor(&setup), order, now())
+        .await
+        .unwrap();
+    let written = std::fs::read_to_string(&sent).unwrap();
+    assert!(
+        written.contains("PO1*1*2*CA***VN*AC-SOFA-3*SK*SOFA"),
+        "{written}"
+    );
+
+    drop_in(
+        &setup,
+        "a-855.edi",
+        &ack_855(
+            41,
+            "3001-ACME-HOME",
+            "AC",
+            &["PO1*1*2*CA***VN*AC-SOFA-3", "ACK*IA*8*EA"],
+        ),
+    )
+    .await;
+    poll(&setup, now()).await;
+    let (queue, codes) = queue_and_codes(&setup.store, "#3001").await;
+    assert_eq!(queue, "blocked");
+    assert!(codes.contains(&"UOM_MISMATCH".to_string()), "{codes:?}");
+    assert!(!codes.contains(&"VENDOR_REJECTED".to_string()), "{codes:?}");
+    let mut conn = setup.store.pool().acquire().await.unwrap();
+    let stored = orderdeck::store::purchase_order(&mut conn, "3001-ACME-HOME")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    assert_eq!(stored.lines[0].accepted, None);
+    assert_eq!(
+        stored.lines[0]
+            .ack_in_other_unit
+            .as_ref()
+            .map(|q| (q.quantity, q.uom.as_str())),
+        Some((8, "EA"))
+    );
+
+    drop_in(
+        &setup,
+        "b-855.edi",
+        &ack_855(
+            42,
+            "3001-ACME-HOME",
+            "AC",
+            &["PO1*1*2*CA***VN*AC-SOFA-3", "ACK*IA*1*CA"],
+        ),
+    )
+    .await;
+    poll(&setup, now()).await;
+    let (_, codes) = queue_and_codes(&setup.store, "#3001").await;
+    assert!(!codes.contains(&"UOM_MISMATCH".to_string()), "{codes:?}");
+    assert!(
+        codes.contains(&"VENDOR_PARTIAL_ACK".to_string()),
+        "{codes:?}"
+    );
+    let mut conn = setup.store.pool().acquire().await.unwrap();
+    let stored = orderdeck::store::purchase_order(&mut conn, "3001-ACME-HOME")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.lines[0].accepted, Some(4));
+    assert_eq!(stored.ack, AckState::PartiallyAccepted);
+}
+
+#[tokio::test]
+async fn units_round_trip_sqlite() {
+    units_round_trip(dbs::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn units_round_trip_postgres() {
+    if let Some(db) = dbs::postgres().await {
+        units_round_trip(db).await;
+    }
 }

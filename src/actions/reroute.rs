@@ -18,7 +18,7 @@ use crate::connectors::http::join;
 use crate::connectors::vendor_api;
 use crate::domain::{
     normalize_order_name, AckState, DocumentContent, OrderFacts, PurchaseOrder, PurchaseOrderLine,
-    RerouteProposal, RerouteStatus,
+    RerouteProposal, RerouteStatus, RerouteTrigger, SubstitutionStatus,
 };
 use crate::engine::reroute::money;
 use crate::engine::Policy;
@@ -50,6 +50,27 @@ fn new_po_number(proposal: &RerouteProposal, vendor_id: &str) -> String {
         proposal.po_number,
         vendor_id.to_ascii_uppercase()
     )
+}
+
+/// A line as `vendor` sells it: under its SKU, unit and pack from its item
+/// map (the proposal offered only whole packs of mapped SKUs).
+fn po_line(vendor: &VendorConfig, sku: &str, quantity: u32) -> PurchaseOrderLine {
+    let mut line = PurchaseOrderLine {
+        our_sku: sku.to_string(),
+        ordered: quantity,
+        ..PurchaseOrderLine::default()
+    };
+    if let Some(item) = vendor
+        .items
+        .iter()
+        .find(|i| i.sku.trim().eq_ignore_ascii_case(sku))
+    {
+        line.vendor_sku = Some(item.vendor_sku.trim().to_string());
+        line.uom = Some(item.uom.trim().to_ascii_uppercase());
+        line.pack_size = Some(item.pack_size);
+        line.vendor_option = item.option.as_ref().map(|o| o.trim().to_string());
+    }
+    line
 }
 
 pub(super) fn plan(
@@ -124,6 +145,19 @@ pub fn decide(
             "mark reroute {} rejected; PO {} stays with {}",
             proposal.id, proposal.po_number, proposal.vendor_id
         ));
+        if proposal.trigger == RerouteTrigger::Substitution {
+            preview.local.push(format!(
+                "record the substitute on PO {} as refused",
+                proposal.po_number
+            ));
+            preflight.info(
+                "TELL_VENDOR",
+                format!(
+                    "tell vendor {} to ship what PO {} ordered, not its substitute",
+                    proposal.vendor_id, proposal.po_number
+                ),
+            );
+        }
         return Some(Decision {
             proposal: proposal.clone(),
             old_po: old_po.clone(),
@@ -183,6 +217,21 @@ pub fn decide(
     for reason in &proposal.needs_approval {
         preflight.info("NEEDS_APPROVAL", reason.clone());
     }
+    if alternate.substitution {
+        preview.local.push(format!(
+            "record the substitute on PO {} as accepted; the PO stays with {}; reroute {} as approved",
+            proposal.po_number, proposal.vendor_id, proposal.id
+        ));
+        return Some(Decision {
+            proposal: RerouteProposal {
+                chosen: Some(chosen),
+                ..proposal.clone()
+            },
+            old_po: old_po.clone(),
+            new_pos: Vec::new(),
+            approve,
+        });
+    }
     let mut new_pos = Vec::new();
     for source in &alternate.sources {
         let Some(config) = vendor(vendors, &source.vendor_id) else {
@@ -202,13 +251,7 @@ pub fn decide(
             lines: source
                 .lines
                 .iter()
-                .map(|(sku, qty, _)| PurchaseOrderLine {
-                    our_sku: sku.clone(),
-                    vendor_sku: None,
-                    ordered: *qty,
-                    accepted: None,
-                    shipped: 0,
-                })
+                .map(|(sku, qty, _)| po_line(config, sku, *qty))
                 .collect(),
             order_name: proposal.order_name.clone(),
             revision: 0,
@@ -289,7 +332,29 @@ pub async fn apply(
     proposal.decided_by = Some(actor.to_string());
     proposal.decided_at = Some(now);
     proposal.revision += 1;
-    if decision.approve {
+    let keeps_substitute = proposal
+        .chosen
+        .and_then(|i| proposal.alternates.get(i))
+        .is_some_and(|a| a.substitution);
+    if proposal.trigger == RerouteTrigger::Substitution && (keeps_substitute || !decision.approve) {
+        let decided = if decision.approve {
+            SubstitutionStatus::Accepted
+        } else {
+            SubstitutionStatus::Rejected
+        };
+        let mut po = decision.old_po.clone();
+        for substitute in po.lines.iter_mut().filter_map(|l| l.substitute.as_mut()) {
+            if substitute.status == SubstitutionStatus::Pending {
+                substitute.status = decided;
+            }
+        }
+        po.revision += 1;
+        let raw = serde_json::to_string(&po).unwrap_or_default();
+        docs.push((DocumentContent::PurchaseOrder(po), raw));
+    }
+    if decision.approve && keeps_substitute {
+        proposal.status = RerouteStatus::Approved;
+    } else if decision.approve {
         let order_ref = normalize_order_name(&proposal.order_name);
         for po in &decision.new_pos {
             let mut po = po.clone();
@@ -321,7 +386,7 @@ pub async fn apply(
     // The old PO's units go back to its vendor and the new POs hold theirs
     // now, not a pass later: the promise may rest on those holds.
     let vendors: Vec<String> = policy.vendors.iter().map(|v| v.id.clone()).collect();
-    let atp = reservations::atp_book(store, &vendors).await?;
+    let (atp, _) = reservations::atp_book(store, policy, &vendors).await?;
     reservations::refresh(store, policy, &atp, Some(&order_ref), now).await?;
     Ok(())
 }

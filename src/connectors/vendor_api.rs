@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::http::{join, Backend, Fetched, HttpError, RetryPolicy};
 use super::secret::Secret;
-use crate::domain::{AckState, PurchaseOrder, VendorPackage};
+use crate::domain::{AckState, PurchaseOrder, Substitution, VendorPackage, VendorQuantity};
 
 pub struct VendorApiClient {
     backend: Backend,
@@ -38,6 +38,9 @@ struct NewLine<'a> {
     line: usize,
     sku: &'a str,
     quantity: u32,
+    unit: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    option: Option<&'a str>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +67,13 @@ struct WireAckLine {
     line: usize,
     sku: String,
     quantity_accepted: u32,
+    #[serde(default)]
+    unit: Option<String>,
+    #[serde(default)]
+    status: String,
+    /// With `status: substituted`, the vendor's SKU it ships instead.
+    #[serde(default)]
+    substitute_sku: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,7 +106,9 @@ pub fn create_body(po: &PurchaseOrder) -> Value {
         .map(|(i, l)| NewLine {
             line: i + 1,
             sku: l.vendor_sku.as_deref().unwrap_or(&l.our_sku),
-            quantity: l.ordered,
+            quantity: l.vendor_quantity(),
+            unit: l.unit(),
+            option: l.vendor_option.as_deref(),
         })
         .collect();
     serde_json::json!({
@@ -242,19 +254,44 @@ fn apply(po: &mut PurchaseOrder, wire: &WirePo) -> bool {
                         .as_deref()
                         .is_some_and(|v| a.sku.eq_ignore_ascii_case(v))
             });
-            line.accepted = Some(if rejected {
-                0
+            line.ack_in_other_unit = None;
+            line.accepted = if rejected {
+                Some(0)
             } else {
-                answered.map_or(line.ordered, |a| a.quantity_accepted)
-            });
+                match answered {
+                    None => Some(line.ordered),
+                    Some(a) => {
+                        if a.status == "substituted" {
+                            line.substitute = Some(Substitution::offered(
+                                line.substitute.as_ref(),
+                                a.substitute_sku.as_deref().unwrap_or("(not named)"),
+                            ));
+                        }
+                        let ours = line.our_units(a.quantity_accepted, a.unit.as_deref());
+                        if ours.is_none() {
+                            line.ack_in_other_unit = Some(VendorQuantity {
+                                quantity: a.quantity_accepted,
+                                uom: a.unit.clone().unwrap_or_default(),
+                            });
+                        }
+                        ours
+                    }
+                }
+            };
         }
         let total: u32 = po.lines.iter().filter_map(|l| l.accepted).sum();
-        let short = po.lines.iter().any(|l| l.accepted.unwrap_or(0) < l.ordered);
-        po.ack = if rejected || total == 0 {
+        // A line answered in another unit is neither short nor confirmed:
+        // UOM_MISMATCH holds it until someone reads the vendor's answer.
+        let unknown = po.lines.iter().any(|l| l.ack_in_other_unit.is_some());
+        let short = po
+            .lines
+            .iter()
+            .any(|l| l.accepted.is_some_and(|a| a < l.ordered));
+        po.ack = if rejected || (total == 0 && !unknown) {
             AckState::Rejected
         } else if short {
             AckState::PartiallyAccepted
-        } else if ack.status == "accepted_with_changes" {
+        } else if ack.status == "accepted_with_changes" || unknown {
             AckState::AcceptedWithChanges
         } else {
             AckState::Accepted
@@ -283,7 +320,7 @@ fn apply(po: &mut PurchaseOrder, wire: &WirePo) -> bool {
                             .as_deref()
                             .is_some_and(|v| v.eq_ignore_ascii_case(&item.sku))
                 }) {
-                    line.shipped += item.quantity;
+                    line.shipped += item.quantity.saturating_mul(line.pack());
                 }
             }
         }

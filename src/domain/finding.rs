@@ -59,10 +59,12 @@ pub enum FindingCode {
     WarehouseCancelled,
     /// Goods owed, deadline not yet reached: the pass side of the SLA check.
     SlaOnTime,
+    /// A vendor will ship a substitute for a line: blocked until decided.
+    VendorSubstitution,
 }
 
 impl FindingCode {
-    pub const ALL: [FindingCode; 27] = [
+    pub const ALL: [FindingCode; 28] = [
         FindingCode::NotInStorefront,
         FindingCode::NotAtWarehouse,
         FindingCode::Cancelled,
@@ -90,6 +92,7 @@ impl FindingCode {
         FindingCode::CarrierStatusUnknown,
         FindingCode::WarehouseCancelled,
         FindingCode::SlaOnTime,
+        FindingCode::VendorSubstitution,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -121,6 +124,7 @@ impl FindingCode {
             FindingCode::CarrierStatusUnknown => "CARRIER_STATUS_UNKNOWN",
             FindingCode::WarehouseCancelled => "WAREHOUSE_CANCELLED",
             FindingCode::SlaOnTime => "SLA_ON_TIME",
+            FindingCode::VendorSubstitution => "VENDOR_SUBSTITUTION",
         }
     }
 

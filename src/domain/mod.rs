@@ -22,7 +22,7 @@ pub use storefront::{
 pub use tracking::{CarrierShipment, ShipmentStatus, TrackingScan};
 pub use vendor::{
     AckState, AlternateSource, PurchaseOrder, PurchaseOrderLine, RerouteAlternate, RerouteProposal,
-    RerouteStatus, RerouteTrigger, VendorPackage,
+    RerouteStatus, RerouteTrigger, Substitution, SubstitutionStatus, VendorPackage, VendorQuantity,
 };
 pub use warehouse::{WarehouseItem, WarehouseOrder, WarehouseShipment, WarehouseStatus};
 

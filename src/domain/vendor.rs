@@ -14,13 +14,100 @@ pub enum AckState {
     Cancelled,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One line of a PO. `ordered`, `accepted` and `shipped` are in our units
+/// whatever the vendor sells in; `uom` and `pack_size` say how they read on
+/// the vendor's side.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseOrderLine {
     pub our_sku: String,
     pub vendor_sku: Option<String>,
     pub ordered: u32,
     pub accepted: Option<u32>,
     pub shipped: u32,
+    /// The vendor's unit (X12 PO103: EA, CA, PK, BX, …); `None` is EA.
+    #[serde(default)]
+    pub uom: Option<String>,
+    /// Our units in one of the vendor's; `None` is 1.
+    #[serde(default)]
+    pub pack_size: Option<u32>,
+    /// The option that picks our variant out of the vendor's SKU.
+    #[serde(default)]
+    pub vendor_option: Option<String>,
+    /// What the vendor acknowledged, in a unit other than the one ordered:
+    /// kept as sent, since no conversion to our units can be trusted.
+    #[serde(default)]
+    pub ack_in_other_unit: Option<VendorQuantity>,
+    /// What the vendor said it will ship instead (855 ACK01 IS, or the
+    /// API's `substituted`), and what was decided of it.
+    #[serde(default)]
+    pub substitute: Option<Substitution>,
+}
+
+/// A substitute a vendor offered for a line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Substitution {
+    /// The vendor's product id for what it will ship.
+    pub vendor_sku: String,
+    pub status: SubstitutionStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubstitutionStatus {
+    /// Waiting for a decision (VENDOR_SUBSTITUTION, blocked).
+    Pending,
+    Accepted,
+    /// Refused: the vendor is to ship what was ordered.
+    Rejected,
+}
+
+impl Substitution {
+    /// The vendor's offer laid over what was decided before: the same
+    /// substitute keeps its decision, another one waits afresh.
+    pub fn offered(previous: Option<&Substitution>, vendor_sku: &str) -> Substitution {
+        match previous {
+            Some(known) if known.vendor_sku.eq_ignore_ascii_case(vendor_sku) => known.clone(),
+            _ => Substitution {
+                vendor_sku: vendor_sku.to_string(),
+                status: SubstitutionStatus::Pending,
+            },
+        }
+    }
+}
+
+/// A quantity in a vendor's unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VendorQuantity {
+    pub quantity: u32,
+    pub uom: String,
+}
+
+impl PurchaseOrderLine {
+    /// The vendor's unit code.
+    pub fn unit(&self) -> &str {
+        self.uom.as_deref().unwrap_or("EA")
+    }
+
+    pub fn pack(&self) -> u32 {
+        self.pack_size.unwrap_or(1).max(1)
+    }
+
+    /// What the PO asks of the vendor, in its unit. Lines are created only
+    /// when `ordered` is a whole number of packs.
+    pub fn vendor_quantity(&self) -> u32 {
+        self.ordered / self.pack()
+    }
+
+    /// `quantity` of the vendor's `uom` in our units, or `None` when the
+    /// unit is not the one this line was ordered in. A vendor that names
+    /// no unit speaks in the one ordered.
+    pub fn our_units(&self, quantity: u32, uom: Option<&str>) -> Option<u32> {
+        let same = uom
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .is_none_or(|u| u.eq_ignore_ascii_case(self.unit()));
+        same.then(|| quantity.saturating_mul(self.pack()))
+    }
 }
 
 /// One package a vendor's ship notice names, for the carriers to track.
@@ -62,6 +149,8 @@ pub enum RerouteTrigger {
     PartialAck,
     NoAck,
     AtpShort,
+    /// The vendor will ship a substitute for a line.
+    Substitution,
 }
 
 impl RerouteTrigger {
@@ -71,6 +160,7 @@ impl RerouteTrigger {
             RerouteTrigger::PartialAck => "the vendor confirmed only part of the PO",
             RerouteTrigger::NoAck => "the vendor has not acknowledged the PO in time",
             RerouteTrigger::AtpShort => "the vendor's ATP does not cover the PO",
+            RerouteTrigger::Substitution => "the vendor offered a substitute",
         }
     }
 }
@@ -111,6 +201,10 @@ pub struct RerouteAlternate {
     pub cost_cents: Option<i64>,
     /// The latest promise of its sources: when the customer gets it all.
     pub promised_by: DateTime<Utc>,
+    /// Takes the substitute the PO's own vendor offered: nothing is sent or
+    /// cancelled, the substitute is recorded as accepted.
+    #[serde(default)]
+    pub substitution: bool,
 }
 
 impl RerouteAlternate {
@@ -133,6 +227,9 @@ impl RerouteAlternate {
                 format!("{} ({})", s.vendor_id, lines.join(", "))
             })
             .collect();
+        if self.substitution {
+            return format!("keep {}, taking its substitute", sources.join(" + "));
+        }
         sources.join(" + ")
     }
 }

@@ -35,6 +35,8 @@ const CHECKS: &[Check] = &[
     carrier::parcels,
     vendor::acknowledgements,
     vendor::item_map,
+    vendor::units,
+    vendor::substitutions,
     vendor::reroutes,
 ];
 

@@ -9,6 +9,7 @@ pub mod reroute;
 pub mod reservation;
 pub mod sla;
 mod staleness;
+pub mod substitution;
 mod timeline;
 mod vendor_steps;
 

@@ -32,6 +32,9 @@ pub struct ReroutePolicy {
     /// A proposal that splits the order over several sources waits for
     /// approval.
     pub approve_splits: bool,
+    /// A vendor's substitute waits for approval; otherwise it is accepted
+    /// on its own (and recorded).
+    pub approve_substitutions: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +104,33 @@ pub struct VendorItem {
     pub sku: String,
     pub vendor_sku: String,
     pub discontinued: bool,
+    /// Our units in one of the vendor's `uom`.
+    pub pack_size: u32,
+    /// The vendor's unit code (X12 PO103), upper-case.
+    pub uom: String,
+    /// The option that picks our variant out of `vendor_sku`.
+    pub option: Option<String>,
+}
+
+impl VendorItem {
+    /// `sku` sold as `vendor_sku`, one of ours to one EA of the vendor's.
+    pub fn new(sku: &str, vendor_sku: &str) -> VendorItem {
+        VendorItem {
+            sku: sku.to_string(),
+            vendor_sku: vendor_sku.to_string(),
+            discontinued: false,
+            pack_size: 1,
+            uom: "EA".to_string(),
+            option: None,
+        }
+    }
+
+    /// `quantity` of our units in the vendor's, or `None` when it is not a
+    /// whole number of its packs.
+    pub fn packs(&self, quantity: u32) -> Option<u32> {
+        let pack = self.pack_size.max(1);
+        (quantity % pack == 0).then_some(quantity / pack)
+    }
 }
 
 /// What a vendor's item map says of one of our SKUs.
@@ -133,6 +163,26 @@ impl VendorPolicy {
             ItemMapping::Mapped(item) if !item.discontinued => Some(&item.vendor_sku),
             ItemMapping::Mapped(_) | ItemMapping::Unmapped => None,
         }
+    }
+}
+
+impl VendorPolicy {
+    /// As `orderable_as`, and `quantity` of ours is a whole number of the
+    /// vendor's packs.
+    pub fn orderable_in<'a>(&'a self, sku: &'a str, quantity: u32) -> Option<&'a str> {
+        let whole = match self.item(sku) {
+            ItemMapping::Mapped(item) => item.packs(quantity).is_some(),
+            ItemMapping::AsIs | ItemMapping::Unmapped => true,
+        };
+        self.orderable_as(sku).filter(|_| whole)
+    }
+
+    /// The map's entry the vendor's ATP for `vendor_sku` is read by (the
+    /// first, when variants share it).
+    pub fn item_sold_as(&self, vendor_sku: &str) -> Option<&VendorItem> {
+        self.items
+            .iter()
+            .find(|i| i.vendor_sku.eq_ignore_ascii_case(vendor_sku.trim()))
     }
 }
 

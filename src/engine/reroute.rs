@@ -119,6 +119,7 @@ fn alternate(sources: Vec<AlternateSource>) -> RerouteAlternate {
         sources,
         cost_cents,
         promised_by,
+        substitution: false,
     }
 }
 
@@ -154,7 +155,7 @@ pub fn propose(
     candidates.sort_by_key(|v| rank_key(v, &lines));
     let stock_of = |v: &VendorPolicy| atp.get(&v.id.to_lowercase()).unwrap_or(&empty);
     let covers = |v: &VendorPolicy, sku: &str, qty: u32| {
-        v.orderable_as(sku)
+        v.orderable_in(sku, qty)
             .and_then(|key| stock_of(v).get(key))
             .is_some_and(|&n| n >= i64::from(qty))
     };

@@ -151,6 +151,30 @@ impl SimHandle {
             .state(vendor, po_number)
     }
 
+    /// The lines of the simulated `vendor`'s PO `po_number` as it took
+    /// them: (SKU, quantity, unit, option).
+    pub fn vendor_po_lines(
+        &self,
+        vendor: &str,
+        po_number: &str,
+    ) -> Vec<(String, u64, String, Option<String>)> {
+        self.shared
+            .vendors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .lines(vendor, po_number)
+    }
+
+    /// From now on the simulated `vendor` acknowledges `sku` as substituted
+    /// by `substitute`.
+    pub fn offer_substitution(&self, vendor: &str, sku: &str, substitute: &str) {
+        self.shared
+            .vendors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .substitute(vendor, sku, substitute);
+    }
+
     /// Every PO the simulated `vendor` holds, by number.
     pub fn vendor_pos(&self, vendor: &str) -> Vec<String> {
         self.shared

@@ -76,6 +76,7 @@ fn is_blocking(code: FindingCode) -> bool {
             | FindingCode::UomMismatch
             | FindingCode::Discontinued
             | FindingCode::RerouteProposed
+            | FindingCode::VendorSubstitution
             | FindingCode::WarehouseCancelled
     )
 }

@@ -278,6 +278,7 @@ async fn vendor_api(
             report.documents =
                 pass.pos_sent + pass.documents + pass.proposals + pass.promises_written;
             report.error = (!pass.errors.is_empty()).then(|| pass.errors.join("; "));
+            report.rejected = pass.kept_aside;
         }
         Err(e) => report.error = Some(e.to_string()),
     }

@@ -10,10 +10,15 @@ use crate::domain::{normalize_order_name, OrderFacts, PurchaseOrder, Reservation
 use crate::engine::reroute::AtpBook;
 use crate::engine::reservation;
 use crate::engine::Policy;
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, AtpRow, Store, StoreError};
 
-/// Every vendor's ATP as last stored, by vendor (lower-case) and SKU.
-pub async fn atp_book(store: &Store, vendor_ids: &[String]) -> Result<AtpBook, StoreError> {
+/// Every vendor's ATP as last stored, by vendor (lower-case) and the
+/// vendor's SKU, in our units; with the rows not counted and why.
+pub async fn atp_book(
+    store: &Store,
+    policy: &Policy,
+    vendor_ids: &[String],
+) -> Result<(AtpBook, Vec<String>), StoreError> {
     let mut conn = store
         .pool()
         .acquire()
@@ -23,15 +28,43 @@ pub async fn atp_book(store: &Store, vendor_ids: &[String]) -> Result<AtpBook, S
             source,
         })?;
     let mut book = AtpBook::new();
+    let mut not_counted = Vec::new();
     for id in vendor_ids {
+        let vendor = policy.vendor(id);
         let stock = book.entry(id.to_lowercase()).or_default();
         for row in store::vendor_atp(&mut conn, id).await? {
-            if let Some(available) = row.available {
-                stock.insert(row.vendor_sku, available);
+            let Some(available) = row.available else {
+                continue;
+            };
+            match atp_in_our_units(vendor, &row, available) {
+                Ok(units) => {
+                    stock.insert(row.vendor_sku, units);
+                }
+                Err(why) => not_counted.push(format!("vendor {id} ATP: {why}")),
             }
         }
     }
-    Ok(book)
+    Ok((book, not_counted))
+}
+
+/// A vendor's ATP row in our units: its packs times the pack size the item
+/// map gives. A row in a unit the map does not give is not counted (never
+/// guessed), so no reroute leans on it.
+fn atp_in_our_units(
+    policy: Option<&crate::engine::VendorPolicy>,
+    row: &AtpRow,
+    available: i64,
+) -> Result<i64, String> {
+    let Some(item) = policy.and_then(|v| v.item_sold_as(&row.vendor_sku)) else {
+        return Ok(available);
+    };
+    match row.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(unit) if !unit.eq_ignore_ascii_case(&item.uom) => Err(format!(
+            "UOM_MISMATCH: {} ({}) is reported as {available} {unit}, but the item map sells it in {} of {}; not counted",
+            row.vendor_sku, item.sku, item.uom, item.pack_size
+        )),
+        _ => Ok(available.saturating_mul(i64::from(item.pack_size))),
+    }
 }
 
 /// Brings the reservations of every live PO, and of every PO still holding

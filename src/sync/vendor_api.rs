@@ -27,6 +27,7 @@ use crate::domain::{
 };
 use crate::engine::reroute::{self, AtpBook};
 use crate::engine::reservation;
+use crate::engine::substitution;
 use crate::engine::{ItemMapping, Policy};
 use crate::store::{self, AtpRow, IncomingDoc, Store, StoreError};
 
@@ -39,6 +40,9 @@ pub struct VendorPass {
     pub promises_written: usize,
     /// One line per vendor or PO that could not be handled; the rest went on.
     pub errors: Vec<String>,
+    /// Vendor data read but not used, with why (ATP in a unit the item map
+    /// does not give): a data problem, not a failed pass.
+    pub kept_aside: Vec<String>,
 }
 
 impl VendorPass {
@@ -170,30 +174,35 @@ async fn create_pos(ctx: &Pass<'_>) -> Result<(), StoreError> {
             if line.owed == 0 {
                 continue;
             }
-            // An unmapped or discontinued SKU is never ordered, and nor is
-            // the rest of that vendor's part: one PO per order and vendor,
-            // sent once it can be whole. The order waits in blocked
-            // (SKU_UNMAPPED / DISCONTINUED) instead.
-            let vendor_sku = match ctx.policy.vendor(&vendor.id).map(|v| v.item(sku)) {
-                Some(ItemMapping::Mapped(item)) if !item.discontinued => {
-                    Some(item.vendor_sku.clone())
+            // An unmapped or discontinued SKU, or a quantity that is not
+            // a whole number of the vendor's packs, is never ordered, and
+            // nor is the rest of that vendor's part: one PO per order and
+            // vendor, sent once it can be whole. The order waits in blocked
+            // (SKU_UNMAPPED / DISCONTINUED / UOM_MISMATCH) instead.
+            let mut po_line = PurchaseOrderLine {
+                our_sku: sku.to_string(),
+                ordered: line.owed,
+                ..PurchaseOrderLine::default()
+            };
+            match ctx.policy.vendor(&vendor.id).map(|v| v.item(sku)) {
+                Some(ItemMapping::Mapped(item))
+                    if !item.discontinued && item.packs(line.owed).is_some() =>
+                {
+                    po_line.vendor_sku = Some(item.vendor_sku.clone());
+                    po_line.uom = Some(item.uom.clone());
+                    po_line.pack_size = Some(item.pack_size);
+                    po_line.vendor_option = item.option.clone();
                 }
-                Some(ItemMapping::AsIs) | None => None,
+                Some(ItemMapping::AsIs) | None => {}
                 Some(ItemMapping::Mapped(_) | ItemMapping::Unmapped) => {
                     unorderable.insert(vendor.id.clone());
                     continue;
                 }
-            };
+            }
             by_vendor
                 .entry(vendor.id.clone())
                 .or_default()
-                .push(PurchaseOrderLine {
-                    our_sku: sku.to_string(),
-                    vendor_sku,
-                    ordered: line.owed,
-                    accepted: None,
-                    shipped: 0,
-                });
+                .push(po_line);
         }
         by_vendor.retain(|vendor_id, _| !unorderable.contains(vendor_id));
         for (vendor_id, lines) in by_vendor {
@@ -315,7 +324,9 @@ async fn poll_atp(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<AtpBook, St
         .iter()
         .map(|v| v.id.clone())
         .collect();
-    reservations::atp_book(ctx.store, &ids).await
+    let (book, kept_aside) = reservations::atp_book(ctx.store, ctx.policy, &ids).await?;
+    report.kept_aside.extend(kept_aside);
+    Ok(book)
 }
 
 /// Reads each open API PO back; a changed one is filed (the engine then
@@ -390,7 +401,9 @@ async fn propose(
             continue;
         }
         let free = reservation::available(atp, held, &open.order_ref);
-        if let Some(proposal) = reroute::propose(po, ctx.policy, &free, ctx.now) {
+        let proposal = substitution::propose(po, ctx.policy, &free, ctx.now)
+            .or_else(|| reroute::propose(po, ctx.policy, &free, ctx.now));
+        if let Some(proposal) = proposal {
             let raw = serde_json::to_string(&proposal).unwrap_or_default();
             docs.push((DocumentContent::RerouteProposal(proposal), raw));
         }

@@ -13,7 +13,10 @@ use sqlx::{Acquire, AnyConnection};
 use crate::config::VendorConfig;
 use crate::connectors::edi::sets::{AckVerdict, InventoryAdvice, PoAck, ShipNotice, ShippedItem};
 use crate::connectors::edi::{self, Party, VendorMessage, X12Error};
-use crate::domain::{AckState, DocumentContent, PurchaseOrder, PurchaseOrderLine, VendorPackage};
+use crate::domain::{
+    AckState, DocumentContent, PurchaseOrder, PurchaseOrderLine, Substitution, VendorPackage,
+    VendorQuantity,
+};
 use crate::engine::Policy;
 use crate::store::{self, AtpRow, IncomingDoc, RejectRow, SeenBefore, Store, StoreError};
 use crate::sync::reconcile;
@@ -425,40 +428,89 @@ fn changes_terms(code: &str) -> bool {
 
 fn apply_ack(po: &mut PurchaseOrder, ack: &PoAck, now: DateTime<Utc>) {
     let rejected = ack.verdict == AckVerdict::Rejected;
-    let mut accepted: Vec<u32> = po
+    let mut accepted: Vec<Option<u32>> = po
         .lines
         .iter()
-        .map(|l| if rejected { 0 } else { l.ordered })
+        .map(|l| Some(if rejected { 0 } else { l.ordered }))
         .collect();
+    for line in &mut po.lines {
+        line.ack_in_other_unit = None;
+    }
     let mut changed = ack.verdict == AckVerdict::AcceptedWithChanges;
     for line in &ack.lines {
         let Some(i) = line_index(po, &line.line_number, &line.product_ids) else {
             continue;
         };
-        let ordered = po.lines[i].ordered;
-        accepted[i] = if rejected {
+        let ours = &po.lines[i];
+        // The vendor's quantities are in its units; each is converted back
+        // to ours, and one in a unit other than the line's is kept as sent.
+        let mut other_unit: Option<VendorQuantity> = None;
+        let mut convert = |quantity: Option<u32>, unit: Option<&str>| {
+            let quantity = quantity.unwrap_or(ours.vendor_quantity());
+            let converted = ours.our_units(quantity, unit);
+            if converted.is_none() {
+                other_unit = Some(VendorQuantity {
+                    quantity,
+                    uom: unit.unwrap_or_default().to_string(),
+                });
+            }
+            converted.unwrap_or(0)
+        };
+        let answer = if rejected {
             0
         } else if line.statuses.is_empty() {
-            line.ordered.unwrap_or(ordered)
+            convert(line.ordered, line.unit.as_deref())
         } else {
             line.statuses
                 .iter()
-                .filter(|(code, _)| accepts(code))
-                .map(|(_, q)| q.unwrap_or(ordered))
+                .filter(|status| accepts(&status.code))
+                .map(|status| convert(status.quantity, status.unit.as_deref()))
                 .sum()
         };
-        changed |= line.statuses.iter().any(|(code, _)| changes_terms(code));
+        changed |= line
+            .statuses
+            .iter()
+            .any(|status| changes_terms(&status.code));
+        // IS: the vendor ships something else, named in ACK07/08 (the id
+        // that is not the line's own); unnamed, it is still a substitute.
+        if let Some(status) = line.statuses.iter().find(|s| s.code == "IS") {
+            let own = |id: &&String| {
+                id.eq_ignore_ascii_case(&ours.our_sku)
+                    || ours
+                        .vendor_sku
+                        .as_deref()
+                        .is_some_and(|v| id.eq_ignore_ascii_case(v))
+            };
+            let named = status.product_ids.iter().find(|id| !own(id));
+            let substitute = Substitution::offered(
+                ours.substitute.as_ref(),
+                named.map_or("(not named)", String::as_str),
+            );
+            po.lines[i].substitute = Some(substitute);
+        }
+        accepted[i] = if other_unit.is_some() {
+            None
+        } else {
+            Some(answer)
+        };
+        po.lines[i].ack_in_other_unit = other_unit;
     }
     for (line, accepted) in po.lines.iter_mut().zip(&accepted) {
-        line.accepted = Some(*accepted);
+        line.accepted = *accepted;
     }
-    let total: u32 = accepted.iter().sum();
-    let short = po.lines.iter().any(|l| l.accepted.unwrap_or(0) < l.ordered);
-    po.ack = if rejected || total == 0 {
+    let total: u32 = accepted.iter().flatten().sum();
+    // A line answered in another unit is neither short nor confirmed:
+    // UOM_MISMATCH holds it until someone reads the vendor's answer.
+    let unknown = accepted.iter().any(Option::is_none);
+    let short = po
+        .lines
+        .iter()
+        .any(|l| l.accepted.is_some_and(|a| a < l.ordered));
+    po.ack = if rejected || (total == 0 && !unknown) {
         AckState::Rejected
     } else if short {
         AckState::PartiallyAccepted
-    } else if changed {
+    } else if changed || unknown {
         AckState::AcceptedWithChanges
     } else {
         AckState::Accepted
@@ -493,7 +545,8 @@ fn apply_ship_notice(po: &mut PurchaseOrder, notice: &ShipNotice, po_number: &st
         } in items
         {
             if let Some(i) = line_index(po, "", product_ids) {
-                po.lines[i].shipped += quantity;
+                let pack = po.lines[i].pack();
+                po.lines[i].shipped += quantity.saturating_mul(pack);
             }
         }
     }

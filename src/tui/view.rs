@@ -1339,6 +1339,11 @@ fn reroute_lines(
             .map(|s| s.vendor_id.as_str())
             .collect::<Vec<_>>()
             .join(" + ");
+        let from = if alternate.substitution {
+            format!("keep {from}, taking its substitute")
+        } else {
+            from
+        };
         let difference = match (alternate.cost_cents, proposal.original_cost_cents) {
             (Some(cost), Some(original)) if cost >= original => {
                 format!("+{}", money(cost - original))

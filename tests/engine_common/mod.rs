@@ -107,6 +107,7 @@ pub fn policy() -> Policy {
         reroute: ReroutePolicy {
             approve_above_cost: 0.0,
             approve_splits: true,
+            approve_substitutions: true,
         },
         drop_ship: DropShipPolicy::default(),
     }

@@ -31,7 +31,9 @@ pub fn purchase_order_850(
     let values = std::iter::once(po.po_number.as_str())
         .chain(std::iter::once(po.order_name.as_str()))
         .chain(po.lines.iter().map(|l| l.our_sku.as_str()))
-        .chain(po.lines.iter().filter_map(|l| l.vendor_sku.as_deref()));
+        .chain(po.lines.iter().filter_map(|l| l.vendor_sku.as_deref()))
+        .chain(po.lines.iter().filter_map(|l| l.vendor_option.as_deref()))
+        .chain(po.lines.iter().map(|l| l.unit()));
     for value in values {
         if let Some(c) = value.chars().find(|c| reserved.contains(&Some(*c))) {
             return Err(X12Error(format!(
@@ -60,13 +62,19 @@ pub fn purchase_order_850(
     ];
     for (i, line) in po.lines.iter().enumerate() {
         let number = (i + 1).to_string();
-        let quantity = line.ordered.to_string();
-        let mut elements = vec![number.as_str(), quantity.as_str(), "EA", "", ""];
+        // PO102/PO103 in the vendor's unit: a case of 12 is ordered as 1 CA.
+        let quantity = line.vendor_quantity().to_string();
+        let mut elements = vec![number.as_str(), quantity.as_str(), line.unit(), "", ""];
         if let Some(vendor_sku) = &line.vendor_sku {
             elements.extend(["VN", vendor_sku.as_str()]);
         }
         elements.extend(["SK", line.our_sku.as_str()]);
         segments.push(Segment::new("PO1", &elements));
+        // The variant, in words: X12 has no generic option qualifier, so a
+        // free-form PID (PID01 F) carries it under the line.
+        if let Some(option) = &line.vendor_option {
+            segments.push(Segment::new("PID", &["F", "", "", "", option]));
+        }
     }
     segments.push(Segment::new("CTT", &[&po.lines.len().to_string()]));
     Ok(Interchange {

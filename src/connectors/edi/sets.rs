@@ -31,8 +31,23 @@ pub struct AckLine {
     /// Every product id the PO1 names (VN, SK, BP, MG, UP, …).
     pub product_ids: Vec<String>,
     pub ordered: Option<u32>,
-    /// ACK01 codes with their quantities; none when the vendor sent no ACK.
-    pub statuses: Vec<(String, Option<u32>)>,
+    /// PO103: the unit `ordered` is in.
+    pub unit: Option<String>,
+    /// The ACK segments under the line; none when the vendor sent no ACK.
+    pub statuses: Vec<AckStatus>,
+}
+
+/// One ACK segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckStatus {
+    /// ACK01, the line item status code (IA, IB, IS, …).
+    pub code: String,
+    /// ACK02 in the unit of ACK03.
+    pub quantity: Option<u32>,
+    pub unit: Option<String>,
+    /// ACK08, ACK10, …: the product the answer is about; under IS, the
+    /// substitute.
+    pub product_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +166,10 @@ fn quantity(value: &str) -> Option<u32> {
     })
 }
 
+fn unit(value: &str) -> Option<String> {
+    Some(value.trim().to_ascii_uppercase()).filter(|u| !u.is_empty())
+}
+
 /// The values of (qualifier, id) pairs from element `from` on.
 fn product_ids(segment: &Segment, from: usize) -> Vec<String> {
     (from..=segment.elements.len())
@@ -190,12 +209,16 @@ fn ack(set: &TransactionSet) -> Result<PoAck, X12Error> {
                 line_number: segment.el(1).to_string(),
                 product_ids: product_ids(segment, 6),
                 ordered: quantity(segment.el(2)),
+                unit: unit(segment.el(3)),
                 statuses: Vec::new(),
             }),
             "ACK" => match lines.last_mut() {
-                Some(line) => line
-                    .statuses
-                    .push((segment.el(1).to_string(), quantity(segment.el(2)))),
+                Some(line) => line.statuses.push(AckStatus {
+                    code: segment.el(1).to_string(),
+                    quantity: quantity(segment.el(2)),
+                    unit: unit(segment.el(3)),
+                    product_ids: product_ids(segment, 7),
+                }),
                 None => return Err(set_error(set, "ACK segment before any PO1 line")),
             },
             _ => {}

@@ -2,12 +2,15 @@
 //! VENDOR_PARTIAL_ACK) as it arrives, and its silence past the vendor's
 //! confirmation SLA (VENDOR_NO_ACK); a reroute waiting for a human
 //! (REROUTE_PROPOSED); and before anything is ordered, the vendor's item map
-//! (SKU_UNMAPPED, DISCONTINUED).
+//! (SKU_UNMAPPED, DISCONTINUED, UOM_MISMATCH), its units once it answers
+//! (UOM_MISMATCH) and a substitute it offers (VENDOR_SUBSTITUTION).
 
 use super::context::Context;
 use super::text;
 use super::Outcome;
-use crate::domain::{AckState, Evidence, FindingCode, RerouteStatus, System, Verdict};
+use crate::domain::{
+    AckState, Evidence, FindingCode, RerouteStatus, SubstitutionStatus, System, Verdict,
+};
 use crate::engine::ItemMapping;
 
 pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
@@ -205,7 +208,111 @@ pub(super) fn item_map(ctx: &Context<'_>, out: &mut Outcome) {
                     ),
                 ],
             ),
+            ItemMapping::Mapped(item) if item.packs(line.owed).is_none() => out.add(
+                FindingCode::UomMismatch,
+                Verdict::Blocked,
+                format!(
+                    "{} of {sku} are owed, but {} sells it ({}) only in {} of {}: not a whole number of packs, so no purchase order can be sent",
+                    line.owed,
+                    vendor.id,
+                    item.vendor_sku,
+                    item.uom,
+                    item.pack_size
+                ),
+                vec![
+                    ours,
+                    Evidence::new(
+                        System::Orderdeck,
+                        format!("vendor {} item {} unit", vendor.id, item.vendor_sku),
+                        format!("{} of {}", item.uom, item.pack_size),
+                        ctx.now,
+                    ),
+                ],
+            ),
             ItemMapping::Mapped(_) | ItemMapping::AsIs => {}
+        }
+    }
+}
+
+/// UOM_MISMATCH after commitment: the vendor acknowledged a line in a unit
+/// other than the one ordered, so what it will ship in our units is unknown
+/// until someone reads it.
+pub(super) fn units(ctx: &Context<'_>, out: &mut Outcome) {
+    for po in &ctx.facts.purchase_orders {
+        let observed_at = po.observed_at;
+        let po = &po.value;
+        if po.ack == AckState::Cancelled {
+            continue;
+        }
+        for line in &po.lines {
+            let Some(answer) = &line.ack_in_other_unit else {
+                continue;
+            };
+            out.add(
+                FindingCode::UomMismatch,
+                Verdict::Blocked,
+                format!(
+                    "Vendor {} acknowledged {} of PO {} as {} {}, but it was ordered as {} {} ({} of ours): the unit does not match, so nothing is counted as confirmed",
+                    po.vendor_id,
+                    line.our_sku,
+                    po.po_number,
+                    answer.quantity,
+                    answer.uom,
+                    line.vendor_quantity(),
+                    line.unit(),
+                    line.ordered
+                ),
+                vec![Evidence::new(
+                    System::Vendor,
+                    format!("PO {} line {} acknowledged", po.po_number, line.our_sku),
+                    format!("{} {}", answer.quantity, answer.uom),
+                    observed_at,
+                )],
+            );
+        }
+    }
+}
+
+/// VENDOR_SUBSTITUTION: a vendor will ship something other than what was
+/// ordered. Blocked until someone (or, where the rules allow, orderdeck)
+/// decides through the PO's reroute proposal; the decision stays on show.
+pub(super) fn substitutions(ctx: &Context<'_>, out: &mut Outcome) {
+    for po in &ctx.facts.purchase_orders {
+        let observed_at = po.observed_at;
+        let po = &po.value;
+        if po.ack == AckState::Cancelled {
+            continue;
+        }
+        for line in &po.lines {
+            let Some(substitute) = &line.substitute else {
+                continue;
+            };
+            let offer = format!(
+                "Vendor {} will ship {} instead of {} on PO {}",
+                po.vendor_id, substitute.vendor_sku, line.our_sku, po.po_number
+            );
+            let (verdict, reason) = match substitute.status {
+                SubstitutionStatus::Pending => (
+                    Verdict::Blocked,
+                    format!("{offer}: waits for a decision (reroute-approve takes it, reroute-reject refuses it)"),
+                ),
+                SubstitutionStatus::Accepted => (Verdict::Info, format!("{offer}: accepted")),
+                SubstitutionStatus::Rejected => (
+                    Verdict::Info,
+                    format!("{offer}: refused; the vendor is to ship what was ordered"),
+                ),
+            };
+            out.add(
+                FindingCode::VendorSubstitution,
+                verdict,
+                reason,
+                vec![Evidence::new(
+                    System::Vendor,
+                    format!("PO {} line {} substitute", po.po_number, line.our_sku),
+                    substitute.vendor_sku.clone(),
+                    observed_at,
+                )],
+            );
         }
     }
 }

@@ -82,10 +82,19 @@ fn behaviour(name: &str) -> Option<Behaviour> {
 }
 
 #[derive(Clone)]
+struct SimLine {
+    line: u64,
+    sku: String,
+    quantity: u64,
+    unit: String,
+    option: Option<String>,
+}
+
+#[derive(Clone)]
 struct SimPo {
     po_number: String,
     order_reference: String,
-    lines: Vec<(u64, String, u64)>,
+    lines: Vec<SimLine>,
     created_at: DateTime<Utc>,
     cancelled_at: Option<DateTime<Utc>>,
 }
@@ -95,6 +104,8 @@ struct SimPo {
 pub struct VendorBook {
     pos: HashMap<(String, String), SimPo>,
     answers: HashMap<(String, String), (StatusCode, Value)>,
+    /// (vendor, SKU) → the SKU the vendor ships instead.
+    substitutes: HashMap<(String, String), String>,
 }
 
 impl VendorBook {
@@ -103,6 +114,33 @@ impl VendorBook {
         self.pos
             .get(&(vendor.to_string(), po_number.to_string()))
             .map(|po| po.cancelled_at.is_some())
+    }
+
+    /// The lines of `vendor`'s PO `po_number` as it took them: (SKU,
+    /// quantity, unit, option).
+    pub fn lines(
+        &self,
+        vendor: &str,
+        po_number: &str,
+    ) -> Vec<(String, u64, String, Option<String>)> {
+        self.pos
+            .get(&(vendor.to_string(), po_number.to_string()))
+            .map(|po| {
+                po.lines
+                    .iter()
+                    .map(|l| (l.sku.clone(), l.quantity, l.unit.clone(), l.option.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// From now on `vendor` acknowledges `sku` as substituted by
+    /// `substitute`.
+    pub fn substitute(&mut self, vendor: &str, sku: &str, substitute: &str) {
+        self.substitutes.insert(
+            (vendor.to_string(), sku.to_string()),
+            substitute.to_string(),
+        );
     }
 
     /// Every PO `vendor` holds, by number.
@@ -159,11 +197,18 @@ fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn render(vendor: &Behaviour, po: &SimPo, now: DateTime<Utc>) -> Value {
+fn render(
+    vendor: &Behaviour,
+    po: &SimPo,
+    substitutes: &HashMap<(String, String), String>,
+    now: DateTime<Utc>,
+) -> Value {
     let lines: Vec<Value> = po
         .lines
         .iter()
-        .map(|(line, sku, quantity)| json!({"line": line, "sku": sku, "quantity": quantity}))
+        .map(|l| {
+            json!({"line": l.line, "sku": l.sku, "quantity": l.quantity, "unit": l.unit, "option": l.option})
+        })
         .collect();
     let acknowledged_at = vendor
         .acknowledges_after
@@ -173,19 +218,25 @@ fn render(vendor: &Behaviour, po: &SimPo, now: DateTime<Utc>) -> Value {
         let answered: Vec<Value> = po
             .lines
             .iter()
-            .map(|(line, sku, quantity)| {
-                let accepted = (*quantity as i64).min(vendor.atp_of(sku)).max(0);
-                let status = if accepted as u64 == *quantity {
+            .map(|l| {
+                let accepted = (l.quantity as i64).min(vendor.atp_of(&l.sku)).max(0);
+                let status = if accepted as u64 == l.quantity {
                     "accepted"
                 } else if accepted == 0 {
                     "rejected"
                 } else {
                     "backordered"
                 };
-                json!({"line": line, "sku": sku, "status": status, "quantity_accepted": accepted})
+                let substitute = substitutes.get(&(vendor.name.to_string(), l.sku.clone()));
+                match substitute.filter(|_| accepted > 0) {
+                    Some(substitute) => json!({"line": l.line, "sku": l.sku, "status": "substituted", "substitute_sku": substitute, "quantity_accepted": accepted, "unit": l.unit}),
+                    None => json!({"line": l.line, "sku": l.sku, "status": status, "quantity_accepted": accepted, "unit": l.unit}),
+                }
             })
             .collect();
-        let all = answered.iter().all(|l| l["status"] == "accepted");
+        let all = answered
+            .iter()
+            .all(|l| l["status"] == "accepted" || l["status"] == "substituted");
         let none = answered.iter().all(|l| l["status"] == "rejected");
         json!({
             "status": if none { "rejected" } else if all { "accepted" } else { "accepted_with_changes" },
@@ -263,15 +314,17 @@ async fn create(
         .unwrap_or("")
         .trim()
         .to_string();
-    let lines: Option<Vec<(u64, String, u64)>> = request["lines"].as_array().map(|lines| {
+    let lines: Option<Vec<SimLine>> = request["lines"].as_array().map(|lines| {
         lines
             .iter()
             .filter_map(|l| {
-                Some((
-                    l["line"].as_u64()?,
-                    l["sku"].as_str()?.to_string(),
-                    l["quantity"].as_u64().filter(|q| *q > 0)?,
-                ))
+                Some(SimLine {
+                    line: l["line"].as_u64()?,
+                    sku: l["sku"].as_str()?.to_string(),
+                    quantity: l["quantity"].as_u64().filter(|q| *q > 0)?,
+                    unit: l["unit"].as_str().unwrap_or("EA").to_string(),
+                    option: l["option"].as_str().map(str::to_string),
+                })
             })
             .collect()
     });
@@ -307,7 +360,7 @@ async fn create(
         created_at: now,
         cancelled_at: None,
     };
-    let body = render(&behaviour, &po, now);
+    let body = render(&behaviour, &po, &book.substitutes, now);
     book.pos.insert(po_key, po);
     book.answers
         .insert(answer_key, (StatusCode::CREATED, body.clone()));
@@ -335,10 +388,12 @@ fn with_po(
         Err(refusal) => return refusal.response(),
     };
     let mut book = lock(&shared.vendors);
+    let book = &mut *book;
     match book.pos.get_mut(&(behaviour.name.to_string(), po)) {
         Some(po) => {
             change(po);
-            reply(StatusCode::OK, &render(&behaviour, po, shared.clock.now()))
+            let body = render(&behaviour, po, &book.substitutes, shared.clock.now());
+            reply(StatusCode::OK, &body)
         }
         None => problem(StatusCode::NOT_FOUND, "no such purchase order"),
     }
