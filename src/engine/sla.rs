@@ -91,23 +91,24 @@ fn first_instant_reaching(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// Which policy set a line's N; shown to operators so a deadline can be traced
-/// back to the config that produced it.
+/// back to the config that produced it. Borrowed from the policy: a rule is
+/// chosen for every owed line of every order evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SlaSource {
-    Vendor(String),
-    ShippingMethod(String),
-    Category(String),
+pub enum SlaSource<'a> {
+    Vendor(Cow<'a, str>),
+    ShippingMethod(Cow<'a, str>),
+    Category(Cow<'a, str>),
     Default,
 }
 
 /// The N (business days to ship within) chosen for one line, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlaRule {
+pub struct SlaRule<'a> {
     pub business_days: u32,
-    pub source: SlaSource,
+    pub source: SlaSource<'a>,
 }
 
-impl fmt::Display for SlaRule {
+impl fmt::Display for SlaRule<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let unit = if self.business_days == 1 {
             "day"
@@ -126,7 +127,11 @@ impl fmt::Display for SlaRule {
 
 /// N for one line, most specific policy first: the line's vendor, the order's
 /// shipping method, the line's category (by SKU prefix), the shop default.
-pub fn rule_for_line(policy: &Policy, order: &StorefrontOrder, line: &OrderLine) -> SlaRule {
+pub fn rule_for_line<'a>(
+    policy: &'a Policy,
+    order: &StorefrontOrder,
+    line: &OrderLine,
+) -> SlaRule<'a> {
     let vendor = line
         .vendor
         .as_deref()
@@ -134,22 +139,22 @@ pub fn rule_for_line(policy: &Policy, order: &StorefrontOrder, line: &OrderLine)
         .and_then(|v| {
             v.ship_within_business_days.map(|days| SlaRule {
                 business_days: days,
-                source: SlaSource::Vendor(v.id.clone()),
+                source: SlaSource::Vendor(Cow::Borrowed(&v.id)),
             })
         });
     let method = || {
         let method = lowercase(order.shipping_method.as_deref()?.trim());
-        let days = *policy.sla.shipping_methods.get(method.as_ref())?;
+        let (method, days) = policy.sla.shipping_methods.get_key_value(method.as_ref())?;
         Some(SlaRule {
-            business_days: days,
-            source: SlaSource::ShippingMethod(method.into_owned()),
+            business_days: *days,
+            source: SlaSource::ShippingMethod(Cow::Borrowed(method)),
         })
     };
     let category = || {
         let category = category_of(policy, line.sku.as_deref()?)?;
         Some(SlaRule {
             business_days: category.ship_within_business_days,
-            source: SlaSource::Category(category.name.clone()),
+            source: SlaSource::Category(Cow::Borrowed(&category.name)),
         })
     };
     vendor.or_else(method).or_else(category).unwrap_or(SlaRule {

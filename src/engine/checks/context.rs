@@ -36,7 +36,7 @@ pub(super) struct OwedLine<'a> {
     /// Still owed once warehouse shipments the storefront has not heard of
     /// are counted as shipped.
     pub owed: u32,
-    pub rule: SlaRule,
+    pub rule: SlaRule<'a>,
     pub ship_by: DateTime<Utc>,
 }
 

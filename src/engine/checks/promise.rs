@@ -191,12 +191,13 @@ pub(super) fn deadline(ctx: &Context<'_>, out: &mut Outcome) {
             text::duration(first.ship_by - ctx.now)
         )
     };
-    let mut evidence = vec![Evidence::new(
+    let mut evidence = Vec::with_capacity(1 + 2 * lines.len());
+    evidence.push(Evidence::new(
         System::Storefront,
         "created_at",
         text::iso(sf.value.created_at),
         sf.observed_at,
-    )];
+    ));
     for line in &lines {
         evidence.push(Evidence::new(
             System::Storefront,
