@@ -181,6 +181,101 @@ async fn a_file_of_several_batches_loads_as_a_sync_files_it_and_keeps_a_bad_orde
     }
 }
 
+/// Orders the console's filter finds for `words`, in every queue.
+async fn found(store: &Store, words: &str) -> i64 {
+    store.filtered_counts(words).await.unwrap().values().sum()
+}
+
+/// Orders whose search text holds `word`, by a scan of the rows themselves.
+async fn scanned(store: &Store, word: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders WHERE search_text LIKE $1")
+        .bind(format!("%{word}%"))
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    n
+}
+
+async fn search_after_a_first_and_a_later_import(db: dbs::TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = storefront_orders(2_400);
+    let first = write(
+        dir.path(),
+        "first.json",
+        &json!({ "orders": orders[..1_500] }),
+    );
+    let (report, _) = import::import_file(&db.store, &policy(), Source::Storefront, &first, now())
+        .await
+        .unwrap();
+    assert_eq!(report.documents, 1_500, "{}", db.label);
+    let early = orders[1_200]["name"].as_str().unwrap().to_lowercase();
+    let old_email = orders[100]["email"].as_str().unwrap().to_lowercase();
+    let renamed = orders[100]["name"].as_str().unwrap().to_lowercase();
+    assert_eq!(found(&db.store, &early).await, 1, "{}: {early}", db.label);
+    assert_eq!(
+        found(&db.store, &format!("{renamed} {old_email}")).await,
+        1,
+        "{}",
+        db.label
+    );
+    assert_eq!(
+        found(&db.store, &old_email).await,
+        scanned(&db.store, &old_email).await,
+        "{}",
+        db.label
+    );
+
+    // The later file brings new orders and a newer snapshot of an order of
+    // the first, whose buyer changed e-mail.
+    orders[100]["email"] = json!("renamed.buyer@example.test");
+    orders[100]["updated_at"] = json!("2026-11-27T11:00:00Z");
+    let mut later: Vec<Value> = orders[1_500..].to_vec();
+    later.push(orders[100].clone());
+    let second = write(dir.path(), "later.json", &json!({ "orders": later }));
+    let (report, _) = import::import_file(&db.store, &policy(), Source::Storefront, &second, now())
+        .await
+        .unwrap();
+    assert_eq!(report.documents, 901, "{}", db.label);
+    let late = orders[2_300]["name"].as_str().unwrap().to_lowercase();
+    assert_eq!(found(&db.store, &late).await, 1, "{}: {late}", db.label);
+    assert_eq!(found(&db.store, &early).await, 1, "{}: {early}", db.label);
+    assert_eq!(
+        found(&db.store, &format!("{renamed} renamed.buyer")).await,
+        1,
+        "{}",
+        db.label
+    );
+    assert_eq!(
+        found(&db.store, &format!("{renamed} {old_email}")).await,
+        0,
+        "{}",
+        db.label
+    );
+    assert_eq!(
+        found(&db.store, &old_email).await,
+        scanned(&db.store, &old_email).await,
+        "{}",
+        db.label
+    );
+    if db.label == "sqlite" {
+        // The trigram index holds exactly what the rows hold.
+        sqlx::query(
+            "INSERT INTO orders_search (orders_search, rank) VALUES ('integrity-check', 1)",
+        )
+        .execute(db.store.pool())
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_filter_finds_orders_after_a_first_import_and_after_a_later_one() {
+    search_after_a_first_and_a_later_import(dbs::sqlite().await).await;
+    if let Some(pg) = dbs::postgres().await {
+        search_after_a_first_and_a_later_import(pg).await;
+    }
+}
+
 /// A ShipStation order.
 fn warehouse_order(order_id: u64, number: &str, key: Option<&str>) -> Value {
     json!({
