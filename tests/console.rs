@@ -805,4 +805,25 @@ async fn a_reroute_is_looked_at_then_rejected_from_its_view() {
         "{small}"
     );
     assert!(small.contains("Reroute: "), "{small}");
+
+    // A sofa order's PO holds its units against the vendor's ATP, soft
+    // until the vendor acknowledges (the clock stands still before that).
+    state.size = (100, 80);
+    // Out of the view and the detail, the filter cleared, then sofas.
+    press(&mut state, &shop, "\u{1b}\u{1b}/\u{1b}/sofa-3s\n2\n").await;
+    let loaded = state.detail.as_ref().unwrap().loaded.as_ref().unwrap();
+    assert!(
+        loaded
+            .reservations
+            .iter()
+            .any(|r| r.sku == "SOFA-3S-GRY" && r.state.as_str() == "soft"),
+        "{:?}\n{}",
+        loaded.reservations,
+        screen(&state)
+    );
+    let detail = screen(&state);
+    assert!(
+        detail.contains("Reservations") && detail.contains("soft"),
+        "{detail}"
+    );
 }

@@ -7,7 +7,7 @@ use crate::domain::{
     normalize_order_name, Finding, PurchaseOrder, Queue, RerouteProposal, Reservation, Verdict,
 };
 use crate::engine::reservation;
-use crate::engine::{timeline, vendor_steps, TimelineEvent};
+use crate::engine::{reservation_lines, timeline, vendor_steps, TimelineEvent};
 use crate::store::OrderDetail;
 use crate::summary::{Author, SummaryOutcome};
 use crate::text::sanitize;
@@ -214,17 +214,8 @@ fn render_reservations(out: &mut String, vendors: &Vendors<'_>) {
     if !vendors.held.is_empty() {
         let _ = writeln!(out, "\nReservations");
     }
-    for r in vendors.held {
-        let _ = writeln!(
-            out,
-            "  {:<4} {:>4} x {:<16} at {:<18} PO {}  held since {}",
-            r.state.as_str(),
-            r.units,
-            sanitize(&r.sku),
-            sanitize(&r.vendor_id),
-            sanitize(&r.po_number),
-            local_time(r.held_at)
-        );
+    for line in reservation_lines(vendors.held, local_time) {
+        let _ = writeln!(out, "{}", sanitize(&line));
     }
     if let Some(category) = vendors.sensitive {
         let _ = writeln!(

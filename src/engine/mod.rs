@@ -21,7 +21,9 @@ pub use policy::{
 pub use queue::classify;
 pub use staleness::{Freshness, SourceFreshness, StaleSource, Staleness};
 pub use timeline::{timeline, TimelineEvent};
-pub use vendor_steps::{decision_steps, purchase_order_lines, vendor_steps, StepLine};
+pub use vendor_steps::{
+    decision_steps, purchase_order_lines, reservation_lines, vendor_steps, StepLine,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

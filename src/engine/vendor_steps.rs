@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::reroute::money;
-use crate::domain::{OrderFacts, RerouteProposal, RerouteStatus};
+use crate::domain::{OrderFacts, RerouteProposal, RerouteStatus, Reservation};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepLine {
@@ -133,4 +133,25 @@ pub fn decision_steps(
         None => {}
     }
     out
+}
+
+/// One line per hold on a vendor's ATP: soft or firm, units, SKU, vendor,
+/// PO and since when.
+pub fn reservation_lines(
+    held: &[Reservation],
+    time: impl Fn(DateTime<Utc>) -> String,
+) -> Vec<String> {
+    held.iter()
+        .map(|r| {
+            format!(
+                "  {:<4} {:>4} x {:<16} at {:<18} PO {}  held since {}",
+                r.state.as_str(),
+                r.units,
+                r.sku,
+                r.vendor_id,
+                r.po_number,
+                time(r.held_at)
+            )
+        })
+        .collect()
 }

@@ -229,15 +229,15 @@ impl DataTask {
         let Some(detail) = shown_detail(&self.store, order_id, &self.tolerances, now).await? else {
             return Ok(None);
         };
-        let audit = self
-            .store
-            .audit_trail(&normalize_order_name(&detail.row.name))
-            .await?;
+        let order_ref = normalize_order_name(&detail.row.name);
+        let audit = self.store.audit_trail(&order_ref).await?;
+        let reservations = self.store.reservations_of(&order_ref).await?;
         let summary = summarise(&detail.row.name, &detail.facts, &detail.findings, self.zone);
         let timeline = timeline(&detail.facts);
         Ok(Some(LoadedDetail {
             detail,
             audit,
+            reservations,
             summary,
             model: (!self.summarizer.is_offline()).then_some(ModelSummary::Pending),
             timeline,

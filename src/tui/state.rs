@@ -12,7 +12,7 @@ use tui_textarea::TextArea;
 use super::keymap::Keymap;
 use crate::actions::pipeline::{Executed, Prepared};
 use crate::actions::ActionKind;
-use crate::domain::Queue;
+use crate::domain::{Queue, Reservation};
 use crate::engine::TimelineEvent;
 use crate::store::{AuditEntry, OrderDetail, OrderRow, QueueSort, SourceHealth};
 use crate::summary::{Summary, SummaryOutcome};
@@ -113,6 +113,8 @@ pub struct LoadedDetail {
     pub detail: OrderDetail,
     /// What operators did to the order, oldest first.
     pub audit: Vec<AuditEntry>,
+    /// Units it holds against drop-ship vendors' ATP.
+    pub reservations: Vec<Reservation>,
     /// The offline summary: shown at once, and beside a model's that
     /// cannot be trusted.
     pub summary: Summary,

@@ -17,7 +17,7 @@ use super::state::{
 use crate::actions::{ActionKind, Impact};
 use crate::domain::{Queue, RerouteStatus, Verdict};
 use crate::engine::reroute::money;
-use crate::engine::{decision_steps, purchase_order_lines, vendor_steps};
+use crate::engine::{decision_steps, purchase_order_lines, reservation_lines, vendor_steps};
 use crate::summary::{Author, Summary};
 use crate::sync::resync::Systems;
 use crate::text::sanitize;
@@ -661,9 +661,15 @@ fn detail_text<'a>(state: &State, theme: &Theme, detail: &'a DetailView) -> Text
                 theme.heading(),
             ));
         } else {
-            // `show`'s columns are wider than the pane: words wrap better.
-            let words: Vec<&str> = step.text.split_whitespace().collect();
-            lines.push(Line::from(format!("  {}", sanitize(&words.join(" ")))));
+            lines.push(rewrapped(&step.text));
+        }
+    }
+
+    if !loaded.reservations.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::styled("Reservations", theme.heading()));
+        for line in reservation_lines(&loaded.reservations, |at| local(state, at)) {
+            lines.push(rewrapped(&line));
         }
     }
 
@@ -1217,6 +1223,13 @@ fn review_lines<'a>(
     ]));
 }
 
+/// A line of `show`'s, indented, its column padding dropped: `show`'s
+/// columns are wider than a pane, and single spaces wrap better.
+fn rewrapped(text: &str) -> Line<'static> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    Line::from(format!("  {}", sanitize(&words.join(" "))))
+}
+
 fn reroute_status(status: RerouteStatus) -> &'static str {
     match status {
         RerouteStatus::Proposed => "waiting for approval",
@@ -1255,10 +1268,7 @@ fn render_reroute(frame: &mut Frame, state: &State, theme: &Theme, view: &Rerout
                     if !pos.is_empty() {
                         lines.push(Line::default());
                         lines.push(Line::styled("Purchase orders", theme.heading()));
-                        lines.extend(pos.iter().map(|l| {
-                            let words: Vec<&str> = l.split_whitespace().collect();
-                            Line::from(format!("  {}", sanitize(&words.join(" "))))
-                        }));
+                        lines.extend(pos.iter().map(|l| rewrapped(l)));
                     }
                 }
             }
