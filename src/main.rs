@@ -107,6 +107,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Inputs kept aside (malformed payloads, quarantined EDI files), newest
+    /// first, each with its reason.
+    Rejects {
+        /// How many to list.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
     /// One order: findings, cross-system timeline, sources.
     Show {
         /// Order name (with or without #) or storefront id.
@@ -349,6 +358,10 @@ async fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         }
         Command::Health { json } => {
             commands::health::run(&ctx, json).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Rejects { limit, json } => {
+            commands::rejects::run(&ctx, limit, json).await?;
             ExitCode::SUCCESS
         }
         Command::Show { order, json } => {

@@ -364,6 +364,23 @@ fn a_directory_with_one_malformed_file_loads_the_rest_and_names_it() {
         );
     }
     assert!(!deck.run(&["--now", NOW, "show", "2"]).status.success());
+
+    // The bad file stays listed, with its reason, after the import's
+    // output has scrolled away.
+    let kept = deck.run(&["rejects"]);
+    assert!(kept.status.success(), "{}", stderr(&kept));
+    let text = stdout(&kept);
+    assert!(
+        text.contains("b.json") && !text.contains("a.json"),
+        "{text}"
+    );
+    let kept = deck.run(&["rejects", "--json"]);
+    let rows: Value = serde_json::from_slice(&kept.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0]["origin"].as_str().unwrap().ends_with("b.json"));
+    assert!(!rows[0]["reason"].as_str().unwrap().is_empty());
+    assert!(rows[0]["raw_bytes"].as_u64().unwrap() > 0);
 }
 
 fn fixtures() -> Option<PathBuf> {

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod health;
 pub mod import;
 pub mod queues;
+pub mod rejects;
 pub mod report;
 pub mod show;
 pub mod sim;
