@@ -8,8 +8,8 @@ use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use serde::Deserialize;
 
 use crate::engine::{
-    CategoryPolicy, DropShipPolicy, Policy, ReroutePolicy, SlaPolicy, Tolerances, VendorItem,
-    VendorPolicy,
+    CategoryPolicy, DropShipPolicy, Expedite, Policy, ReroutePolicy, SlaPolicy, Tolerances,
+    VendorItem, VendorPolicy,
 };
 use crate::summary::{AiSettings, Provider};
 
@@ -64,6 +64,7 @@ pub struct RerouteConfig {
     pub approve_above_cost: f64,
     pub approve_splits: bool,
     pub approve_substitutions: bool,
+    pub approve_expedites: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -192,6 +193,12 @@ pub struct VendorConfig {
     /// any, a SKU missing here is never ordered from it.
     #[serde(default)]
     pub items: Vec<VendorItemConfig>,
+    /// The vendor's paid faster SLA: its N, smaller than the standard one.
+    #[serde(default)]
+    pub expedite_within_business_days: Option<u32>,
+    /// What an expedite costs per purchase order, in the shop's currency.
+    #[serde(default)]
+    pub expedite_fee: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -635,6 +642,8 @@ impl Config {
                     option,
                 });
             }
+            let expedite = expedite_of(vendor, self.sla.ship_within_business_days)
+                .map_err(|(field, message)| err(&format!("vendors[{i}].{field}"), message))?;
             vendors.push(VendorPolicy {
                 id: vendor.id.clone(),
                 third_party: vendor.third_party,
@@ -645,6 +654,7 @@ impl Config {
                 observe_only: vendor.observe_only,
                 takes_orders: vendor.takes_orders(),
                 items,
+                expedite,
             });
             if let Some(url) = &vendor.api_base_url {
                 let ok = reqwest::Url::parse(url.trim())
@@ -714,6 +724,7 @@ impl Config {
                 approve_above_cost: self.reroute.approve_above_cost,
                 approve_splits: self.reroute.approve_splits,
                 approve_substitutions: self.reroute.approve_substitutions,
+                approve_expedites: self.reroute.approve_expedites,
             },
             drop_ship: DropShipPolicy {
                 sensitive_categories: self
@@ -725,6 +736,43 @@ impl Config {
             },
         })
     }
+}
+
+/// A vendor's expedite, or the field at fault and why. `default_days` is
+/// `[sla] ship_within_business_days`, the vendor's N when it sets none.
+fn expedite_of(
+    vendor: &VendorConfig,
+    default_days: u32,
+) -> Result<Option<Expedite>, (&'static str, String)> {
+    let fee = vendor.expedite_fee.unwrap_or(0.0);
+    if !fee.is_finite() || fee < 0.0 {
+        return Err((
+            "expedite_fee",
+            format!("{fee} is not a fee (a number, zero or more)"),
+        ));
+    }
+    let Some(days) = vendor.expedite_within_business_days else {
+        return match vendor.expedite_fee {
+            Some(_) => Err((
+                "expedite_fee",
+                "is set without expedite_within_business_days: what the fee buys".to_string(),
+            )),
+            None => Ok(None),
+        };
+    };
+    let standard = vendor.ship_within_business_days.unwrap_or(default_days);
+    if days >= standard {
+        return Err((
+            "expedite_within_business_days",
+            format!(
+                "{days} must be smaller than the vendor's standard {standard} business days: an expedite ships sooner"
+            ),
+        ));
+    }
+    Ok(Some(Expedite {
+        within_business_days: days,
+        fee_cents: (fee * 100.0).round() as i64,
+    }))
 }
 
 /// Durations are written like "90s", "2h", "3d".

@@ -56,7 +56,7 @@ fn atp(rows: &[(&str, &str, i64)]) -> AtpBook {
 
 /// Each alternate as "vendor+vendor cost".
 fn ranked(policy: &Policy, po: &PurchaseOrder, book: &AtpBook, now: &str) -> Vec<String> {
-    propose(po, policy, book, t(now))
+    propose(po, policy, book, t(now), None)
         .map(|p| {
             p.alternates
                 .iter()
@@ -132,7 +132,7 @@ fn which_pos_are_in_trouble() {
         ),
     ];
     for (name, po, book, now, expected) in cases {
-        let got = propose(&po, &policy, book, t(now)).map(|p| p.trigger);
+        let got = propose(&po, &policy, book, t(now), None).map(|p| p.trigger);
         assert_eq!(got, expected, "{name}");
     }
 }
@@ -179,7 +179,7 @@ fn a_split_when_no_one_vendor_covers_it_and_nothing_when_no_one_can() {
         &[("SOFA", 1, Some(0)), ("RUG", 1, Some(0))],
     );
     let book = atp(&[("bluebird", "RUG", 3), ("northwind-supply", "SOFA", 3)]);
-    let proposal = propose(&po, &policy, &book, t("2026-11-04T16:00:00Z")).expect("a split");
+    let proposal = propose(&po, &policy, &book, t("2026-11-04T16:00:00Z"), None).expect("a split");
     assert_eq!(proposal.alternates.len(), 1);
     let split = &proposal.alternates[0];
     assert!(split.split());
@@ -211,7 +211,7 @@ fn a_split_when_no_one_vendor_covers_it_and_nothing_when_no_one_can() {
         proposal.needs_approval
     );
     let nobody = atp(&[("bluebird", "RUG", 3)]);
-    assert!(propose(&po, &policy, &nobody, t("2026-11-04T16:00:00Z")).is_none());
+    assert!(propose(&po, &policy, &nobody, t("2026-11-04T16:00:00Z"), None).is_none());
 }
 
 #[test]
@@ -221,13 +221,13 @@ fn approval_rules_and_observe_only() {
     let late = t(SENT) + TimeDelta::hours(5);
     // Cheaper than the original: runs on its own.
     let cheaper = atp(&[("bluebird", "SOFA", 5)]);
-    let proposal = propose(&po, &policy, &cheaper, late).expect("a proposal");
+    let proposal = propose(&po, &policy, &cheaper, late, None).expect("a proposal");
     assert_eq!(proposal.status, RerouteStatus::Automatic);
     assert!(proposal.needs_approval.is_empty());
     assert_eq!(proposal.original_cost_cents, Some(61_000));
     // 45.00 dearer: a human decides, unless the threshold allows it.
     let dearer = atp(&[("northwind-supply", "SOFA", 5)]);
-    let proposal = propose(&po, &policy, &dearer, late).expect("a proposal");
+    let proposal = propose(&po, &policy, &dearer, late, None).expect("a proposal");
     assert_eq!(proposal.status, RerouteStatus::Proposed);
     assert_eq!(
         proposal.needs_approval,
@@ -235,7 +235,7 @@ fn approval_rules_and_observe_only() {
     );
     let mut lenient = policy.clone();
     lenient.reroute.approve_above_cost = 50.0;
-    let proposal = propose(&po, &lenient, &dearer, late).expect("a proposal");
+    let proposal = propose(&po, &lenient, &dearer, late, None).expect("a proposal");
     assert_eq!(proposal.status, RerouteStatus::Automatic);
     // An observe-only vendor's reroutes are recorded, never run.
     let mut observing = policy.clone();
@@ -244,7 +244,7 @@ fn approval_rules_and_observe_only() {
             vendor.observe_only = true;
         }
     }
-    let proposal = propose(&po, &observing, &cheaper, late).expect("a proposal");
+    let proposal = propose(&po, &observing, &cheaper, late, None).expect("a proposal");
     assert_eq!(proposal.status, RerouteStatus::Observed);
 }
 
@@ -254,7 +254,7 @@ fn a_proposal_waiting_for_a_human_blocks_the_order() {
     let sent = po(AckState::Sent, &[("SOFA", 1, None)]);
     let now = "2026-11-04T20:00:00Z";
     let dearer = atp(&[("northwind-supply", "SOFA", 5)]);
-    let proposal = propose(&sent, &policy, &dearer, t(now)).expect("a proposal");
+    let proposal = propose(&sent, &policy, &dearer, t(now), None).expect("a proposal");
     let mut facts = Order::placed(SENT).build();
     facts
         .purchase_orders
@@ -307,4 +307,219 @@ fn alternates_are_asked_for_their_own_skus_and_never_for_discontinued_ones() {
     // ATP under our SKU is not the vendor's word for its own item.
     let book = atp(&[("northwind-supply", "SOFA", 5)]);
     assert!(ranked(&policy, &po, &book, "2026-11-04T20:00:00Z").is_empty());
+}
+
+/// The rejected SOFA PO with only northwind-supply (5 business days, 45.00
+/// dearer than acme-home) in stock, which can expedite to 2 business days
+/// for 35.00. The cost threshold (100.00) lets the goods and the fee through,
+/// so any approval asked is the expedite's. Proposed Wednesday 2026-11-04
+/// before the cutoff: the standard promise is the end of Wednesday 11-11,
+/// the expedited one the end of Friday 11-06 (New York).
+fn expedite_case(
+    approve_expedites: bool,
+    ship_by: Option<&str>,
+) -> orderdeck::domain::RerouteProposal {
+    let mut policy = policy();
+    policy.reroute.approve_above_cost = 100.0;
+    policy.reroute.approve_expedites = approve_expedites;
+    for vendor in &mut policy.vendors {
+        if vendor.id == "northwind-supply" {
+            vendor.expedite = Some(engine::Expedite {
+                within_business_days: 2,
+                fee_cents: 3_500,
+            });
+        }
+    }
+    let po = po(AckState::Rejected, &[("SOFA", 1, Some(0))]);
+    let book = atp(&[("northwind-supply", "SOFA", 5)]);
+    propose(
+        &po,
+        &policy,
+        &book,
+        t("2026-11-04T16:00:00Z"),
+        ship_by.map(t),
+    )
+    .expect("a proposal")
+}
+
+const STANDARD_PROMISE: &str = "2026-11-12T04:59:59Z";
+const EXPEDITED_PROMISE: &str = "2026-11-07T04:59:59Z";
+
+#[test]
+fn no_expedite_when_the_standard_promise_meets_the_ship_by() {
+    // Ship-by the end of Friday 11-13, and exactly the standard promise.
+    for ship_by in ["2026-11-14T04:59:59Z", STANDARD_PROMISE] {
+        let proposal = expedite_case(true, Some(ship_by));
+        let best = &proposal.alternates[0];
+        assert_eq!(best.sources[0].expedite_fee_cents, None, "{ship_by}");
+        assert_eq!(best.promised_by, t(STANDARD_PROMISE), "{ship_by}");
+        assert_eq!(best.cost_cents, Some(65_500), "{ship_by}");
+        assert_eq!(proposal.status, RerouteStatus::Automatic, "{ship_by}");
+        assert!(!best.describe().contains("expedited"), "{ship_by}");
+    }
+    // No ship-by known: nothing to expedite to.
+    let proposal = expedite_case(true, None);
+    assert_eq!(proposal.alternates[0].sources[0].expedite_fee_cents, None);
+    assert_eq!(proposal.status, RerouteStatus::Automatic);
+}
+
+#[test]
+fn an_expedite_when_only_the_expedited_promise_meets_the_ship_by() {
+    // Ship-by the end of Friday 11-06: exactly the expedited promise.
+    let proposal = expedite_case(true, Some(EXPEDITED_PROMISE));
+    let best = &proposal.alternates[0];
+    assert_eq!(best.sources[0].expedite_fee_cents, Some(3_500));
+    assert_eq!(best.sources[0].promised_by, t(EXPEDITED_PROMISE));
+    assert_eq!(best.promised_by, t(EXPEDITED_PROMISE));
+    assert_eq!(best.sources[0].cost_cents, Some(65_500 + 3_500));
+    assert_eq!(best.cost_cents, Some(65_500 + 3_500));
+    assert_eq!(
+        best.describe(),
+        "northwind-supply (SOFA 1 of ATP 5, expedited)"
+    );
+    assert_eq!(proposal.status, RerouteStatus::Proposed);
+    assert_eq!(
+        proposal.needs_approval,
+        ["expedited by northwind-supply for 35.00 to meet the ship-by Fri 2026-11-06"]
+    );
+    // Stored and shown as JSON with the fee.
+    let json = serde_json::to_value(&proposal).expect("json");
+    assert_eq!(
+        json["alternates"][0]["sources"][0]["expedite_fee_cents"],
+        3_500
+    );
+    // Without the rule it runs on its own, still expedited.
+    let proposal = expedite_case(false, Some(EXPEDITED_PROMISE));
+    assert_eq!(proposal.status, RerouteStatus::Automatic);
+    assert!(proposal.needs_approval.is_empty());
+    assert_eq!(
+        proposal.alternates[0].sources[0].expedite_fee_cents,
+        Some(3_500)
+    );
+    assert_eq!(proposal.alternates[0].cost_cents, Some(69_000));
+}
+
+#[test]
+fn no_expedite_when_even_the_expedited_promise_misses_the_ship_by() {
+    // Ship-by the end of Thursday 11-05: a day before the expedite ships.
+    let proposal = expedite_case(true, Some("2026-11-06T04:59:59Z"));
+    let best = &proposal.alternates[0];
+    assert_eq!(best.sources[0].expedite_fee_cents, None);
+    assert_eq!(best.promised_by, t(STANDARD_PROMISE));
+    assert_eq!(best.cost_cents, Some(65_500));
+    assert_eq!(proposal.status, RerouteStatus::Automatic);
+}
+
+#[test]
+fn stored_proposals_from_before_expedites_still_read() {
+    let proposal = expedite_case(true, None);
+    let mut json = serde_json::to_value(&proposal).expect("json");
+    json["alternates"][0]["sources"][0]
+        .as_object_mut()
+        .expect("a source")
+        .remove("expedite_fee_cents");
+    let read: orderdeck::domain::RerouteProposal =
+        serde_json::from_value(json).expect("an old proposal reads");
+    assert_eq!(read, proposal);
+}
+
+#[test]
+fn the_config_checks_expedites() {
+    use orderdeck::config::Config;
+    let with = |vendor: &str| {
+        let text = format!("[[vendors]]\nid = \"northwind-supply\"\n{vendor}");
+        Config::from_str_over_defaults("test.toml", &text).and_then(|config| config.policy())
+    };
+    let policy = with(
+        "ship_within_business_days = 5\nexpedite_within_business_days = 2\nexpedite_fee = 35.0\n",
+    )
+    .expect("a valid expedite");
+    assert_eq!(
+        policy.vendors[0].expedite,
+        Some(engine::Expedite {
+            within_business_days: 2,
+            fee_cents: 3_500
+        })
+    );
+    assert!(policy.reroute.approve_expedites, "on by default");
+    let off = Config::from_str_over_defaults("test.toml", "[reroute]\napprove_expedites = false\n")
+        .and_then(|config| config.policy())
+        .expect("a valid config");
+    assert!(!off.reroute.approve_expedites);
+    assert_eq!(with("").expect("no expedite").vendors[0].expedite, None);
+    for (vendor, key, says) in [
+        (
+            "ship_within_business_days = 5\nexpedite_within_business_days = 5\n",
+            "vendors[0].expedite_within_business_days",
+            "smaller than the vendor's standard 5",
+        ),
+        // No N of its own: the shop's default 2 is its standard.
+        (
+            "expedite_within_business_days = 2\n",
+            "vendors[0].expedite_within_business_days",
+            "smaller than the vendor's standard 2",
+        ),
+        (
+            "ship_within_business_days = 5\nexpedite_within_business_days = 2\nexpedite_fee = -1.0\n",
+            "vendors[0].expedite_fee",
+            "-1 is not a fee",
+        ),
+        (
+            "expedite_fee = 35.0\n",
+            "vendors[0].expedite_fee",
+            "without expedite_within_business_days",
+        ),
+    ] {
+        let error = with(vendor).expect_err(key);
+        assert_eq!(error.key, key, "{vendor}");
+        assert!(error.message.contains(says), "{vendor}: {}", error.message);
+    }
+}
+
+#[test]
+fn an_expedite_fee_counts_in_the_ranking() {
+    // northwind-supply's SOFA at 590.00 undercuts bluebird's 600.00 until
+    // its 35.00 expedite is paid; bluebird (3 business days) misses the
+    // ship-by on its own and has no expedite, so it is not one.
+    let mut policy = policy();
+    for vendor in &mut policy.vendors {
+        if vendor.id == "northwind-supply" {
+            vendor.landed_cost.insert("SOFA".to_string(), 590.0);
+            vendor.expedite = Some(engine::Expedite {
+                within_business_days: 2,
+                fee_cents: 3_500,
+            });
+        }
+    }
+    let po = po(AckState::Rejected, &[("SOFA", 1, Some(0))]);
+    let book = atp(&[("bluebird", "SOFA", 5), ("northwind-supply", "SOFA", 5)]);
+    let order = |ship_by: &str| {
+        propose(
+            &po,
+            &policy,
+            &book,
+            t("2026-11-04T16:00:00Z"),
+            Some(t(ship_by)),
+        )
+        .expect("a proposal")
+        .alternates
+        .iter()
+        .map(|a| (a.sources[0].vendor_id.clone(), a.cost_cents))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        order(EXPEDITED_PROMISE),
+        [
+            ("bluebird".to_string(), Some(60_000)),
+            ("northwind-supply".to_string(), Some(62_500))
+        ]
+    );
+    // A later ship-by needs no expedite: northwind is the cheaper again.
+    assert_eq!(
+        order("2026-11-14T04:59:59Z"),
+        [
+            ("northwind-supply".to_string(), Some(59_000)),
+            ("bluebird".to_string(), Some(60_000))
+        ]
+    );
 }

@@ -112,7 +112,7 @@ fn two_orders_competing_for_the_last_sofa() {
         trouble(&second, &policy, &for_second, t(LATER)),
         Some(RerouteTrigger::AtpShort)
     );
-    let proposal = propose(&second, &policy, &for_second, t(LATER)).expect("a proposal");
+    let proposal = propose(&second, &policy, &for_second, t(LATER), None).expect("a proposal");
     assert_eq!(
         proposal.alternates[0].sources[0].vendor_id,
         "northwind-supply"
@@ -146,8 +146,14 @@ fn a_hold_turns_firm_on_the_acknowledgement_and_is_released_after() {
         order.value.cancelled_at = Some(t(LATER));
     }
     let mut rerouted = facts(&sent);
-    let mut proposal = propose(&sent, &policy, &last_sofa(), t("2026-11-04T19:00:00Z"))
-        .expect("past the 4h to acknowledge");
+    let mut proposal = propose(
+        &sent,
+        &policy,
+        &last_sofa(),
+        t("2026-11-04T19:00:00Z"),
+        None,
+    )
+    .expect("past the 4h to acknowledge");
     proposal.status = RerouteStatus::Approved;
     rerouted.reroutes.push(Observed::new(t(LATER), proposal));
 
@@ -264,7 +270,7 @@ fn a_sensitive_reroute_waits_for_a_human_until_the_vendor_answers() {
     let rejected = po("1001", AckState::Rejected, 1, Some(0), 0);
     let late = t("2026-11-04T19:00:00Z");
     let status = |policy: &Policy, po: &PurchaseOrder| {
-        propose(po, policy, &plenty, late).map(|p| (p.status, p.needs_approval))
+        propose(po, policy, &plenty, late, None).map(|p| (p.status, p.needs_approval))
     };
     assert_eq!(
         status(&lenient, &silent),

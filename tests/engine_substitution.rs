@@ -68,9 +68,14 @@ fn a_pending_substitute_is_blocked_and_proposed_with_other_vendors_behind_it() {
         "Vendor acme-home will ship SOFA-CHARCOAL instead of SOFA on PO 1001-ACME-HOME: waits for a decision (reroute-approve takes it, reroute-reject refuses it)"
     );
 
-    let proposal =
-        substitution::propose(&po(SubstitutionStatus::Pending), &policy(), &atp(), t(NOW))
-            .expect("a proposal");
+    let proposal = substitution::propose(
+        &po(SubstitutionStatus::Pending),
+        &policy(),
+        &atp(),
+        t(NOW),
+        None,
+    )
+    .expect("a proposal");
     assert_eq!(proposal.trigger, RerouteTrigger::Substitution);
     assert_eq!(proposal.status, RerouteStatus::Proposed);
     assert_eq!(
@@ -96,8 +101,14 @@ fn a_pending_substitute_is_blocked_and_proposed_with_other_vendors_behind_it() {
 fn without_approve_substitutions_it_runs_on_its_own() {
     let mut policy = policy();
     policy.reroute.approve_substitutions = false;
-    let proposal = substitution::propose(&po(SubstitutionStatus::Pending), &policy, &atp(), t(NOW))
-        .expect("a proposal");
+    let proposal = substitution::propose(
+        &po(SubstitutionStatus::Pending),
+        &policy,
+        &atp(),
+        t(NOW),
+        None,
+    )
+    .expect("a proposal");
     assert_eq!(proposal.status, RerouteStatus::Automatic);
     assert!(proposal.needs_approval.is_empty());
 }
@@ -105,7 +116,7 @@ fn without_approve_substitutions_it_runs_on_its_own() {
 #[test]
 fn a_decided_substitute_stays_on_show_without_blocking() {
     for status in [SubstitutionStatus::Accepted, SubstitutionStatus::Rejected] {
-        assert!(substitution::propose(&po(status), &policy(), &atp(), t(NOW)).is_none());
+        assert!(substitution::propose(&po(status), &policy(), &atp(), t(NOW), None).is_none());
         let evaluation = engine::evaluate(order(po(status)).facts(), &policy(), t(NOW));
         let finding = evaluation
             .findings

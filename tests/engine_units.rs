@@ -172,7 +172,7 @@ fn reroute_alternates_offer_only_whole_packs() {
         ("bluebird", "SOFA", 30),
     ]);
     let vendors = |ordered: u32| -> Vec<String> {
-        propose(&rejected(ordered), &policy, &book, t(NOW))
+        propose(&rejected(ordered), &policy, &book, t(NOW), None)
             .map(|p| {
                 p.alternates
                     .iter()

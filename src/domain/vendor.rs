@@ -190,8 +190,14 @@ pub struct AlternateSource {
     /// Landed cost in cents; `None` when the vendor's cost of a SKU is not
     /// configured.
     pub cost_cents: Option<i64>,
-    /// The ship-by the vendor's own SLA gives from now.
+    /// The ship-by the vendor's own SLA gives from now (its expedited one
+    /// when `expedite_fee_cents` is set).
     pub promised_by: DateTime<Utc>,
+    /// Set when the vendor's standard SLA would miss the order's ship-by and
+    /// its paid expedite meets it: the fee, in cents, already in
+    /// `cost_cents`. Absent from proposals stored before expedites.
+    #[serde(default)]
+    pub expedite_fee_cents: Option<i64>,
 }
 
 /// One way to source the PO's goods elsewhere: one source, or a split.
@@ -213,7 +219,8 @@ impl RerouteAlternate {
     }
 
     /// Its sources as an operator reads them:
-    /// "northwind-supply (SOFA 1 of ATP 25) + …".
+    /// "northwind-supply (SOFA 1 of ATP 25) + …", with ", expedited" inside
+    /// the brackets of a source paid to ship faster.
     pub fn describe(&self) -> String {
         let sources: Vec<String> = self
             .sources
@@ -224,7 +231,12 @@ impl RerouteAlternate {
                     .iter()
                     .map(|(sku, qty, atp)| format!("{sku} {qty} of ATP {atp}"))
                     .collect();
-                format!("{} ({})", s.vendor_id, lines.join(", "))
+                let expedited = if s.expedite_fee_cents.is_some() {
+                    ", expedited"
+                } else {
+                    ""
+                };
+                format!("{} ({}{expedited})", s.vendor_id, lines.join(", "))
             })
             .collect();
         if self.substitution {

@@ -15,8 +15,8 @@ mod vendor_steps;
 
 pub use listing::{listing, Listing};
 pub use policy::{
-    CategoryPolicy, DropShipPolicy, ItemMapping, Policy, ReroutePolicy, SlaPolicy, Tolerances,
-    VendorItem, VendorPolicy,
+    CategoryPolicy, DropShipPolicy, Expedite, ItemMapping, Policy, ReroutePolicy, SlaPolicy,
+    Tolerances, VendorItem, VendorPolicy,
 };
 pub use queue::classify;
 pub use staleness::{Freshness, SourceFreshness, StaleSource, Staleness};

@@ -35,6 +35,9 @@ pub struct ReroutePolicy {
     /// A vendor's substitute waits for approval; otherwise it is accepted
     /// on its own (and recorded).
     pub approve_substitutions: bool,
+    /// A proposal that pays a vendor to expedite waits for approval: the fee
+    /// is money spent to save the ship-by.
+    pub approve_expedites: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +99,18 @@ pub struct VendorPolicy {
     /// Our SKUs and the vendor's; empty when the vendor takes our SKUs as
     /// they are.
     pub items: Vec<VendorItem>,
+    /// A faster SLA the vendor sells for a fee, used by a reroute only when
+    /// the standard one would miss the order's ship-by.
+    pub expedite: Option<Expedite>,
+}
+
+/// A vendor's paid, faster promise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expedite {
+    /// Its N: smaller than the vendor's standard one.
+    pub within_business_days: u32,
+    /// Charged per purchase order, in cents of the shop's currency.
+    pub fee_cents: i64,
 }
 
 /// One line of a vendor's item map.

@@ -2,9 +2,11 @@
 //! accepted, past its acknowledgement SLA, or beyond the vendor's ATP),
 //! where else its goods can come from — other vendors with ATP, ranked by
 //! configured priority then landed cost, split over several when no single
-//! one covers it all — and whether a human must approve. Pure: the ATP
-//! (less what other orders hold, see `reservation::available`) and `now`
-//! are inputs.
+//! one covers it all — and whether a human must approve. A vendor whose
+//! standard SLA would miss the order's ship-by but whose paid expedite meets
+//! it is offered expedited, the fee in its cost. Pure: the ATP (less what
+//! other orders hold, see `reservation::available`), the order's ship-by and
+//! `now` are inputs.
 
 use std::collections::BTreeMap;
 
@@ -82,16 +84,41 @@ fn cost(vendor: &VendorPolicy, lines: &[(String, u32)]) -> Option<i64> {
     })
 }
 
+/// When `vendor` would ship if asked now, and the expedite fee in cents when
+/// that takes its expedite: only when the standard SLA misses `ship_by` and
+/// the expedited one meets it, since paying cannot help otherwise.
+fn promise(
+    vendor: &VendorPolicy,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    ship_by: Option<DateTime<Utc>>,
+) -> (DateTime<Utc>, Option<i64>) {
+    let days = vendor
+        .ship_within_business_days
+        .unwrap_or(policy.sla.ship_within_business_days);
+    let standard = sla::ship_by(&policy.sla, now, days);
+    match (vendor.expedite, ship_by) {
+        (Some(expedite), Some(by)) if standard > by => {
+            let faster = sla::ship_by(&policy.sla, now, expedite.within_business_days);
+            if faster <= by {
+                (faster, Some(expedite.fee_cents))
+            } else {
+                (standard, None)
+            }
+        }
+        _ => (standard, None),
+    }
+}
+
 fn source(
     vendor: &VendorPolicy,
     lines: &[(String, u32)],
     stock: &BTreeMap<String, i64>,
     policy: &Policy,
     now: DateTime<Utc>,
+    ship_by: Option<DateTime<Utc>>,
 ) -> AlternateSource {
-    let days = vendor
-        .ship_within_business_days
-        .unwrap_or(policy.sla.ship_within_business_days);
+    let (promised_by, expedite_fee_cents) = promise(vendor, policy, now, ship_by);
     AlternateSource {
         vendor_id: vendor.id.clone(),
         lines: lines
@@ -101,8 +128,9 @@ fn source(
                 (sku.clone(), *qty, available.copied().unwrap_or(0))
             })
             .collect(),
-        cost_cents: cost(vendor, lines),
-        promised_by: sla::ship_by(&policy.sla, now, days),
+        cost_cents: cost(vendor, lines).map(|c| c + expedite_fee_cents.unwrap_or(0)),
+        promised_by,
+        expedite_fee_cents,
     }
 }
 
@@ -123,23 +151,25 @@ fn alternate(sources: Vec<AlternateSource>) -> RerouteAlternate {
     }
 }
 
-/// Ranks vendors: configured priority, then landed cost (unknown last),
-/// then id so equal ones keep a stable order.
-fn rank_key(vendor: &VendorPolicy, lines: &[(String, u32)]) -> (u32, i64, String) {
+/// Ranks vendors: configured priority, then landed cost with any expedite
+/// fee (unknown last), then id so equal ones keep a stable order.
+fn rank_key(vendor: &VendorPolicy, lines: &[(String, u32)], fee: i64) -> (u32, i64, String) {
     (
         vendor.priority,
-        cost(vendor, lines).unwrap_or(i64::MAX),
+        cost(vendor, lines).map_or(i64::MAX, |c| c + fee),
         vendor.id.to_lowercase(),
     )
 }
 
 /// A proposal for `po`, or `None` when it is not in trouble or nothing
-/// else can supply it.
+/// else can supply it. `ship_by` is the order's current deadline (`None`
+/// when it has none): what an alternate may be expedited to meet.
 pub fn propose(
     po: &PurchaseOrder,
     policy: &Policy,
     atp: &AtpBook,
     now: DateTime<Utc>,
+    ship_by: Option<DateTime<Utc>>,
 ) -> Option<RerouteProposal> {
     let trigger = trouble(po, policy, atp, now)?;
     let lines = needed(po, trigger);
@@ -152,7 +182,10 @@ pub fn propose(
         .iter()
         .filter(|v| v.takes_orders && !v.id.eq_ignore_ascii_case(&po.vendor_id))
         .collect();
-    candidates.sort_by_key(|v| rank_key(v, &lines));
+    candidates.sort_by_cached_key(|v| {
+        let fee = promise(v, policy, now, ship_by).1;
+        rank_key(v, &lines, fee.unwrap_or(0))
+    });
     let stock_of = |v: &VendorPolicy| atp.get(&v.id.to_lowercase()).unwrap_or(&empty);
     let covers = |v: &VendorPolicy, sku: &str, qty: u32| {
         v.orderable_in(sku, qty)
@@ -163,7 +196,7 @@ pub fn propose(
     let mut alternates: Vec<RerouteAlternate> = candidates
         .iter()
         .filter(|v| lines.iter().all(|(sku, qty)| covers(v, sku, *qty)))
-        .map(|v| alternate(vec![source(v, &lines, stock_of(v), policy, now)]))
+        .map(|v| alternate(vec![source(v, &lines, stock_of(v), policy, now, ship_by)]))
         .collect();
     if alternates.is_empty() {
         // A split: each line from the best vendor that covers it.
@@ -178,7 +211,7 @@ pub fn propose(
         alternates.push(alternate(
             by_vendor
                 .iter()
-                .map(|(v, part)| source(v, part, stock_of(v), policy, now))
+                .map(|(v, part)| source(v, part, stock_of(v), policy, now, ship_by))
                 .collect(),
         ));
     }
@@ -204,6 +237,20 @@ pub fn propose(
             "splits the order over {} vendors",
             best.sources.len()
         ));
+    }
+    if let (true, Some(ship_by)) = (policy.reroute.approve_expedites, ship_by) {
+        let day = ship_by
+            .with_timezone(&policy.sla.timezone)
+            .format("%a %Y-%m-%d");
+        for source in &best.sources {
+            if let Some(fee) = source.expedite_fee_cents {
+                needs_approval.push(format!(
+                    "expedited by {} for {} to meet the ship-by {day}",
+                    source.vendor_id,
+                    money(fee)
+                ));
+            }
+        }
     }
     // The vendor has not answered: an ATP figure or a silence is no
     // acknowledgement, and sensitive goods are not moved on either alone.

@@ -15,12 +15,14 @@ use crate::domain::{
 };
 
 /// A proposal for `po` when its vendor offered a substitute still waiting
-/// for a decision.
+/// for a decision. `ship_by` is the order's deadline, which the other
+/// vendors' alternates may be expedited to meet (see `reroute::propose`).
 pub fn propose(
     po: &PurchaseOrder,
     policy: &Policy,
     atp: &AtpBook,
     now: DateTime<Utc>,
+    ship_by: Option<DateTime<Utc>>,
 ) -> Option<RerouteProposal> {
     if matches!(po.ack, AckState::Rejected | AckState::Cancelled) {
         return None;
@@ -68,6 +70,8 @@ pub fn propose(
                 .collect(),
             cost_cents: cost,
             promised_by,
+            // The PO's own vendor keeps its promise: nothing is bought faster.
+            expedite_fee_cents: None,
         }],
         cost_cents: cost,
         promised_by,
@@ -75,7 +79,7 @@ pub fn propose(
     };
     let mut whole = po.clone();
     whole.ack = AckState::Rejected;
-    let others = reroute::propose(&whole, policy, atp, now)
+    let others = reroute::propose(&whole, policy, atp, now, ship_by)
         .map(|p| p.alternates)
         .unwrap_or_default();
     let mut needs_approval = Vec::new();

@@ -401,8 +401,11 @@ async fn propose(
             continue;
         }
         let free = reservation::available(atp, held, &open.order_ref);
-        let proposal = substitution::propose(po, ctx.policy, &free, ctx.now)
-            .or_else(|| reroute::propose(po, ctx.policy, &free, ctx.now));
+        // The deadline the order was last evaluated against: what an
+        // alternate vendor may be paid to expedite to.
+        let ship_by = detail.row.ship_by;
+        let proposal = substitution::propose(po, ctx.policy, &free, ctx.now, ship_by)
+            .or_else(|| reroute::propose(po, ctx.policy, &free, ctx.now, ship_by));
         if let Some(proposal) = proposal {
             let raw = serde_json::to_string(&proposal).unwrap_or_default();
             docs.push((DocumentContent::RerouteProposal(proposal), raw));

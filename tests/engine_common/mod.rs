@@ -63,6 +63,7 @@ pub fn policy() -> Policy {
                 observe_only: false,
                 takes_orders: true,
                 items: Vec::new(),
+                expedite: None,
             },
             VendorPolicy {
                 id: "slowpoke".to_string(),
@@ -74,6 +75,7 @@ pub fn policy() -> Policy {
                 observe_only: false,
                 takes_orders: false,
                 items: Vec::new(),
+                expedite: None,
             },
             VendorPolicy {
                 id: "northwind-supply".to_string(),
@@ -88,6 +90,7 @@ pub fn policy() -> Policy {
                 observe_only: false,
                 takes_orders: true,
                 items: Vec::new(),
+                expedite: None,
             },
             VendorPolicy {
                 id: "bluebird".to_string(),
@@ -102,12 +105,14 @@ pub fn policy() -> Policy {
                 observe_only: false,
                 takes_orders: true,
                 items: Vec::new(),
+                expedite: None,
             },
         ],
         reroute: ReroutePolicy {
             approve_above_cost: 0.0,
             approve_splits: true,
             approve_substitutions: true,
+            approve_expedites: true,
         },
         drop_ship: DropShipPolicy::default(),
     }
