@@ -1387,10 +1387,14 @@ fn reroute_lines(
             } else {
                 String::new()
             };
+            let expedite = source
+                .expedite_fee_cents
+                .map(|fee| format!("; expedited to meet the ship-by, fee {}", money(fee)))
+                .unwrap_or_default();
             lines.push(Line::styled(
                 format!(
                     "      {}",
-                    sanitize(&format!("{prefix}{}", goods.join(", ")))
+                    sanitize(&format!("{prefix}{}{expedite}", goods.join(", ")))
                 ),
                 theme.dim(),
             ));
