@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use orderdeck::actions::Identity;
-use orderdeck::commands::sim::config_text;
+use orderdeck::commands::sim::config_with_drop_ship_at;
 use orderdeck::domain::normalize_order_name;
 use orderdeck::sim::{
     self, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV, VENDOR_API_KEY_ENV,
@@ -47,11 +47,16 @@ impl Deck {
 
     /// As `new`, with `extra` config laid over it.
     fn with(handle: &SimHandle, db: String, extra: &str) -> Deck {
+        Deck::at(handle, db, "silent", extra)
+    }
+
+    /// As `with`, with `acme-home` at the simulated vendor `sim_vendor`.
+    fn at(handle: &SimHandle, db: String, sim_vendor: &str, extra: &str) -> Deck {
         let dir = tempfile::tempdir().unwrap();
         let me = Identity::current().unwrap().account;
         let config = format!(
             "{}\n[roles]\nvendor_manager = [{me:?}]\nviewer = [\"*\"]\n\n[actions]\ntimeout = \"5s\"\nhold_days = 7\n{extra}",
-            config_text(handle).replace(&handle.vendor_url("acme"), &handle.vendor_url("silent"))
+            config_with_drop_ship_at(handle, sim_vendor)
         );
         std::fs::write(dir.path().join("orderdeck.toml"), config).unwrap();
         Deck { dir, db }
@@ -590,12 +595,8 @@ async fn pos_go_out_in_the_vendors_packs_and_odd_quantities_are_held() {
 /// and audited.
 async fn substitution_end_to_end(db: dbs::TestDb) {
     let handle = simulator().await;
-    let deck = Deck::new(&handle, db.url.clone());
     // acme-home at the simulated vendor that acknowledges.
-    let config = std::fs::read_to_string(deck.config())
-        .unwrap()
-        .replace(&handle.vendor_url("silent"), &handle.vendor_url("acme"));
-    std::fs::write(deck.config(), config).unwrap();
+    let deck = Deck::at(&handle, db.url.clone(), "acme", "");
     handle.offer_substitution("acme", "SOFA-3S-GRY", "SOFA-3S-CHARCOAL");
     deck.ok(handle.now(), &["sync", "--once"]);
     let po = handle

@@ -262,14 +262,36 @@ pub fn propose(
             ));
         }
     }
-    let status = if original.is_some_and(|v| v.observe_only) {
+    Some(proposal(
+        po,
+        trigger,
+        now,
+        alternates,
+        original_cost_cents,
+        needs_approval,
+        original.is_some_and(|v| v.observe_only),
+    ))
+}
+
+/// A new proposal for `po`: waiting for a human when a rule gave a reason,
+/// recorded only when the vendor is observe-only, automatic otherwise.
+pub(super) fn proposal(
+    po: &PurchaseOrder,
+    trigger: RerouteTrigger,
+    now: DateTime<Utc>,
+    alternates: Vec<RerouteAlternate>,
+    original_cost_cents: Option<i64>,
+    needs_approval: Vec<String>,
+    observe_only: bool,
+) -> RerouteProposal {
+    let status = if observe_only {
         RerouteStatus::Observed
     } else if needs_approval.is_empty() {
         RerouteStatus::Automatic
     } else {
         RerouteStatus::Proposed
     };
-    Some(RerouteProposal {
+    RerouteProposal {
         id: format!("RR-{}", po.po_number),
         order_name: po.order_name.clone(),
         po_number: po.po_number.clone(),
@@ -286,7 +308,7 @@ pub fn propose(
         new_po_numbers: Vec::new(),
         promise_written: None,
         revision: 0,
-    })
+    }
 }
 
 /// Cents as the shop's money, e.g. "45.00".

@@ -10,8 +10,8 @@ use super::policy::Policy;
 use super::reroute::{self, AtpBook};
 use super::sla;
 use crate::domain::{
-    AckState, AlternateSource, PurchaseOrder, RerouteAlternate, RerouteProposal, RerouteStatus,
-    RerouteTrigger, SubstitutionStatus,
+    AckState, AlternateSource, PurchaseOrder, RerouteAlternate, RerouteProposal, RerouteTrigger,
+    SubstitutionStatus,
 };
 
 /// A proposal for `po` when its vendor offered a substitute still waiting
@@ -94,29 +94,13 @@ pub fn propose(
             offers.join(", ")
         ));
     }
-    let status = if vendor.is_some_and(|v| v.observe_only) {
-        RerouteStatus::Observed
-    } else if needs_approval.is_empty() {
-        RerouteStatus::Automatic
-    } else {
-        RerouteStatus::Proposed
-    };
-    Some(RerouteProposal {
-        id: format!("RR-{}", po.po_number),
-        order_name: po.order_name.clone(),
-        po_number: po.po_number.clone(),
-        vendor_id: po.vendor_id.clone(),
-        trigger: RerouteTrigger::Substitution,
-        proposed_at: now,
-        alternates: std::iter::once(keep).chain(others).collect(),
-        original_cost_cents: cost,
+    Some(reroute::proposal(
+        po,
+        RerouteTrigger::Substitution,
+        now,
+        std::iter::once(keep).chain(others).collect(),
+        cost,
         needs_approval,
-        status,
-        decided_by: None,
-        decided_at: None,
-        chosen: None,
-        new_po_numbers: Vec::new(),
-        promise_written: None,
-        revision: 0,
-    })
+        vendor.is_some_and(|v| v.observe_only),
+    ))
 }

@@ -8,8 +8,11 @@
 use super::context::Context;
 use super::text;
 use super::Outcome;
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
-    AckState, Evidence, FindingCode, RerouteStatus, SubstitutionStatus, System, Verdict,
+    AckState, Evidence, FindingCode, PurchaseOrder, PurchaseOrderLine, RerouteStatus,
+    SubstitutionStatus, System, Verdict,
 };
 use crate::engine::ItemMapping;
 
@@ -234,42 +237,51 @@ pub(super) fn item_map(ctx: &Context<'_>, out: &mut Outcome) {
     }
 }
 
+/// Every line of every PO not cancelled, with when its PO was last heard of.
+fn live_lines<'a>(
+    ctx: &'a Context<'_>,
+) -> impl Iterator<Item = (&'a PurchaseOrder, &'a PurchaseOrderLine, DateTime<Utc>)> {
+    ctx.facts
+        .purchase_orders
+        .iter()
+        .filter(|po| po.value.ack != AckState::Cancelled)
+        .flat_map(|po| {
+            po.value
+                .lines
+                .iter()
+                .map(move |l| (&po.value, l, po.observed_at))
+        })
+}
+
 /// UOM_MISMATCH after commitment: the vendor acknowledged a line in a unit
 /// other than the one ordered, so what it will ship in our units is unknown
 /// until someone reads it.
 pub(super) fn units(ctx: &Context<'_>, out: &mut Outcome) {
-    for po in &ctx.facts.purchase_orders {
-        let observed_at = po.observed_at;
-        let po = &po.value;
-        if po.ack == AckState::Cancelled {
+    for (po, line, observed_at) in live_lines(ctx) {
+        let Some(answer) = &line.ack_in_other_unit else {
             continue;
-        }
-        for line in &po.lines {
-            let Some(answer) = &line.ack_in_other_unit else {
-                continue;
-            };
-            out.add(
-                FindingCode::UomMismatch,
-                Verdict::Blocked,
-                format!(
-                    "Vendor {} acknowledged {} of PO {} as {} {}, but it was ordered as {} {} ({} of ours): the unit does not match, so nothing is counted as confirmed",
-                    po.vendor_id,
-                    line.our_sku,
-                    po.po_number,
-                    answer.quantity,
-                    answer.uom,
-                    line.vendor_quantity(),
-                    line.unit(),
-                    line.ordered
-                ),
-                vec![Evidence::new(
-                    System::Vendor,
-                    format!("PO {} line {} acknowledged", po.po_number, line.our_sku),
-                    format!("{} {}", answer.quantity, answer.uom),
-                    observed_at,
-                )],
-            );
-        }
+        };
+        out.add(
+            FindingCode::UomMismatch,
+            Verdict::Blocked,
+            format!(
+                "Vendor {} acknowledged {} of PO {} as {} {}, but it was ordered as {} {} ({} of ours): the unit does not match, so nothing is counted as confirmed",
+                po.vendor_id,
+                line.our_sku,
+                po.po_number,
+                answer.quantity,
+                answer.uom,
+                line.vendor_quantity(),
+                line.unit(),
+                line.ordered
+            ),
+            vec![Evidence::new(
+                System::Vendor,
+                format!("PO {} line {} acknowledged", po.po_number, line.our_sku),
+                format!("{} {}", answer.quantity, answer.uom),
+                observed_at,
+            )],
+        );
     }
 }
 
@@ -277,42 +289,35 @@ pub(super) fn units(ctx: &Context<'_>, out: &mut Outcome) {
 /// ordered. Blocked until someone (or, where the rules allow, orderdeck)
 /// decides through the PO's reroute proposal; the decision stays on show.
 pub(super) fn substitutions(ctx: &Context<'_>, out: &mut Outcome) {
-    for po in &ctx.facts.purchase_orders {
-        let observed_at = po.observed_at;
-        let po = &po.value;
-        if po.ack == AckState::Cancelled {
+    for (po, line, observed_at) in live_lines(ctx) {
+        let Some(substitute) = &line.substitute else {
             continue;
-        }
-        for line in &po.lines {
-            let Some(substitute) = &line.substitute else {
-                continue;
-            };
-            let offer = format!(
-                "Vendor {} will ship {} instead of {} on PO {}",
-                po.vendor_id, substitute.vendor_sku, line.our_sku, po.po_number
-            );
-            let (verdict, reason) = match substitute.status {
-                SubstitutionStatus::Pending => (
-                    Verdict::Blocked,
-                    format!("{offer}: waits for a decision (reroute-approve takes it, reroute-reject refuses it)"),
-                ),
-                SubstitutionStatus::Accepted => (Verdict::Info, format!("{offer}: accepted")),
-                SubstitutionStatus::Rejected => (
-                    Verdict::Info,
-                    format!("{offer}: refused; the vendor is to ship what was ordered"),
-                ),
-            };
-            out.add(
-                FindingCode::VendorSubstitution,
-                verdict,
-                reason,
-                vec![Evidence::new(
-                    System::Vendor,
-                    format!("PO {} line {} substitute", po.po_number, line.our_sku),
-                    substitute.vendor_sku.clone(),
-                    observed_at,
-                )],
-            );
-        }
+        };
+        let offer = format!(
+            "Vendor {} will ship {} instead of {} on PO {}",
+            po.vendor_id, substitute.vendor_sku, line.our_sku, po.po_number
+        );
+        let (verdict, reason) = match substitute.status {
+            SubstitutionStatus::Pending => (
+                Verdict::Blocked,
+                format!("{offer}: waits for a decision (reroute-approve takes it, reroute-reject refuses it)"),
+            ),
+            SubstitutionStatus::Accepted => (Verdict::Info, format!("{offer}: accepted")),
+            SubstitutionStatus::Rejected => (
+                Verdict::Info,
+                format!("{offer}: refused; the vendor is to ship what was ordered"),
+            ),
+        };
+        out.add(
+            FindingCode::VendorSubstitution,
+            verdict,
+            reason,
+            vec![Evidence::new(
+                System::Vendor,
+                format!("PO {} line {} substitute", po.po_number, line.our_sku),
+                substitute.vendor_sku.clone(),
+                observed_at,
+            )],
+        );
     }
 }
