@@ -18,7 +18,7 @@ use orderdeck::actions::{ActionKind, REASON_CODES};
 use orderdeck::commands::sim::config_with_drop_ship_at;
 use orderdeck::config::Config;
 use orderdeck::domain::Queue;
-use orderdeck::sim::{self, Limits, SimHandle, SimOptions};
+use orderdeck::sim::{self, Limits, SimHandle, SimOptions, VENDOR_API_KEY_ENV};
 use orderdeck::store::{sqlite_url, Store};
 use orderdeck::summary::Summarizer;
 use orderdeck::sync::connections::Connections;
@@ -54,12 +54,13 @@ async fn shop() -> Shop {
 
 /// The same, with `ai` (an `[ai]` table) laid over the simulator's config.
 async fn shop_with_ai(ai: &str) -> Shop {
-    shop_of(60, "acme", ai).await
+    shop_of(60, "acme", &|_| ai.to_string()).await
 }
 
 /// `orders` orders, the drop-ship vendor `acme-home` served by the
-/// simulated vendor `drop_ship_at`, and `ai` laid over the config.
-async fn shop_of(orders: u64, drop_ship_at: &str, ai: &str) -> Shop {
+/// simulated vendor `drop_ship_at`, and what `extra` writes (given the
+/// simulator) laid over the config.
+async fn shop_of(orders: u64, drop_ship_at: &str, extra: &dyn Fn(&SimHandle) -> String) -> Shop {
     let mut options = SimOptions::new(7, orders, start());
     options.speed = 0.0;
     options.limits = Limits::lifted();
@@ -70,8 +71,9 @@ async fn shop_of(orders: u64, drop_ship_at: &str, ai: &str) -> Shop {
     let config = Config::from_str_over_defaults(
         "simulator",
         &format!(
-            "{}\n{roles}\n{ai}",
-            config_with_drop_ship_at(&handle, drop_ship_at)
+            "{}\n{roles}\n{}",
+            config_with_drop_ship_at(&handle, drop_ship_at),
+            extra(&handle)
         ),
     )
     .unwrap();
@@ -730,10 +732,21 @@ async fn escape_sequences_from_a_backend_are_shown_inert() {
 }
 
 /// The reroute view over a real proposal: the simulated drop-ship vendor
-/// has run out of rugs, so an order's rugs wait for a decision.
+/// has run out of rugs, so an order's rugs wait for a decision between two
+/// alternates (northwind, then a dearer third vendor).
 #[tokio::test]
 async fn a_reroute_is_looked_at_then_rejected_from_its_view() {
-    let shop = shop_of(100, "lowstock", "").await;
+    let third_vendor = |handle: &SimHandle| {
+        format!(
+            "[[vendors]]\nid = \"westbrook-supply\"\nthird_party = true\n\
+             ship_within_business_days = 7\nconfirm_within = \"4h\"\n\
+             api_base_url = \"{}\"\napi_key_env = \"{}\"\napi_requests_per_minute = 60000\n\
+             priority = 30\nlanded_cost = {{ \"SOFA-3S-GRY\" = 700.0, \"RUG-160\" = 260.0 }}\n",
+            handle.vendor_url("acme"),
+            VENDOR_API_KEY_ENV.0
+        )
+    };
+    let shop = shop_of(100, "lowstock", &third_vendor).await;
     let mut state = opened(&shop, defaults(), (100, 40), false).await;
     press(&mut state, &shop, "3/reroute_proposed\n").await;
     assert_eq!(state.panes[2].total, 1, "{}", screen(&state));
@@ -760,11 +773,29 @@ async fn a_reroute_is_looked_at_then_rejected_from_its_view() {
     );
     assert!(matches!(state.overlay, Some(Overlay::Reroute(_))));
 
-    // One alternate: the cursor stays on it.
+    // The cursor stops at the last alternate; approving takes the one it
+    // is on, into the act dialog's preview of that vendor's PO.
     state.identity.allowed = ActionKind::ALL.to_vec();
     press(&mut state, &shop, "jjj").await;
     let Some(Overlay::Reroute(view)) = &state.overlay else {
         panic!("the reroute view closed");
+    };
+    assert_eq!(view.selected, 1);
+    assert!(screen(&state).contains("▶ 1"), "{}", screen(&state));
+    press(&mut state, &shop, "\n").await;
+    let review = screen(&state);
+    assert!(
+        review.contains("alternate 1 (chosen): westbrook-supply"),
+        "{review}"
+    );
+    assert!(
+        review.contains("/vendors/acme/v1/purchase-orders"),
+        "{review}"
+    );
+    // Cancelled: nothing sent; the view opens again on the best one.
+    press(&mut state, &shop, "\u{1b}v").await;
+    let Some(Overlay::Reroute(view)) = &state.overlay else {
+        panic!("the reroute view did not open again");
     };
     assert_eq!(view.selected, 0);
 
