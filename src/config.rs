@@ -38,6 +38,9 @@ pub struct Config {
     pub tolerances: TolerancesConfig,
     #[serde(default)]
     pub vendors: Vec<VendorConfig>,
+    /// In-house warehouses a reroute may take drop-shipped goods from.
+    #[serde(default)]
+    pub warehouses: Vec<WarehouseSourceConfig>,
     #[serde(default)]
     pub roles: BTreeMap<String, Vec<String>>,
     pub ai: AiConfig,
@@ -154,6 +157,25 @@ pub struct TolerancesConfig {
     pub no_tracking: String,
     pub tracking_stall: String,
     pub stale_data: String,
+}
+
+/// `[[warehouses]]`: a warehouse of our own whose stock a reroute may use
+/// in place of a vendor's. Its stock is the storefront's inventory level at
+/// `location_id`, and a reroute moves the order's fulfilment order there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseSourceConfig {
+    pub id: String,
+    /// The storefront location (Shopify `location_id`) it ships from.
+    pub location_id: String,
+    /// Lower goes first when alternates are ranked, as for vendors.
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+    /// What one unit costs to ship from it, by our SKU.
+    #[serde(default)]
+    pub landed_cost: BTreeMap<String, f64>,
+    /// Its N; the shop's `sla.ship_within_business_days` when absent.
+    pub ship_within_business_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -655,6 +677,7 @@ impl Config {
                 takes_orders: vendor.takes_orders(),
                 items,
                 expedite,
+                location_id: None,
             });
             if let Some(url) = &vendor.api_base_url {
                 let ok = reqwest::Url::parse(url.trim())
@@ -686,6 +709,45 @@ impl Config {
                     ));
                 }
             }
+        }
+        for (i, warehouse) in self.warehouses.iter().enumerate() {
+            let key = |field: &str| format!("warehouses[{i}].{field}");
+            if warehouse.id.trim().is_empty() {
+                return Err(err(&key("id"), "is empty".to_string()));
+            }
+            if !seen.insert(warehouse.id.to_lowercase()) {
+                return Err(err(
+                    &key("id"),
+                    format!(
+                        "{:?} is already the id of a vendor or warehouse",
+                        warehouse.id
+                    ),
+                ));
+            }
+            if warehouse.location_id.trim().is_empty() {
+                return Err(err(&key("location_id"), "is empty".to_string()));
+            }
+            for (sku, cost) in &warehouse.landed_cost {
+                if !cost.is_finite() || *cost < 0.0 {
+                    return Err(err(
+                        &key(&format!("landed_cost.{sku}")),
+                        format!("{cost} is not a cost (a number, zero or more)"),
+                    ));
+                }
+            }
+            vendors.push(VendorPolicy {
+                id: warehouse.id.trim().to_string(),
+                third_party: false,
+                ship_within_business_days: warehouse.ship_within_business_days,
+                confirm_within: None,
+                priority: warehouse.priority,
+                landed_cost: warehouse.landed_cost.clone(),
+                observe_only: false,
+                takes_orders: true,
+                items: Vec::new(),
+                expedite: None,
+                location_id: Some(warehouse.location_id.trim().to_string()),
+            });
         }
         if !self.reroute.approve_above_cost.is_finite() || self.reroute.approve_above_cost < 0.0 {
             return Err(err(

@@ -773,10 +773,21 @@ async fn a_reroute_is_looked_at_then_rejected_from_its_view() {
     );
     assert!(matches!(state.overlay, Some(Overlay::Reroute(_))));
 
-    // The cursor stops at the last alternate; approving takes the one it
-    // is on, into the act dialog's preview of that vendor's PO.
+    // The cursor stops at the last alternate, our own warehouse; approving
+    // takes the one it is on, into the act dialog's preview of that
+    // vendor's PO.
     state.identity.allowed = ActionKind::ALL.to_vec();
-    press(&mut state, &shop, "jjj").await;
+    press(&mut state, &shop, "jjjj").await;
+    let Some(Overlay::Reroute(view)) = &state.overlay else {
+        panic!("the reroute view closed");
+    };
+    assert_eq!(view.selected, 2);
+    assert!(
+        screen(&state).contains("our warehouse"),
+        "{}",
+        screen(&state)
+    );
+    press(&mut state, &shop, "k").await;
     let Some(Overlay::Reroute(view)) = &state.overlay else {
         panic!("the reroute view closed");
     };

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// Generous: a busy machine builds and syncs slowly; a pass stops waiting
@@ -32,7 +33,14 @@ impl Tmux {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
-        let socket = format!("orderdeck-test-{}-{}", std::process::id(), width);
+        // A server of its own each time: one just killed may still hold
+        // its socket when the next test (or loop round) starts.
+        static SERVERS: AtomicU32 = AtomicU32::new(0);
+        let socket = format!(
+            "orderdeck-test-{}-{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, Ordering::Relaxed)
+        );
         let pid_file = dir.path().join("pid");
         // The inner shell becomes orderdeck (its pid is the one to signal);
         // the outer one reports how it ended on the screen it left behind.

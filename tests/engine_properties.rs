@@ -161,6 +161,7 @@ fn fulfillment_order(index: usize) -> impl Strategy<Value = FulfillmentOrder> {
                 .collect(),
             lines: Vec::new(),
             updated_at: None,
+            assigned_location_id: None,
         })
 }
 

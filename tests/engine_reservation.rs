@@ -226,7 +226,18 @@ fn sensitive_goods_are_promised_only_once_acknowledged() {
     let held = holds(&plain, &sent, &facts(&sent), &[], PLACED);
     let accepted = po("1001", AckState::Accepted, 1, Some(1), 0);
     let vendor_date = accepted.promised_ship_date.expect("a date");
+    let undated = PurchaseOrder {
+        promised_ship_date: None,
+        ..accepted.clone()
+    };
     let cases = [
+        (
+            "sensitive, acknowledged without a date: the vendor's SLA",
+            &careful,
+            &undated,
+            Vec::new(),
+            Some((by, ReservationState::Firm)),
+        ),
         (
             "plain, soft hold",
             &plain,

@@ -18,6 +18,7 @@ use orderdeck::commands::sim::config_with_drop_ship_at;
 use orderdeck::domain::normalize_order_name;
 use orderdeck::sim::{
     self, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV, VENDOR_API_KEY_ENV,
+    WAREHOUSE_LOCATION_ID,
 };
 use orderdeck::store::{Store, Verification};
 use serde_json::Value;
@@ -694,4 +695,223 @@ async fn a_substitution_is_approved_through_act_on_postgres() {
     if let Some(db) = dbs::postgres().await {
         substitution_end_to_end(db).await;
     }
+}
+
+/// One X12 transaction set from harbor's EDI id, in interchange `control`.
+fn from_harbor(control: u32, set: &str, functional_id: &str, body: &[String]) -> String {
+    let count = body.len() + 2;
+    format!(
+        "ISA*00*          *00*          *ZZ*HARBOR         *ZZ*ORDERDECK      *261123*1500*U*00401*{control:09}*0*P*:~\
+         GS*{functional_id}*HARBOR*ORDERDECK*20261123*1500*{control}*X*004010~\
+         ST*{set}*0001~{}~SE*{count}*0001~GE*1*{control}~IEA*1*{control:09}~",
+        body.join("~")
+    )
+}
+
+/// A reroute from an API vendor to one that takes POs only as X12 files:
+/// its 846 puts it first among the alternates, approval writes the 850 into
+/// its outbox (and cancels the old PO over the API), and its 855 in the
+/// inbox confirms the new PO, after which the promise reaches Shopify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reroute_to_an_edi_vendor_goes_out_as_an_850() {
+    let handle = simulator().await;
+    let db = dbs::sqlite().await;
+    let edi = tempfile::tempdir().unwrap();
+    let (inbox, outbox) = (edi.path().join("in"), edi.path().join("out"));
+    let harbor = format!(
+        "\n[[vendors]]\nid = \"harbor-edi\"\nthird_party = true\nship_within_business_days = 5\n\
+         confirm_within = \"4h\"\nedi_inbox = {inbox:?}\nedi_outbox = {outbox:?}\n\
+         edi_id = \"HARBOR\"\npriority = 5\n\
+         landed_cost = {{ \"SOFA-3S-GRY\" = 700.0, \"RUG-160\" = 300.0 }}\n"
+    );
+    let deck = Deck::with(&handle, db.url.clone(), &harbor);
+    std::fs::create_dir_all(&inbox).unwrap();
+    let advice: Vec<String> = ["SOFA-3S-GRY", "RUG-160"]
+        .iter()
+        .enumerate()
+        .flat_map(|(i, sku)| {
+            [
+                format!("LIN*{}*VN*{sku}", i + 1),
+                "QTY*33*40*EA".to_string(),
+            ]
+        })
+        .collect();
+    let advice = [vec!["BIA*00*MM*ADV1*20261123".to_string()], advice].concat();
+    std::fs::write(inbox.join("846.edi"), from_harbor(1, "846", "IB", &advice)).unwrap();
+
+    let (po, order, t1) = past_the_sla(&handle, &deck).await;
+    let shown = deck.show(t1, &order);
+    let proposal = &shown["reroutes"][0];
+    assert_eq!(proposal["status"], "proposed", "dearer than acme");
+    let best = &proposal["alternates"][0]["sources"][0];
+    assert_eq!(best["vendor_id"], "harbor-edi", "first by priority");
+    assert_eq!(best["lines"][0][2], 40, "the 846's ATP");
+
+    let new_po = format!("{po}-R-HARBOR-EDI");
+    let preview = deck.ok(t1, &["act", &order, "reroute-approve"]);
+    assert!(
+        preview.contains(&format!("write an 850 for PO {new_po}")),
+        "{preview}"
+    );
+    assert!(!outbox.exists(), "a preview writes nothing");
+
+    deck.ok(t1, &approve(&order, None));
+    assert_eq!(handle.vendor_po_cancelled("silent", &po), Some(true));
+    let written: Vec<PathBuf> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    let sent = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(sent.contains(&format!("BEG*00*DS*{new_po}*")), "{sent}");
+    assert!(sent.contains("*ZZ*HARBOR "), "{sent}");
+    let shown = deck.show(t1, &order);
+    assert_eq!(shown["reroutes"][0]["status"], "approved");
+    let filed = |shown: &Value| {
+        shown["purchase_orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["po_number"] == new_po.as_str())
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(filed(&shown)["ack"], "sent");
+
+    // Harbor's 855 accepts it; the next pass reads it and writes the promise.
+    let ack = [format!("BAK*00*AT*{new_po}*20261123")];
+    std::fs::write(inbox.join("855.edi"), from_harbor(2, "855", "PR", &ack)).unwrap();
+    handle.advance(TimeDelta::minutes(30));
+    let t2 = handle.now();
+    deck.ok(t2, &["sync", "--once"]);
+    deck.ok(t2, &["sync", "--once"]);
+    let shown = deck.show(t2, &order);
+    assert_eq!(filed(&shown)["ack"], "accepted");
+    assert!(
+        shown["reroutes"][0]["promise_written"].is_array(),
+        "{shown}"
+    );
+    let storefront_id: u64 = shown["storefront_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(handle.order_metafields(storefront_id).len(), 1);
+    assert_eq!(
+        std::fs::read_dir(&outbox).unwrap().count(),
+        1,
+        "no second 850 from later passes"
+    );
+    handle.shutdown().await.unwrap();
+}
+
+/// A rug the vendor has run out of, rerouted to our own warehouse: the
+/// storefront's stock at the warehouse's location makes it an alternate,
+/// approval moves the order's fulfilment order there (no PO) and cancels
+/// the vendor's PO, and the warehouse's own SLA becomes the promise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reroute_to_our_own_warehouse_moves_the_fulfilment_order() {
+    // A shop big enough to hold a rug order.
+    let mut options = SimOptions::new(7, 100, start());
+    options.speed = 0.0;
+    options.limits = Limits::lifted();
+    let handle = sim::start(options).await.expect("simulator starts");
+    let db = dbs::sqlite().await;
+    let deck = Deck::at(&handle, db.url.clone(), "lowstock", "");
+    let t0 = handle.now();
+    deck.ok(t0, &["sync", "--once"]);
+    let po = handle
+        .vendor_pos("lowstock")
+        .into_iter()
+        .find(|p| {
+            handle
+                .vendor_po_lines("lowstock", p)
+                .iter()
+                .any(|l| l.0 == "RUG-160")
+        })
+        .unwrap_or_else(|| {
+            let pos = handle.vendor_pos("lowstock");
+            let lines: Vec<_> = pos
+                .iter()
+                .map(|p| handle.vendor_po_lines("lowstock", p))
+                .collect();
+            panic!("no rug PO: {pos:?} {lines:?}")
+        });
+    let order = po.trim_end_matches("-ACME-HOME").to_string();
+    deck.ok(t0, &["sync", "--once"]);
+    let shown = deck.show(t0, &order);
+    let storefront_id: u64 = shown["storefront_id"].as_str().unwrap().parse().unwrap();
+    let proposal = &shown["reroutes"][0];
+    assert_eq!(proposal["trigger"], "atp_short", "{proposal}");
+    let alternates = proposal["alternates"].as_array().unwrap();
+    let (index, warehouse) = alternates
+        .iter()
+        .enumerate()
+        .find(|(_, a)| a["sources"][0]["vendor_id"] == "secaucus")
+        .expect("the warehouse among the alternates");
+    assert_eq!(index, 1, "after northwind, by priority");
+    let source = &warehouse["sources"][0];
+    assert_eq!(source["location_id"], WAREHOUSE_LOCATION_ID.to_string());
+    assert_eq!(source["lines"][0][2], 4, "the warehouse's stock");
+    let text = deck.ok(t0, &["show", &order]);
+    let units = source["lines"][0][1].as_u64().unwrap();
+    assert!(
+        text.contains(&format!(
+            "secaucus (RUG-160 {units} of ATP 4, our warehouse)"
+        )),
+        "{text}"
+    );
+
+    let alternate = index.to_string();
+    let mut preview_args = approve(&order, Some(&alternate));
+    preview_args.retain(|a| *a != "--yes");
+    let preview = deck.ok(t0, &preview_args);
+    let fo = storefront_id * 10 + 9;
+    assert!(
+        preview.contains(&format!("fulfillment_orders/{fo}/move.json")),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("the goods as moved to warehouse secaucus"),
+        "{preview}"
+    );
+    assert_eq!(handle.fulfillment_order_moved_to(storefront_id), None);
+
+    deck.ok(t0, &approve(&order, Some(&alternate)));
+    assert_eq!(
+        handle.fulfillment_order_moved_to(storefront_id),
+        Some(WAREHOUSE_LOCATION_ID)
+    );
+    assert_eq!(handle.vendor_po_cancelled("lowstock", &po), Some(true));
+    assert!(handle
+        .vendor_pos("northwind")
+        .iter()
+        .all(|p| !p.starts_with(&order)));
+    let shown = deck.show(t0, &order);
+    assert_eq!(shown["reroutes"][0]["status"], "approved");
+    assert_eq!(
+        shown["reroutes"][0]["new_po_numbers"],
+        serde_json::json!([])
+    );
+    let found = codes(&shown);
+    assert!(
+        !found.contains(&"REROUTE_PROPOSED".to_string()),
+        "{found:?}"
+    );
+    assert_ne!(shown["queue"], "blocked", "{found:?}");
+    let text = deck.ok(t0, &["show", &order]);
+    assert!(
+        text.contains(&format!("RUG-160 x{units} moved to warehouse secaucus")),
+        "{text}"
+    );
+
+    // The next pass writes the warehouse's promise; the rug left its stock.
+    handle.advance(TimeDelta::minutes(10));
+    let t1 = handle.now();
+    deck.ok(t1, &["sync", "--once"]);
+    let shown = deck.show(t1, &order);
+    assert!(
+        shown["reroutes"][0]["promise_written"].is_array(),
+        "{shown}"
+    );
+    assert_eq!(handle.order_metafields(storefront_id).len(), 1);
+    let trail = trail(&db.url, &order).await;
+    assert!(trail[0].starts_with("reroute-approve"), "{trail:?}");
+    handle.shutdown().await.unwrap();
 }

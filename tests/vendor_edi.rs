@@ -616,3 +616,164 @@ async fn units_round_trip_postgres() {
         units_round_trip(db).await;
     }
 }
+
+/// Every X12 file in `dir`, as (file name, parsed interchange).
+fn outbox_files(dir: &Path) -> Vec<(String, edi::Interchange)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(String, edi::Interchange)> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "edi"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, edi::parse(&text).unwrap())
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+/// A reroute between two EDI vendors, approved: the old vendor gets an 860
+/// cancelling its PO, the new one an 850, each filed once however often the
+/// decision is applied.
+async fn edi_reroute_round_trip(db: dbs::TestDb) {
+    use orderdeck::actions::reroute::{apply, decide, Request};
+    use orderdeck::actions::{Preflight, Preview};
+    use orderdeck::domain::{Observed, OrderFacts, RerouteStatus};
+    use orderdeck::engine::reroute::{propose, AtpBook};
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let toml = format!(
+        "[[vendors]]\nid = \"acme-home\"\nthird_party = true\nconfirm_within = \"4h\"\n\
+         edi_outbox = \"{0}/acme/out\"\nedi_id = \"322341109\"\npriority = 10\n\
+         landed_cost = {{ \"OUR-1\" = 10.0 }}\n\n\
+         [[vendors]]\nid = \"harbor-supply\"\nthird_party = true\nconfirm_within = \"4h\"\n\
+         edi_outbox = \"{0}/harbor/out\"\nedi_id = \"HARBOR\"\nedi_separators = \"|^~\"\n\
+         priority = 20\nlanded_cost = {{ \"OUR-1\" = 12.0 }}\n",
+        root.display()
+    );
+    let config = Config::from_str_over_defaults("test", &toml).unwrap();
+    let policy = config.policy().unwrap();
+    let store = db.store.clone();
+    let mut old = po("PO-77", "#2077", &[("OUR-1", "OUR-1", 3)]);
+    old.vendor_id = "acme-home".to_string();
+    vendor_edi::send_purchase_order(&store, &policy, &config.vendors[0], old.clone(), now())
+        .await
+        .unwrap();
+
+    // No 855 within the 4h: the engine proposes harbor, which has the ATP.
+    let later = now() + chrono::TimeDelta::hours(5);
+    let mut atp = AtpBook::new();
+    atp.entry("harbor-supply".to_string())
+        .or_default()
+        .insert("OUR-1".to_string(), 40);
+    let proposal = propose(&old, &policy, &atp, later, None).unwrap();
+    assert_eq!(
+        proposal.status,
+        RerouteStatus::Proposed,
+        "dearer: a human decides"
+    );
+    let facts = OrderFacts {
+        purchase_orders: vec![Observed::new(now(), old.clone())],
+        reroutes: vec![Observed::new(later, proposal)],
+        ..OrderFacts::default()
+    };
+    let mut preflight = Preflight::default();
+    let mut preview = Preview::default();
+    let request = Request {
+        approve: true,
+        alternate: None,
+        now: later,
+        storefront_api: None,
+    };
+    let decision = decide(
+        &facts,
+        &config.vendors,
+        &request,
+        &mut preflight,
+        &mut preview,
+    )
+    .expect("a decision");
+    assert!(preflight.first_block().is_none(), "{preflight:?}");
+    assert!(preview.requests.is_empty(), "no HTTP for EDI vendors");
+    let said = preview.local.join("\n");
+    assert!(
+        said.contains("write an 850 for PO PO-77-R-HARBOR-SUPPLY (1 line(s)) into vendor harbor-supply's EDI outbox"),
+        "{said}"
+    );
+    assert!(
+        said.contains("write an 860 cancelling PO PO-77 into vendor acme-home's EDI outbox"),
+        "{said}"
+    );
+
+    for _ in 0..2 {
+        apply(
+            &store,
+            &policy,
+            &config.vendors,
+            &decision,
+            "carol",
+            "key-1",
+            later,
+        )
+        .await
+        .unwrap();
+    }
+    let acme = outbox_files(&root.join("acme/out"));
+    let sets: Vec<&str> = acme
+        .iter()
+        .map(|(_, i)| i.groups[0].sets[0].id.as_str())
+        .collect();
+    assert_eq!(sets, vec!["850", "860"], "one 860, however often applied");
+    let cancel = &acme[1].1;
+    assert_eq!(cancel.receiver, "322341109");
+    assert_eq!(cancel.groups[0].functional_id, "PC");
+    let bch = &cancel.groups[0].sets[0].segments[0];
+    assert_eq!(
+        (bch.id.as_str(), bch.el(1), bch.el(2), bch.el(3)),
+        ("BCH", "01", "DS", "PO-77")
+    );
+    assert_eq!(bch.el(6), now().format("%Y%m%d").to_string());
+    assert_eq!(bch.el(11), later.format("%Y%m%d").to_string());
+
+    let harbor = outbox_files(&root.join("harbor/out"));
+    assert_eq!(harbor.len(), 1, "one 850, however often applied");
+    let order = &harbor[0].1;
+    assert_eq!(order.receiver, "HARBOR");
+    assert_eq!(order.separators.element, '|');
+    let beg = &order.groups[0].sets[0].segments[0];
+    assert_eq!(
+        (beg.id.as_str(), beg.el(3)),
+        ("BEG", "PO-77-R-HARBOR-SUPPLY")
+    );
+
+    let mut conn = store.pool().acquire().await.unwrap();
+    let filed_old = orderdeck::store::purchase_order(&mut conn, "PO-77")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(filed_old.ack, AckState::Cancelled);
+    let filed_new = orderdeck::store::purchase_order(&mut conn, "PO-77-R-HARBOR-SUPPLY")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(filed_new.ack, AckState::Sent);
+    drop(conn);
+    let (_, codes) = queue_and_codes(&store, "#2077").await;
+    assert!(!codes.contains(&"VENDOR_NO_ACK".to_string()), "{codes:?}");
+}
+
+#[tokio::test]
+async fn edi_reroute_round_trip_sqlite() {
+    edi_reroute_round_trip(dbs::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn edi_reroute_round_trip_postgres() {
+    if let Some(db) = dbs::postgres().await {
+        edi_reroute_round_trip(db).await;
+    }
+}

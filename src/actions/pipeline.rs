@@ -20,6 +20,7 @@ use crate::engine::Policy;
 use crate::store::{ActionRun, AuditFields, Claim, NewRun, RunStatus, Store};
 use crate::sync::connections::Connections;
 use crate::sync::resync::{resync_order, Systems};
+use crate::sync::vendor_edi::VendorEdiError;
 
 /// What the pipeline works with.
 pub struct Deck<'a> {
@@ -416,15 +417,28 @@ pub async fn execute(
     if let Some(decision) = &plan.reroute {
         // Before the settle: a run cut short here is finished by running
         // it again, which re-sends under the same key and files again.
-        super::reroute::apply(
+        let applied = super::reroute::apply(
             deck.store,
             deck.policy,
+            &deck.config.vendors,
             decision,
             &run.actor,
             &run.idempotency_key,
             now,
         )
-        .await?;
+        .await;
+        match applied {
+            Ok(()) => {}
+            Err(VendorEdiError::Store(e)) => return Err(e.into()),
+            Err(e) => {
+                deck.store.release_run(run.id, Utc::now()).await?;
+                return Err(ActionError::Unknown {
+                    action,
+                    order: plan.order.clone(),
+                    detail: format!("the requests went through, but {e}"),
+                });
+            }
+        }
     }
     let after = if plan.resolves.is_empty() {
         json!(answers)

@@ -6,25 +6,29 @@
 //! customer's new promise is written back to the storefront once the new
 //! vendors confirm (the vendor pass of each sync).
 
+use std::path::Path;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::plan::PlanInput;
+use super::plan::{storefront_url, PlanInput};
 use super::preflight::Preflight;
-use super::preview::{PlannedRequest, Preview};
+use super::preview::{PlannedRequest, Preview, Target};
 use super::ActionKind;
 use crate::config::VendorConfig;
 use crate::connectors::http::join;
 use crate::connectors::vendor_api;
+use crate::connectors::writes;
 use crate::domain::{
-    normalize_order_name, AckState, DocumentContent, OrderFacts, PurchaseOrder, PurchaseOrderLine,
-    RerouteProposal, RerouteStatus, RerouteTrigger, SubstitutionStatus,
+    normalize_order_name, AckState, AlternateSource, DocumentContent, OrderFacts, PurchaseOrder,
+    PurchaseOrderLine, RerouteProposal, RerouteStatus, RerouteTrigger, SubstitutionStatus,
 };
 use crate::engine::reroute::money;
 use crate::engine::Policy;
-use crate::store::{Store, StoreError};
+use crate::store::{self, Store, StoreError};
 use crate::sync::reservations;
 use crate::sync::vendor_api::file;
+use crate::sync::vendor_edi::{send_po_cancel, send_purchase_order, VendorEdiError};
 
 /// What an approved or rejected reroute changes in orderdeck's own records
 /// once its requests went through.
@@ -40,6 +44,20 @@ pub struct Decision {
 
 fn vendor<'a>(vendors: &'a [VendorConfig], id: &str) -> Option<&'a VendorConfig> {
     vendors.iter().find(|v| v.id.eq_ignore_ascii_case(id))
+}
+
+/// Where an EDI vendor picks up what orderdeck writes, or why nothing can
+/// be written for it.
+fn edi_outbox(vendor: &VendorConfig) -> Result<&Path, String> {
+    let outbox = vendor
+        .edi_outbox
+        .as_deref()
+        .ok_or_else(|| "it has neither an API nor an EDI outbox".to_string())?;
+    if vendor.edi_id.is_none() {
+        return Err("its EDI outbox has no edi_id (the interchange's receiver)".to_string());
+    }
+    vendor.separators()?;
+    Ok(outbox)
 }
 
 /// The number of the PO approval sends to `vendor_id` for `proposal`:
@@ -82,6 +100,7 @@ pub(super) fn plan(
         approve: input.action == ActionKind::RerouteApprove,
         alternate: input.alternate,
         now: input.now,
+        storefront_api: Some(storefront_url(input.config, "")),
     };
     decide(
         &input.detail.facts,
@@ -97,6 +116,10 @@ pub struct Request {
     pub approve: bool,
     pub alternate: Option<usize>,
     pub now: DateTime<Utc>,
+    /// The storefront's admin API (its `admin/api/{version}/` URL), where a
+    /// reroute to one of our warehouses moves the fulfilment order; `None`
+    /// when no storefront can be reached.
+    pub storefront_api: Option<String>,
 }
 
 /// The decision on the order's open proposal: the preflight, the exact
@@ -233,7 +256,38 @@ pub fn decide(
         });
     }
     let mut new_pos = Vec::new();
+    let mut moved = Vec::new();
     for source in &alternate.sources {
+        if let Some(location) = &source.location_id {
+            let Some(api) = &request.storefront_api else {
+                preflight.block(
+                    "STOREFRONT_UNREACHABLE",
+                    format!(
+                        "warehouse {}: no storefront to move the fulfilment order in",
+                        source.vendor_id
+                    ),
+                );
+                return None;
+            };
+            match fulfilment_moves(facts, source, location) {
+                Ok(moves) => {
+                    for (path, body) in moves {
+                        preview.requests.push(PlannedRequest::new(
+                            Target::Storefront,
+                            "POST",
+                            join(api, &path),
+                            body,
+                        ));
+                    }
+                }
+                Err(why) => {
+                    preflight.block("NO_FULFILMENT_ORDER", why);
+                    return None;
+                }
+            }
+            moved.push(format!("warehouse {}", source.vendor_id));
+            continue;
+        }
         let Some(config) = vendor(vendors, &source.vendor_id) else {
             preflight.block(
                 "VENDOR_UNKNOWN",
@@ -257,48 +311,64 @@ pub fn decide(
             revision: 0,
             packages: Vec::new(),
         };
-        match &config.api_base_url {
-            Some(base) => preview.requests.push(PlannedRequest::vendor(
+        match (&config.api_base_url, edi_outbox(config)) {
+            (Some(base), _) => preview.requests.push(PlannedRequest::vendor(
                 &config.id,
                 "POST",
                 join(base, vendor_api::create_path()),
                 vendor_api::create_body(&po),
             )),
-            None => {
-                preflight.block(
-                    "VENDOR_NO_API",
-                    format!(
-                        "vendor {} takes POs only as EDI files: approve reroutes to API vendors",
-                        config.id
-                    ),
-                );
+            (None, Ok(outbox)) => preview.local.push(format!(
+                "write an 850 for PO {} ({} line(s)) into vendor {}'s EDI outbox {}",
+                po.po_number,
+                po.lines.len(),
+                config.id,
+                outbox.display()
+            )),
+            (None, Err(why)) => {
+                preflight.block("VENDOR_NO_API", format!("vendor {}: {why}", config.id));
                 return None;
             }
         }
         new_pos.push(po);
     }
-    match vendor(vendors, &old_po.vendor_id).and_then(|v| v.api_base_url.as_deref()) {
-        Some(base) => preview.requests.push(PlannedRequest::vendor(
+    let old_vendor = vendor(vendors, &old_po.vendor_id);
+    match old_vendor.map(|v| (v.api_base_url.as_deref(), edi_outbox(v))) {
+        Some((Some(base), _)) => preview.requests.push(PlannedRequest::vendor(
             &old_po.vendor_id,
             "POST",
             join(base, &vendor_api::cancel_path(&old_po.po_number)),
             json!({"reason": format!("rerouted: {}", proposal.trigger.as_str())}),
         )),
+        Some((None, Ok(outbox))) => preview.local.push(format!(
+            "write an 860 cancelling PO {} into vendor {}'s EDI outbox {}",
+            old_po.po_number,
+            old_po.vendor_id,
+            outbox.display()
+        )),
+        Some((None, Err(why))) => preflight.info(
+            "CANCEL_BY_HAND",
+            format!(
+                "vendor {}: {why}; cancel PO {} with it directly",
+                old_po.vendor_id, old_po.po_number
+            ),
+        ),
         None => preflight.info(
             "CANCEL_BY_HAND",
             format!(
-                "vendor {} has no API: cancel PO {} with it directly",
+                "vendor {} is not configured any more: cancel PO {} with it directly",
                 old_po.vendor_id, old_po.po_number
             ),
         ),
     }
-    let numbers: Vec<&str> = new_pos.iter().map(|p| p.po_number.as_str()).collect();
-    preview.local.push(format!(
-        "file PO {} as sent; PO {} as cancelled; reroute {} as approved",
-        numbers.join(", "),
-        old_po.po_number,
-        proposal.id
-    ));
+    let mut filed: Vec<String> = new_pos
+        .iter()
+        .map(|p| format!("PO {} as sent", p.po_number))
+        .collect();
+    filed.extend(moved.iter().map(|w| format!("the goods as moved to {w}")));
+    filed.push(format!("PO {} as cancelled", old_po.po_number));
+    filed.push(format!("reroute {} as approved", proposal.id));
+    preview.local.push(format!("file {}", filed.join("; ")));
     preview.local.push(
         "hold the new POs' units against their vendors' ATP, release the old PO's, and write \
          the promise date to the storefront once the new vendor confirms (sooner, from the \
@@ -316,17 +386,91 @@ pub fn decide(
     })
 }
 
+/// The storefront requests that hand `source`'s lines to our warehouse at
+/// `location`: one move per fulfilment order holding them. Refused when no
+/// open fulfilment order ships a line, or one is in a fulfilment service's
+/// hands (Shopify will not move it then).
+fn fulfilment_moves(
+    facts: &OrderFacts,
+    source: &AlternateSource,
+    location: &str,
+) -> Result<Vec<(String, serde_json::Value)>, String> {
+    let order_lines = facts
+        .storefront
+        .as_ref()
+        .map(|o| o.value.lines.as_slice())
+        .unwrap_or_default();
+    let fulfilment_orders = facts
+        .fulfillment_orders
+        .as_ref()
+        .map(|f| f.value.as_slice())
+        .unwrap_or_default();
+    let mut moves: Vec<(&str, Vec<(String, u32)>)> = Vec::new();
+    for (sku, quantity, _) in &source.lines {
+        let found = fulfilment_orders.iter().find_map(|fo| {
+            let line = fo.lines.iter().find(|l| {
+                order_lines
+                    .iter()
+                    .any(|o| o.id == l.line_id && o.sku.as_deref() == Some(sku.as_str()))
+            })?;
+            Some((fo, line))
+        });
+        let Some((fo, line)) = found else {
+            return Err(format!(
+                "{sku}: no fulfilment order of the storefront's ships it (resync the order first)"
+            ));
+        };
+        if fo.status != "open" {
+            return Err(format!(
+                "{sku}: its fulfilment order {} is {}, not open: only an open one can move",
+                fo.id, fo.status
+            ));
+        }
+        if let Some(request) = fo.request_status.as_deref().filter(|r| {
+            matches!(
+                *r,
+                "submitted" | "accepted" | "cancellation_requested" | "cancellation_rejected"
+            )
+        }) {
+            return Err(format!(
+                "{sku}: its fulfilment order {} is with a fulfilment service (request {request}): \
+                 have the service cancel it first",
+                fo.id
+            ));
+        }
+        let Some(line_id) = &line.id else {
+            return Err(format!(
+                "{sku}: the stored fulfilment order {} names no line ids (resync the order first)",
+                fo.id
+            ));
+        };
+        let take = (line_id.clone(), (*quantity).min(line.quantity));
+        match moves.iter_mut().find(|(id, _)| *id == fo.id) {
+            Some((_, lines)) => lines.push(take),
+            None => moves.push((fo.id.as_str(), vec![take])),
+        }
+    }
+    Ok(moves
+        .into_iter()
+        .map(|(fo, lines)| writes::shopify_fulfillment_order_move(fo, location, &lines))
+        .collect())
+}
+
 /// Files what the decision changed, after its requests went through: the
 /// new POs (and their sends, under the run's key, so the vendor pass polls
-/// them), the old PO cancelled, the proposal decided. Safe to repeat.
+/// them; an EDI vendor's 850 written into its outbox), the old PO cancelled
+/// (an EDI vendor told so by an 860), the proposal decided. Safe to repeat:
+/// a PO already filed gets no second 850, a PO already cancelled no second
+/// 860.
 pub async fn apply(
     store: &Store,
     policy: &Policy,
+    vendors: &[VendorConfig],
     decision: &Decision,
     actor: &str,
     key: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), VendorEdiError> {
     let mut docs = Vec::new();
     let mut proposal = decision.proposal.clone();
     proposal.decided_by = Some(actor.to_string());
@@ -360,9 +504,26 @@ pub async fn apply(
             let mut po = po.clone();
             po.sent_at = now;
             store.queue_po(&po, &order_ref, key, now).await?;
+            match vendor(vendors, &po.vendor_id).filter(|v| v.api_base_url.is_none()) {
+                Some(edi_vendor) => {
+                    if already_filed(store, &po.po_number).await?.is_none() {
+                        send_purchase_order(store, policy, edi_vendor, po.clone(), now).await?;
+                    }
+                }
+                None => {
+                    let raw = serde_json::to_string(&po).unwrap_or_default();
+                    docs.push((DocumentContent::PurchaseOrder(po.clone()), raw));
+                }
+            }
             store.mark_po_sent(&po.po_number, now).await?;
-            let raw = serde_json::to_string(&po).unwrap_or_default();
-            docs.push((DocumentContent::PurchaseOrder(po), raw));
+        }
+        let old_vendor = vendor(vendors, &decision.old_po.vendor_id);
+        if let Some(edi_vendor) = old_vendor.filter(|v| v.api_base_url.is_none()) {
+            let filed = already_filed(store, &decision.old_po.po_number).await?;
+            let cancelled = filed.is_some_and(|po| po.ack == AckState::Cancelled);
+            if !cancelled && edi_outbox(edi_vendor).is_ok() {
+                send_po_cancel(store, edi_vendor, &decision.old_po, now).await?;
+            }
         }
         let mut old = decision.old_po.clone();
         old.ack = AckState::Cancelled;
@@ -389,4 +550,20 @@ pub async fn apply(
     let (atp, _) = reservations::atp_book(store, policy, &vendors).await?;
     reservations::refresh(store, policy, &atp, Some(&order_ref), now).await?;
     Ok(())
+}
+
+/// The PO as orderdeck last filed it, if it did.
+async fn already_filed(
+    store: &Store,
+    po_number: &str,
+) -> Result<Option<PurchaseOrder>, StoreError> {
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .map_err(|source| StoreError::Query {
+            context: "looking up a purchase order".to_string(),
+            source,
+        })?;
+    store::purchase_order(&mut conn, po_number).await
 }

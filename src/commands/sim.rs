@@ -12,7 +12,7 @@ use chrono::{SecondsFormat, Utc};
 use super::{emit, CommandError, GlobalOptions};
 use crate::sim::{
     self, Backend, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV,
-    VENDOR_API_KEY_ENV,
+    VENDOR_API_KEY_ENV, WAREHOUSE_LOCATION_ID,
 };
 
 pub struct SimCommandOptions {
@@ -158,7 +158,7 @@ pub fn config_with_drop_ship_at(handle: &SimHandle, sim_vendor: &str) -> String 
 /// The simulated drop-ship vendors: `acme-home` (the storefront's own
 /// drop-ship vendor) at the simulated `drop_ship_at` (`acme` acknowledges
 /// within its SLA), and `northwind-supply`, an alternate with ATP for the
-/// same SKUs.
+/// same SKUs; and the simulated warehouse, `secaucus`, with a few rugs.
 /// The simulated vendors enforce no allowance, so none is kept to. Their
 /// other keys keep the defaults the ground truth assumes.
 fn vendors_text(handle: &SimHandle, drop_ship_at: &str) -> String {
@@ -177,6 +177,14 @@ fn vendors_text(handle: &SimHandle, drop_ship_at: &str) -> String {
             VENDOR_API_KEY_ENV.0,
         );
     }
+    // The simulated warehouse keeps a few rugs: the last resort of a rug
+    // reroute, after the vendors.
+    let _ = write!(
+        text,
+        "\n[[warehouses]]\nid = \"secaucus\"\nlocation_id = \"{WAREHOUSE_LOCATION_ID}\"\n\
+         priority = 30\nship_within_business_days = 2\n\
+         landed_cost = {{ \"RUG-160\" = 262.00 }}\n"
+    );
     text
 }
 

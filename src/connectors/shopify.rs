@@ -444,6 +444,7 @@ struct WireFulfillmentOrder {
     updated_at: Option<DateTime<Utc>>,
     fulfillment_service_handle: Option<String>,
     fulfillment_holds: Option<Vec<WireHold>>,
+    assigned_location_id: Option<LooseString>,
     /// Current REST API versions.
     line_items: Option<Vec<WireFulfillmentOrderLine>>,
     /// Older API versions' name for the same list.
@@ -462,7 +463,9 @@ struct WireHold {
 
 #[derive(Deserialize)]
 struct WireFulfillmentOrderLine {
+    id: Option<LooseString>,
     line_item_id: LooseString,
+    inventory_item_id: Option<LooseString>,
     quantity: u32,
     fulfillable_quantity: Option<u32>,
 }
@@ -478,6 +481,8 @@ impl WireFulfillmentOrder {
                 line_id: line.line_item_id.0,
                 // What is still to be done is what a hold or schedule delays.
                 quantity: line.fulfillable_quantity.unwrap_or(line.quantity),
+                id: line.id.map(|id| id.0),
+                inventory_item_id: line.inventory_item_id.map(|id| id.0),
             })
             .collect();
         let holds = self
@@ -503,6 +508,7 @@ impl WireFulfillmentOrder {
             holds,
             lines,
             updated_at: self.updated_at,
+            assigned_location_id: self.assigned_location_id.map(|id| id.0),
         }
     }
 }

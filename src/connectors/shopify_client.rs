@@ -195,6 +195,32 @@ impl ShopifyClient {
         .await
     }
 
+    /// The levels of these inventory items at these locations, every page
+    /// of them: the `inventory_levels` entries.
+    pub async fn inventory_levels_at(
+        &self,
+        inventory_item_ids: &[String],
+        location_ids: &[String],
+    ) -> Result<Vec<serde_json::Value>, String> {
+        let mut levels = Vec::new();
+        let mut url = Some(format!(
+            "{}?inventory_item_ids={}&location_ids={}&limit={PAGE_SIZE}",
+            self.url("inventory_levels.json"),
+            inventory_item_ids.join("%2C"),
+            location_ids.join("%2C")
+        ));
+        while let Some(next) = url {
+            let page = self.page(&next).await.map_err(|e| e.to_string())?;
+            let mut body: serde_json::Value = serde_json::from_slice(&page.body)
+                .map_err(|e| format!("{}: unreadable inventory levels: {e}", page.origin))?;
+            if let serde_json::Value::Array(found) = body["inventory_levels"].take() {
+                levels.extend(found);
+            }
+            url = page.next;
+        }
+        Ok(levels)
+    }
+
     /// An order's fulfilment orders: `{"fulfillment_orders": […]}`.
     pub async fn fulfillment_orders(&self, order_id: &str) -> Result<Page, HttpError> {
         self.page(&self.url(&format!("orders/{order_id}/fulfillment_orders.json")))

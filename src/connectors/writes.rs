@@ -109,6 +109,28 @@ pub fn shopify_fulfillment(
     )
 }
 
+/// `POST /admin/api/{version}/fulfillment_orders/{id}/move.json`: the
+/// given lines of the fulfilment order (its line ids and quantities) to be
+/// shipped from `location_id` instead. Shopify moves the whole order when
+/// every line goes, else splits the moved lines off into a new one.
+pub fn shopify_fulfillment_order_move(
+    fulfillment_order_id: &str,
+    location_id: &str,
+    lines: &[(String, u32)],
+) -> (String, Value) {
+    let line_items: Vec<Value> = lines
+        .iter()
+        .map(|(id, quantity)| json!({"id": as_number(id), "quantity": quantity}))
+        .collect();
+    (
+        format!("fulfillment_orders/{fulfillment_order_id}/move.json"),
+        json!({"fulfillment_order": {
+            "new_location_id": as_number(location_id),
+            "fulfillment_order_line_items": line_items,
+        }}),
+    )
+}
+
 /// Shopify's name for a carrier in `tracking_info.company`, from
 /// ShipStation's carrier code; an unknown code is passed on as it is.
 fn tracking_company(code: &str) -> String {

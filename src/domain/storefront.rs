@@ -156,6 +156,12 @@ pub struct FulfillmentHold {
 pub struct FulfillmentOrderLine {
     pub line_id: String,
     pub quantity: u32,
+    /// The fulfilment order line's own id: what a move names.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Whose stock ships it: the key of the storefront's inventory levels.
+    #[serde(default)]
+    pub inventory_item_id: Option<String>,
 }
 
 /// The storefront's unit of fulfilment work: shows holds, schedules and
@@ -173,6 +179,9 @@ pub struct FulfillmentOrder {
     pub holds: Vec<FulfillmentHold>,
     pub lines: Vec<FulfillmentOrderLine>,
     pub updated_at: Option<DateTime<Utc>>,
+    /// The location that is to ship it.
+    #[serde(default)]
+    pub assigned_location_id: Option<String>,
 }
 
 /// An order as the storefront sees it.

@@ -198,6 +198,10 @@ pub struct AlternateSource {
     /// `cost_cents`. Absent from proposals stored before expedites.
     #[serde(default)]
     pub expedite_fee_cents: Option<i64>,
+    /// Set when the source is an in-house warehouse, not a vendor: the
+    /// storefront location the order's fulfilment order moves to (no PO).
+    #[serde(default)]
+    pub location_id: Option<String>,
 }
 
 /// One way to source the PO's goods elsewhere: one source, or a split.
@@ -220,7 +224,8 @@ impl RerouteAlternate {
 
     /// Its sources as an operator reads them:
     /// "northwind-supply (SOFA 1 of ATP 25) + …", with ", expedited" inside
-    /// the brackets of a source paid to ship faster.
+    /// the brackets of a source paid to ship faster and ", our warehouse"
+    /// inside those of an in-house warehouse.
     pub fn describe(&self) -> String {
         let sources: Vec<String> = self
             .sources
@@ -236,7 +241,12 @@ impl RerouteAlternate {
                 } else {
                     ""
                 };
-                format!("{} ({}{expedited})", s.vendor_id, lines.join(", "))
+                let ours = if s.location_id.is_some() {
+                    ", our warehouse"
+                } else {
+                    ""
+                };
+                format!("{} ({}{expedited}{ours})", s.vendor_id, lines.join(", "))
             })
             .collect();
         if self.substitution {

@@ -102,6 +102,10 @@ pub struct VendorPolicy {
     /// A faster SLA the vendor sells for a fee, used by a reroute only when
     /// the standard one would miss the order's ship-by.
     pub expedite: Option<Expedite>,
+    /// Set for an in-house warehouse (`[[warehouses]]`), not a vendor: the
+    /// storefront location whose stock it ships. A reroute to it moves the
+    /// order's fulfilment order there instead of sending a PO.
+    pub location_id: Option<String>,
 }
 
 /// A vendor's paid, faster promise.

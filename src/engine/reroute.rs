@@ -1,7 +1,8 @@
 //! Reroute proposals: when a drop-ship PO is in trouble (rejected, partly
 //! accepted, past its acknowledgement SLA, or beyond the vendor's ATP),
-//! where else its goods can come from — other vendors with ATP, ranked by
-//! configured priority then landed cost, split over several when no single
+//! where else its goods can come from — other vendors with ATP and our own
+//! warehouses with stock (`[[warehouses]]`), ranked by configured priority
+//! then landed cost, split over several when no single
 //! one covers it all — and whether a human must approve. A vendor whose
 //! standard SLA would miss the order's ship-by but whose paid expedite meets
 //! it is offered expedited, the fee in its cost. Pure: the ATP (less what
@@ -131,6 +132,7 @@ fn source(
         cost_cents: cost(vendor, lines).map(|c| c + expedite_fee_cents.unwrap_or(0)),
         promised_by,
         expedite_fee_cents,
+        location_id: vendor.location_id.clone(),
     }
 }
 

@@ -137,7 +137,8 @@ pub fn order_sensitivity<'a>(policy: &'a Policy, facts: &OrderFacts) -> Option<&
 }
 
 /// What the customer may be promised for `pos`, and on which ground: the
-/// vendors' own ship dates once every PO is acknowledged (firm); else, for
+/// vendors' own ship dates once every PO is acknowledged (firm; a PO
+/// confirmed without one counts at `reserved_by`); else, for
 /// goods in no sensitive category, `reserved_by` (what the vendors' SLAs
 /// give) once soft holds cover every line; else nothing yet.
 pub fn promise(
@@ -153,13 +154,13 @@ pub fn promise(
         .iter()
         .all(|p| matches!(p.ack, AckState::Accepted | AckState::AcceptedWithChanges));
     if confirmed {
-        if let Some(date) = pos
+        // A vendor that confirms without a date (an 855 need not carry
+        // one) is held to its SLA, which is what `reserved_by` gives.
+        return pos
             .iter()
-            .map(|p| p.promised_ship_date)
-            .collect::<Option<Vec<_>>>()
-        {
-            return date.into_iter().max().map(|d| (d, ReservationState::Firm));
-        }
+            .map(|p| p.promised_ship_date.unwrap_or(reserved_by))
+            .max()
+            .map(|d| (d, ReservationState::Firm));
     }
     let skus = pos
         .iter()

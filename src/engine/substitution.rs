@@ -72,6 +72,7 @@ pub fn propose(
             promised_by,
             // The PO's own vendor keeps its promise: nothing is bought faster.
             expedite_fee_cents: None,
+            location_id: None,
         }],
         cost_cents: cost,
         promised_by,

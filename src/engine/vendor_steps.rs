@@ -104,7 +104,7 @@ pub fn purchase_order_lines(
 }
 
 /// What became of a decided proposal, step by step: who decided, the POs
-/// sent and cancelled, the promise written to the storefront (or what it
+/// sent and cancelled, the goods moved to our own warehouses, the promise written to the storefront (or what it
 /// waits for).
 pub fn decision_steps(
     proposal: &RerouteProposal,
@@ -114,10 +114,35 @@ pub fn decision_steps(
     if let (Some(by), Some(at)) = (&proposal.decided_by, proposal.decided_at) {
         out.push(format!("  decided by {by} at {}", time(at)));
     }
-    if !proposal.new_po_numbers.is_empty() {
+    let moved: Vec<String> = proposal
+        .chosen
+        .and_then(|i| proposal.alternates.get(i))
+        .filter(|_| proposal.status == RerouteStatus::Approved)
+        .into_iter()
+        .flat_map(|a| a.sources.iter())
+        .filter_map(|s| {
+            let location = s.location_id.as_deref()?;
+            let skus: Vec<String> = s
+                .lines
+                .iter()
+                .map(|(sku, qty, _)| format!("{sku} x{qty}"))
+                .collect();
+            Some(format!(
+                "{} moved to warehouse {} (location {location})",
+                skus.join(", "),
+                s.vendor_id
+            ))
+        })
+        .collect();
+    if !proposal.new_po_numbers.is_empty() || !moved.is_empty() {
+        let mut done: Vec<String> = Vec::new();
+        if !proposal.new_po_numbers.is_empty() {
+            done.push(format!("new PO {}", proposal.new_po_numbers.join(", ")));
+        }
+        done.extend(moved);
         out.push(format!(
-            "  new PO {}; PO {} cancelled",
-            proposal.new_po_numbers.join(", "),
+            "  {}; PO {} cancelled",
+            done.join("; "),
             proposal.po_number
         ));
     }

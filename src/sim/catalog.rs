@@ -121,3 +121,15 @@ pub fn by_variant(variant_id: u64) -> Option<(&'static str, &'static str, &'stat
 /// a little stock the warehouse cannot ship.
 pub const WAREHOUSE_LOCATION_ID: u64 = 24_826_418;
 pub const SHOP_FLOOR_LOCATION_ID: u64 = 24_826_419;
+/// The drop-ship vendor's location: its goods' fulfilment orders are
+/// assigned to it, and no stock is counted there (the vendor holds it).
+pub const VENDOR_LOCATION_ID: u64 = 24_826_420;
+
+/// Drop-shipped goods the warehouse also keeps a few of, so that a reroute
+/// can take them from our own stock: (SKU, units).
+pub const WAREHOUSE_SAFETY_STOCK: [(&str, u32); 1] = [("RUG-160", 4)];
+
+/// Whether `sku` is the drop-ship vendor's.
+pub fn drop_shipped(sku: &str) -> bool {
+    DROP_SHIPPED.iter().any(|(s, ..)| *s == sku)
+}

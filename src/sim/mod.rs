@@ -7,7 +7,7 @@
 //!
 //! | prefix | API | paths |
 //! | --- | --- | --- |
-//! | `/shopify` | Shopify REST Admin | `/admin/api/{version}/orders.json`, `…/orders/count.json`, `…/orders/{id}.json` (GET, PUT), `…/orders/{id}/fulfillment_orders.json`, `POST …/fulfillments.json` |
+//! | `/shopify` | Shopify REST Admin | `/admin/api/{version}/orders.json`, `…/orders/count.json`, `…/orders/{id}.json` (GET, PUT), `…/orders/{id}/fulfillment_orders.json`, `POST …/fulfillments.json`, `POST …/fulfillment_orders/{id}/move.json`, `…/inventory_levels.json` |
 //! | `/shipstation` | ShipStation V1 | `/orders`, `/orders/{orderId}`, `/shipments`, `POST /orders/holduntil`, `/orders/restorefromhold`, `/orders/createorder` |
 //! | `/fedex` | FedEx Track | `POST /oauth/token`, `POST /track/v1/trackingnumbers` |
 //! | `/ups` | UPS Track | `POST /security/v1/oauth/token`, `GET /api/track/v1/details/{inquiryNumber}` |
@@ -44,6 +44,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use catalog::{VENDOR_LOCATION_ID, WAREHOUSE_LOCATION_ID};
 pub use options::{
     Backend, Endpoint, Exchange, Faults, Limits, SimOptions, SystemFaults, CREDENTIAL_ENV,
     DHL_API_KEY, DHL_API_KEY_ENV, FEDEX_CLIENT_ID, FEDEX_CLIENT_SECRET, SHIPSTATION_API_KEY,
@@ -187,6 +188,11 @@ impl SimHandle {
     /// The metafields written to a Shopify order.
     pub fn order_metafields(&self, order_id: u64) -> Vec<serde_json::Value> {
         self.shared.metafields(order_id)
+    }
+
+    /// The location a reroute moved a Shopify order's fulfilment order to.
+    pub fn fulfillment_order_moved_to(&self, order_id: u64) -> Option<u64> {
+        self.shared.moved_location(order_id)
     }
 
     pub fn world(&self) -> &World {

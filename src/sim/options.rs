@@ -92,6 +92,8 @@ pub enum Endpoint {
     ShopifyOrderUpdate,
     /// `POST /shopify/admin/api/{version}/fulfillments.json`
     ShopifyFulfillmentCreate,
+    /// `POST /shopify/admin/api/{version}/fulfillment_orders/{id}/move.json`
+    ShopifyFulfillmentOrderMove,
     /// `POST /shopify/admin/api/{version}/orders.json`
     ShopifyOrderCreate,
     /// `GET /shopify/admin/api/{version}/inventory_levels.json`
@@ -127,13 +129,14 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 22] = [
+    pub const ALL: [Endpoint; 23] = [
         Endpoint::ShopifyOrders,
         Endpoint::ShopifyOrderCount,
         Endpoint::ShopifyOrder,
         Endpoint::ShopifyFulfillmentOrders,
         Endpoint::ShopifyOrderUpdate,
         Endpoint::ShopifyFulfillmentCreate,
+        Endpoint::ShopifyFulfillmentOrderMove,
         Endpoint::ShopifyOrderCreate,
         Endpoint::ShopifyInventoryLevels,
         Endpoint::ShopifyOrderMetafields,
@@ -160,6 +163,7 @@ impl Endpoint {
             | Endpoint::ShopifyFulfillmentOrders
             | Endpoint::ShopifyOrderUpdate
             | Endpoint::ShopifyFulfillmentCreate
+            | Endpoint::ShopifyFulfillmentOrderMove
             | Endpoint::ShopifyOrderCreate
             | Endpoint::ShopifyInventoryLevels
             | Endpoint::ShopifyOrderMetafields => Backend::Shopify,
@@ -187,6 +191,7 @@ impl Endpoint {
             Endpoint::ShipStationShipments => "shipstation.shipments",
             Endpoint::ShopifyOrderUpdate => "shopify.order.update",
             Endpoint::ShopifyFulfillmentCreate => "shopify.fulfillments.create",
+            Endpoint::ShopifyFulfillmentOrderMove => "shopify.fulfillment_orders.move",
             Endpoint::ShopifyOrderCreate => "shopify.orders.create",
             Endpoint::ShopifyInventoryLevels => "shopify.inventory_levels",
             Endpoint::ShopifyOrderMetafields => "shopify.order.metafields",

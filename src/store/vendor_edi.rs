@@ -100,7 +100,8 @@ pub async fn purchase_order(
     }
 }
 
-/// A fresh interchange control number for an 850 about to be written.
+/// A fresh interchange control number for an 850 or 860 about to be
+/// written.
 pub async fn next_control_number(
     conn: &mut AnyConnection,
     vendor_id: &str,
@@ -115,7 +116,7 @@ pub async fn next_control_number(
     .bind(to_millis(now))
     .fetch_one(&mut *conn)
     .await
-    .context("numbering an outgoing 850")?;
+    .context("numbering an outgoing X12 file")?;
     row.try_get("id")
         .context("reading the 850's control number")
 }
@@ -130,7 +131,7 @@ pub async fn record_outbound_path(
         .bind(control_number)
         .execute(&mut *conn)
         .await
-        .context("recording where an 850 was written")?;
+        .context("recording where an outgoing X12 file was written")?;
     Ok(())
 }
 

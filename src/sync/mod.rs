@@ -10,4 +10,5 @@ pub mod reservations;
 pub mod resync;
 pub mod vendor_api;
 pub mod vendor_edi;
+pub mod warehouse_stock;
 pub mod workers;

@@ -16,6 +16,7 @@ use super::connections::Connections;
 use super::reconcile;
 use super::reservations;
 use super::vendor_edi;
+use super::warehouse_stock;
 use crate::actions::reroute::Request;
 use crate::actions::system::{self, Outcome, SystemRun, SYSTEM_ACTOR};
 use crate::actions::{self, ActionKind, PlannedRequest, Preflight, Preview, Target};
@@ -288,8 +289,9 @@ async fn send_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
     Ok(())
 }
 
-/// Each API vendor's ATP into `vendor_atp`; returns every vendor's ATP
-/// (EDI vendors' from their 846s) for the reroute proposals.
+/// Each API vendor's ATP, and our warehouses' stock, into `vendor_atp`;
+/// returns every vendor's ATP (EDI vendors' from their 846s) and every
+/// warehouse's stock for the reroute proposals.
 async fn poll_atp(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<AtpBook, StoreError> {
     let mut conn = connection(ctx.store, "storing vendor ATP").await?;
     for vendor in &ctx.connections.order_vendors {
@@ -318,11 +320,22 @@ async fn poll_atp(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<AtpBook, St
         }
     }
     drop(conn);
+    if let Ok(storefront) = &ctx.connections.storefront {
+        for error in warehouse_stock::poll(ctx.store, ctx.policy, storefront, ctx.now).await? {
+            report.error(error);
+        }
+    }
+    let warehouses = ctx
+        .policy
+        .vendors
+        .iter()
+        .filter(|v| v.location_id.is_some());
     let ids: Vec<String> = ctx
         .connections
         .order_vendors
         .iter()
         .map(|v| v.id.clone())
+        .chain(warehouses.map(|w| w.id.clone()))
         .collect();
     let (book, kept_aside) = reservations::atp_book(ctx.store, ctx.policy, &ids).await?;
     report.kept_aside.extend(kept_aside);
@@ -435,6 +448,7 @@ async fn run_automatic(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), St
             approve: true,
             alternate: None,
             now: ctx.now,
+            storefront_api: ctx.connections.storefront.as_ref().ok().map(|c| c.url("")),
         };
         let decision = actions::reroute::decide(
             &detail.facts,
@@ -467,16 +481,23 @@ async fn run_automatic(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), St
         };
         match system::run(ctx.store, ctx.connections, &run, ctx.now).await? {
             Outcome::Done => {
-                actions::reroute::apply(
+                let applied = actions::reroute::apply(
                     ctx.store,
                     ctx.policy,
+                    &ctx.connections.order_vendors,
                     &decision,
                     SYSTEM_ACTOR,
                     &key,
                     ctx.now,
                 )
-                .await?;
-                report.documents += 1;
+                .await;
+                match applied {
+                    Ok(()) => report.documents += 1,
+                    Err(vendor_edi::VendorEdiError::Store(e)) => return Err(e),
+                    Err(e) => report
+                        .errors
+                        .push(format!("automatic reroute {}: {e}", proposal.id)),
+                }
             }
             Outcome::Busy | Outcome::FailedEarlier => {}
             Outcome::NotDone(why) => report
@@ -523,9 +544,19 @@ async fn write_promises(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), S
             .store
             .reservations_of(&normalize_order_name(&proposal.order_name))
             .await?;
-        let Some((promise, _)) =
-            reservation::promise(&new_pos, &held, ctx.policy, alternate.promised_by)
-        else {
+        // Our own warehouses ship by their SLA: nothing to wait for there.
+        let from_warehouses = alternate
+            .sources
+            .iter()
+            .filter(|s| s.location_id.is_some())
+            .map(|s| s.promised_by)
+            .max();
+        let promise = match (new_pos.is_empty(), from_warehouses) {
+            (true, Some(by)) => Some(by),
+            _ => reservation::promise(&new_pos, &held, ctx.policy, alternate.promised_by)
+                .map(|(by, _)| from_warehouses.map_or(by, |w| w.max(by))),
+        };
+        let Some(promise) = promise else {
             continue;
         };
         let day = promise.with_timezone(&ctx.policy.sla.timezone).date_naive();

@@ -587,31 +587,60 @@ fn atp_rows(
         .collect()
 }
 
-/// Writes the 850 for `po` into the vendor's outbox and files the PO under
-/// its order, so the vendor's 855 and 856 find it and the confirmation
-/// clock starts. Returns where the 850 was written.
-pub async fn send_purchase_order(
-    store: &Store,
-    policy: &Policy,
+/// What orderdeck writes into a vendor's outbox about a PO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outgoing {
+    PurchaseOrder,
+    Cancellation,
+}
+
+impl Outgoing {
+    fn set_id(self) -> &'static str {
+        match self {
+            Outgoing::PurchaseOrder => "850",
+            Outgoing::Cancellation => "860",
+        }
+    }
+}
+
+/// A file written aside in the vendor's outbox, numbered inside the
+/// caller's transaction; `publish` renames it into place once that
+/// transaction holds everything that goes with it.
+struct Written {
+    text: String,
+    partial: PathBuf,
+    path: PathBuf,
+}
+
+impl Written {
+    fn publish(&self) -> Result<(), VendorEdiError> {
+        std::fs::rename(&self.partial, &self.path).map_err(io(&self.path))
+    }
+}
+
+async fn write_outgoing(
+    conn: &mut AnyConnection,
     vendor: &VendorConfig,
-    po: PurchaseOrder,
+    po: &PurchaseOrder,
+    outgoing: Outgoing,
     now: DateTime<Utc>,
-) -> Result<PathBuf, VendorEdiError> {
-    let config = |message: &str| VendorEdiError::Config {
+) -> Result<Written, VendorEdiError> {
+    let set = outgoing.set_id();
+    let config = |message: String| VendorEdiError::Config {
         vendor: vendor.id.clone(),
-        message: message.to_string(),
+        message,
     };
     let outbox = vendor
         .edi_outbox
         .as_ref()
-        .ok_or_else(|| config("no edi_outbox is configured"))?;
-    let separators = vendor.separators().map_err(|m| config(&m))?;
+        .ok_or_else(|| config("no edi_outbox is configured".to_string()))?;
+    let separators = vendor.separators().map_err(config)?;
     let to = Party {
         qualifier: "ZZ".to_string(),
         id: vendor
             .edi_id
             .clone()
-            .ok_or_else(|| config("no edi_id is configured (ISA08 of the 850)"))?,
+            .ok_or_else(|| config(format!("no edi_id is configured (ISA08 of the {set})")))?,
     };
     let from = Party {
         qualifier: "ZZ".to_string(),
@@ -620,24 +649,18 @@ pub async fn send_purchase_order(
             .clone()
             .unwrap_or_else(|| "ORDERDECK".to_string()),
     };
-    let mut conn = store
-        .pool()
-        .acquire()
-        .await
-        .map_err(query("sending a purchase order"))?;
-    let mut tx = conn
-        .begin()
-        .await
-        .map_err(query("sending a purchase order"))?;
-    let control = store::next_control_number(&mut tx, &vendor.id, &po.po_number, now).await?;
+    let control = store::next_control_number(conn, &vendor.id, &po.po_number, now).await?;
     let control = u32::try_from(control).unwrap_or(u32::MAX);
-    let interchange =
-        edi::purchase_order_850(&po, &from, &to, separators, control, now).map_err(|source| {
-            VendorEdiError::X12 {
-                vendor: vendor.id.clone(),
-                source,
-            }
-        })?;
+    let interchange = match outgoing {
+        Outgoing::PurchaseOrder => {
+            edi::purchase_order_850(po, &from, &to, separators, control, now)
+        }
+        Outgoing::Cancellation => edi::po_cancel_860(po, &from, &to, separators, control, now),
+    }
+    .map_err(|source| VendorEdiError::X12 {
+        vendor: vendor.id.clone(),
+        source,
+    })?;
     let text = edi::render(&interchange);
     std::fs::create_dir_all(outbox).map_err(io(outbox))?;
     // PO numbers may hold characters a file name cannot (the 856 fixture's
@@ -653,18 +676,83 @@ pub async fn send_purchase_order(
             }
         })
         .collect();
-    let path = outbox.join(format!("850-{name}-{control:09}.edi"));
+    let path = outbox.join(format!("{set}-{name}-{control:09}.edi"));
     // Written aside and renamed, so the vendor's pickup never sees half a file.
-    let partial = outbox.join(format!(".850-{control:09}.partial"));
+    let partial = outbox.join(format!(".{set}-{control:09}.partial"));
     std::fs::write(&partial, &text).map_err(io(&partial))?;
-    store::record_outbound_path(&mut tx, i64::from(control), &path.display().to_string()).await?;
-    let origin = path.display().to_string();
-    file_purchase_orders(&mut tx, policy, vec![po], &text, &origin, now).await?;
-    std::fs::rename(&partial, &path).map_err(io(&path))?;
-    tx.commit()
-        .await
-        .map_err(query("sending a purchase order"))?;
-    Ok(path)
+    store::record_outbound_path(conn, i64::from(control), &path.display().to_string()).await?;
+    Ok(Written {
+        text,
+        partial,
+        path,
+    })
+}
+
+/// Writes the 850 for `po` into the vendor's outbox and files the PO under
+/// its order, so the vendor's 855 and 856 find it and the confirmation
+/// clock starts. Returns where the 850 was written.
+pub async fn send_purchase_order(
+    store: &Store,
+    policy: &Policy,
+    vendor: &VendorConfig,
+    po: PurchaseOrder,
+    now: DateTime<Utc>,
+) -> Result<PathBuf, VendorEdiError> {
+    send(
+        store,
+        vendor,
+        &po,
+        Outgoing::PurchaseOrder,
+        Some(policy),
+        now,
+    )
+    .await
+}
+
+/// Writes the 860 cancelling `po` into the vendor's outbox; the caller
+/// files the PO as cancelled. Returns where the 860 was written.
+pub async fn send_po_cancel(
+    store: &Store,
+    vendor: &VendorConfig,
+    po: &PurchaseOrder,
+    now: DateTime<Utc>,
+) -> Result<PathBuf, VendorEdiError> {
+    send(store, vendor, po, Outgoing::Cancellation, None, now).await
+}
+
+/// Writes `outgoing` about `po`, filing the PO under `filing`'s policy in
+/// the same transaction when given: the file appears only once the
+/// transaction holds its number (and the PO).
+async fn send(
+    store: &Store,
+    vendor: &VendorConfig,
+    po: &PurchaseOrder,
+    outgoing: Outgoing,
+    filing: Option<&Policy>,
+    now: DateTime<Utc>,
+) -> Result<PathBuf, VendorEdiError> {
+    let what = match outgoing {
+        Outgoing::PurchaseOrder => "sending a purchase order",
+        Outgoing::Cancellation => "cancelling a purchase order",
+    };
+    let mut conn = store.pool().acquire().await.map_err(query(what))?;
+    let mut tx = conn.begin().await.map_err(query(what))?;
+    let written = write_outgoing(&mut tx, vendor, po, outgoing, now).await?;
+    if let Some(policy) = filing {
+        let origin = written.path.display().to_string();
+        file_purchase_orders(
+            &mut tx,
+            policy,
+            vec![po.clone()],
+            &written.text,
+            &origin,
+            now,
+        )
+        .await?;
+    }
+    written.publish()?;
+    tx.commit().await.map_err(query(what))?;
+    Ok(written.path)
 }
 
 /// Files purchase orders under their orders and re-evaluates those orders,

@@ -1391,10 +1391,15 @@ fn reroute_lines(
                 .expedite_fee_cents
                 .map(|fee| format!("; expedited to meet the ship-by, fee {}", money(fee)))
                 .unwrap_or_default();
+            let ours = source
+                .location_id
+                .as_ref()
+                .map(|l| format!("; our warehouse, its stock at location {l}: no PO"))
+                .unwrap_or_default();
             lines.push(Line::styled(
                 format!(
                     "      {}",
-                    sanitize(&format!("{prefix}{}{expedite}", goods.join(", ")))
+                    sanitize(&format!("{prefix}{}{expedite}{ours}", goods.join(", ")))
                 ),
                 theme.dim(),
             ));

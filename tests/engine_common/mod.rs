@@ -64,6 +64,7 @@ pub fn policy() -> Policy {
                 takes_orders: true,
                 items: Vec::new(),
                 expedite: None,
+                location_id: None,
             },
             VendorPolicy {
                 id: "slowpoke".to_string(),
@@ -76,6 +77,7 @@ pub fn policy() -> Policy {
                 takes_orders: false,
                 items: Vec::new(),
                 expedite: None,
+                location_id: None,
             },
             VendorPolicy {
                 id: "northwind-supply".to_string(),
@@ -91,6 +93,7 @@ pub fn policy() -> Policy {
                 takes_orders: true,
                 items: Vec::new(),
                 expedite: None,
+                location_id: None,
             },
             VendorPolicy {
                 id: "bluebird".to_string(),
@@ -106,6 +109,7 @@ pub fn policy() -> Policy {
                 takes_orders: true,
                 items: Vec::new(),
                 expedite: None,
+                location_id: None,
             },
         ],
         reroute: ReroutePolicy {
@@ -212,6 +216,7 @@ pub fn fulfillment_order(id: &str, status: &str, holds: Vec<FulfillmentHold>) ->
         holds,
         lines: Vec::new(),
         updated_at: None,
+        assigned_location_id: None,
     }
 }
 

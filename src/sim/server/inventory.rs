@@ -2,7 +2,8 @@
 //! inventory item each location has available. At least one of
 //! `inventory_item_ids` and `location_ids` is required, as Shopify has it;
 //! in-house SKUs are stocked at the warehouse and on the shop floor, the
-//! drop-shipped ones nowhere (the vendor holds them).
+//! drop-shipped ones at the vendor (not counted here) but for a few the
+//! warehouse keeps as safety stock, less what reroutes moved there.
 
 use std::sync::Arc;
 
@@ -12,7 +13,9 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::{error, form_pairs, lock, param, reply, Shared};
-use crate::sim::catalog::{ids_of, SHOP_FLOOR_LOCATION_ID, WAREHOUSE_LOCATION_ID};
+use crate::sim::catalog::{
+    ids_of, SHOP_FLOOR_LOCATION_ID, WAREHOUSE_LOCATION_ID, WAREHOUSE_SAFETY_STOCK,
+};
 use crate::sim::options::Backend;
 use crate::sim::wire::shopify_time;
 
@@ -119,5 +122,15 @@ fn stocked(shared: &Shared) -> Vec<Level> {
             ])
         })
         .flatten()
+        .chain(WAREHOUSE_SAFETY_STOCK.iter().filter_map(|(sku, units)| {
+            let item = ids_of(sku)?.inventory_item_id;
+            let moved = writes.moved_to_location(item, WAREHOUSE_LOCATION_ID);
+            Some(Level {
+                item,
+                location: WAREHOUSE_LOCATION_ID,
+                available: units.saturating_sub(moved),
+                updated_at: start,
+            })
+        }))
         .collect()
 }

@@ -181,6 +181,11 @@ impl Shared {
         lock(&self.writes).metafields(order_id)
     }
 
+    /// The location a reroute moved the order's fulfilment order to.
+    pub fn moved_location(&self, order_id: u64) -> Option<u64> {
+        lock(&self.writes).moved_location(order_id)
+    }
+
     pub fn journal(&self) -> Vec<Exchange> {
         lock(&self.journal).clone()
     }

@@ -94,6 +94,14 @@ pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
             ),
         )
         .route(
+            "/admin/api/{version}/fulfillment_orders/{id}/move.json",
+            endpoint(
+                shared,
+                Endpoint::ShopifyFulfillmentOrderMove,
+                post(super::writes::shopify_move),
+            ),
+        )
+        .route(
             "/admin/api/{version}/orders/{id}/fulfillment_orders.json",
             endpoint(
                 shared,
@@ -357,13 +365,21 @@ pub(super) fn rendered(shared: &Shared, id: u64) -> Option<Value> {
 
 /// The status of the order's fulfilment order now, writes included.
 pub(super) fn fulfillment_order_status(shared: &Shared, id: u64) -> Option<String> {
+    let (fulfillment_order, ..) = fulfillment_order_now(shared, id)?;
+    fulfillment_order["status"].as_str().map(str::to_string)
+}
+
+/// The order's (one) fulfilment order now, writes included, with the SKU
+/// and quantity of its line.
+pub(super) fn fulfillment_order_now(
+    shared: &Shared,
+    id: u64,
+) -> Option<(Value, &'static str, u32)> {
     let (id, plan, state) = lookup(shared, &id.to_string())?;
     let mut orders = wire::shopify::fulfillment_orders(&plan, id, &state);
     lock(&shared.writes).fulfillment_orders_overlay(id, &mut orders);
-    orders
-        .first()
-        .and_then(|order| order["status"].as_str())
-        .map(str::to_string)
+    let first = orders.into_iter().next()?;
+    Some((first, plan.line.sku, plan.line.quantity))
 }
 
 async fn list(

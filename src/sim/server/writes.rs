@@ -21,7 +21,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
 
 use super::{error, lock, reply, Shared};
-use crate::sim::catalog::{by_variant, ids_of};
+use crate::sim::catalog::{
+    by_variant, drop_shipped, ids_of, SHOP_FLOOR_LOCATION_ID, WAREHOUSE, WAREHOUSE_LOCATION_ID,
+    WAREHOUSE_SAFETY_STOCK,
+};
 use crate::sim::options::Backend;
 use crate::sim::plan::{Financial, Line, OrderPlan, Shipping, StorefrontPlan, WhStatus};
 use crate::sim::scenario::Scenario;
@@ -43,6 +46,9 @@ pub struct Writes {
     taken: HashMap<u64, (u32, DateTime<Utc>)>,
     /// Shopify order id → its metafields, in creation order.
     metafields: HashMap<u64, Vec<Value>>,
+    /// Shopify order id → the location its fulfilment order was moved to,
+    /// and the units of which inventory item went with it.
+    moved: HashMap<u64, (u64, u64, u32)>,
     /// Idempotency key → the answer given.
     answers: HashMap<String, (StatusCode, Value)>,
     /// Changes made (not counting repeats answered from `answers`).
@@ -97,11 +103,31 @@ impl Writes {
 
     pub fn fulfillment_orders_overlay(&self, id: u64, orders: &mut [Value]) {
         if self.fulfilments.contains_key(&id) {
-            for order in orders {
+            for order in orders.iter_mut() {
                 order["status"] = json!("closed");
                 order["supported_actions"] = json!([]);
             }
         }
+        if let Some((location, ..)) = self.moved.get(&id) {
+            for order in orders {
+                order["assigned_location_id"] = json!(location);
+                order["assigned_location"] = moved_to(*location);
+            }
+        }
+    }
+
+    /// Units of an inventory item moved to `location` by reroutes.
+    pub fn moved_to_location(&self, inventory_item_id: u64, location: u64) -> u32 {
+        self.moved
+            .values()
+            .filter(|(at, item, _)| *at == location && *item == inventory_item_id)
+            .map(|(.., units)| units)
+            .sum()
+    }
+
+    /// Where the order's fulfilment order was moved, if it was.
+    pub fn moved_location(&self, order_id: u64) -> Option<u64> {
+        self.moved.get(&order_id).map(|(location, ..)| *location)
     }
 
     /// The ShipStation order as writes left it.
@@ -334,6 +360,80 @@ pub async fn shopify_fulfil(
         let created = fulfilment_json(id, &tracking, now);
         writes.fulfilments.insert(id, created.clone());
         (StatusCode::CREATED, json!({"fulfillment": created}))
+    })
+    .await
+}
+
+/// The `assigned_location` of a fulfilment order moved to one of the
+/// shop's own locations.
+fn moved_to(location: u64) -> Value {
+    let name = if location == WAREHOUSE_LOCATION_ID {
+        "Secaucus warehouse"
+    } else {
+        "Shop floor"
+    };
+    wire::shopify::assigned_location(location, name, &WAREHOUSE)
+}
+
+/// `POST /admin/api/{version}/fulfillment_orders/{id}/move.json`: an open
+/// fulfilment order moved to one of the shop's own locations, which must
+/// stock the item (as Shopify requires). The simulator's orders have one
+/// line, so the whole fulfilment order moves.
+pub async fn shopify_move(
+    State(shared): State<Arc<Shared>>,
+    Path((_version, fo_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = match admitted_json(&shared, &headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return refusal.response(),
+    };
+    let to = request["fulfillment_order"]["new_location_id"].as_u64();
+    // The simulator numbers an order's fulfilment order id * 10 + 9.
+    let order_id = fo_id
+        .parse::<u64>()
+        .ok()
+        .filter(|fo| fo % 10 == 9)
+        .map(|fo| fo / 10);
+    let found = order_id
+        .and_then(|id| super::shopify::fulfillment_order_now(&shared, id).map(|found| (id, found)));
+    once(&shared, Backend::Shopify, &headers, |writes| {
+        let Some((id, (mut fulfillment_order, sku, quantity))) = found else {
+            return (StatusCode::NOT_FOUND, json!({"errors": "Not Found"}));
+        };
+        let status = fulfillment_order["status"].as_str().unwrap_or_default();
+        if status != "open" {
+            return shopify_invalid(&format!(
+                "Cannot change location: fulfillment order {fo_id} is {status}."
+            ));
+        }
+        let Some(item) = ids_of(sku).map(|i| i.inventory_item_id) else {
+            return shopify_invalid("Cannot change location.");
+        };
+        let stocked = match to {
+            Some(WAREHOUSE_LOCATION_ID) => {
+                !drop_shipped(sku) || WAREHOUSE_SAFETY_STOCK.iter().any(|(s, _)| *s == sku)
+            }
+            Some(SHOP_FLOOR_LOCATION_ID) => !drop_shipped(sku),
+            _ => false,
+        };
+        let (Some(to), true) = (to, stocked) else {
+            return shopify_invalid(
+                "Cannot change location: the destination location doesn't stock the item.",
+            );
+        };
+        writes.moved.insert(id, (to, item, quantity));
+        fulfillment_order["assigned_location_id"] = json!(to);
+        fulfillment_order["assigned_location"] = moved_to(to);
+        (
+            StatusCode::OK,
+            json!({
+                "original_fulfillment_order": fulfillment_order,
+                "moved_fulfillment_order": fulfillment_order,
+                "remaining_fulfillment_order": null,
+            }),
+        )
     })
     .await
 }

@@ -3,8 +3,11 @@
 use serde_json::{json, Value};
 
 use super::{money, shopify_time};
-use crate::sim::catalog::{ids_of, WAREHOUSE_LOCATION_ID as LOCATION_ID};
-use crate::sim::plan::{Carrier, OrderPlan, SfState};
+use crate::sim::catalog::{
+    drop_shipped, ids_of, VENDOR_DOCK, VENDOR_LOCATION_ID, WAREHOUSE,
+    WAREHOUSE_LOCATION_ID as LOCATION_ID,
+};
+use crate::sim::plan::{Carrier, OrderPlan, Place, SfState};
 
 /// The simulated shop's id, as Shopify puts it in every resource.
 const SHOP_ID: u64 = 548_380_009;
@@ -239,11 +242,16 @@ pub fn fulfillment_orders(plan: &OrderPlan, id: u64, state: &SfState) -> Vec<Val
         .collect();
     let fo_id = id * 10 + 9;
     let c = &plan.customer;
+    let (location, name, place) = if drop_shipped(line.sku) {
+        (VENDOR_LOCATION_ID, "acme-home dock", &VENDOR_DOCK)
+    } else {
+        (LOCATION_ID, "Secaucus warehouse", &WAREHOUSE)
+    };
     vec![json!({
         "id": fo_id,
         "shop_id": SHOP_ID,
         "order_id": id,
-        "assigned_location_id": LOCATION_ID,
+        "assigned_location_id": location,
         "request_status": "unsubmitted",
         "status": status,
         "supported_actions": supported,
@@ -263,15 +271,7 @@ pub fn fulfillment_orders(plan: &OrderPlan, id: u64, state: &SfState) -> Vec<Val
             "country": "United States",
             "email": c.email(),
         },
-        "assigned_location": {
-            "location_id": LOCATION_ID,
-            "name": "Secaucus warehouse",
-            "address1": "600 Meadowlands Pkwy",
-            "city": "Secaucus",
-            "province": "New Jersey",
-            "zip": "07094",
-            "country_code": "US",
-        },
+        "assigned_location": assigned_location(location, name, place),
         "merchant_requests": [],
         "created_at": shopify_time(plan.created_at),
         "updated_at": shopify_time(state.fulfillment_order_updated_at),
@@ -286,4 +286,17 @@ pub fn fulfillment_orders(plan: &OrderPlan, id: u64, state: &SfState) -> Vec<Val
             "fulfillable_quantity": remaining,
         }],
     })]
+}
+
+/// A fulfilment order's `assigned_location`: where it ships from.
+pub fn assigned_location(location_id: u64, name: &str, place: &Place) -> Value {
+    json!({
+        "location_id": location_id,
+        "name": name,
+        "address1": place.street,
+        "city": place.city,
+        "province_code": place.state,
+        "zip": place.zip,
+        "country_code": "US",
+    })
 }
