@@ -67,6 +67,7 @@ fn with_po(order: Order, sku: &str, ack: AckState) -> Order {
             order_name: "#1001".into(),
             revision: 1,
             packages: Vec::new(),
+            expedite: false,
         },
     ));
     Order::from_facts(facts)

@@ -41,6 +41,7 @@ fn po(ack: AckState, lines: &[(&str, u32, Option<u32>)]) -> PurchaseOrder {
         order_name: "#1001".to_string(),
         revision: 1,
         packages: Vec::new(),
+        expedite: false,
     }
 }
 

@@ -44,6 +44,7 @@ fn po(
         order_name: format!("#{order}"),
         revision: 1,
         packages: Vec::new(),
+        expedite: false,
     }
 }
 

@@ -40,6 +40,7 @@ fn po(status: SubstitutionStatus) -> PurchaseOrder {
         order_name: "#1001".into(),
         revision: 1,
         packages: Vec::new(),
+        expedite: false,
     }
 }
 

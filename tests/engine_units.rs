@@ -70,6 +70,7 @@ fn po(ack: AckState, lines: Vec<PurchaseOrderLine>) -> PurchaseOrder {
         order_name: "#1001".into(),
         revision: 1,
         packages: Vec::new(),
+        expedite: false,
     }
 }
 

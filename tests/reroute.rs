@@ -8,141 +8,16 @@
 //! every write is in the audit log.
 
 mod dbs;
-
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod deck;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use deck::{approve, codes, simulator, start, trail, Deck};
 use orderdeck::actions::Identity;
-use orderdeck::commands::sim::config_with_drop_ship_at;
-use orderdeck::domain::normalize_order_name;
 use orderdeck::sim::{
-    self, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV, VENDOR_API_KEY_ENV,
-    WAREHOUSE_LOCATION_ID,
+    self, Limits, SimHandle, SimOptions, VENDOR_API_KEY_ENV, WAREHOUSE_LOCATION_ID,
 };
-use orderdeck::store::{Store, Verification};
+use orderdeck::store::Store;
 use serde_json::Value;
-
-fn start() -> DateTime<Utc> {
-    "2026-11-23T15:00:00Z".parse().unwrap()
-}
-
-async fn simulator() -> SimHandle {
-    let mut options = SimOptions::new(5, 60, start());
-    options.speed = 0.0;
-    options.limits = Limits::lifted();
-    sim::start(options).await.expect("simulator starts")
-}
-
-struct Deck {
-    dir: tempfile::TempDir,
-    db: String,
-}
-
-impl Deck {
-    /// The simulator's config with `acme-home` sent to the simulated vendor
-    /// that never acknowledges, and this account a vendor manager.
-    fn new(handle: &SimHandle, db: String) -> Deck {
-        Deck::with(handle, db, "")
-    }
-
-    /// As `new`, with `extra` config laid over it.
-    fn with(handle: &SimHandle, db: String, extra: &str) -> Deck {
-        Deck::at(handle, db, "silent", extra)
-    }
-
-    /// As `with`, with `acme-home` at the simulated vendor `sim_vendor`.
-    fn at(handle: &SimHandle, db: String, sim_vendor: &str, extra: &str) -> Deck {
-        let dir = tempfile::tempdir().unwrap();
-        let me = Identity::current().unwrap().account;
-        let config = format!(
-            "{}\n[roles]\nvendor_manager = [{me:?}]\nviewer = [\"*\"]\n\n[actions]\ntimeout = \"5s\"\nhold_days = 7\n{extra}",
-            config_with_drop_ship_at(handle, sim_vendor)
-        );
-        std::fs::write(dir.path().join("orderdeck.toml"), config).unwrap();
-        Deck { dir, db }
-    }
-
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("orderdeck.toml")
-    }
-
-    fn run(&self, now: DateTime<Utc>, args: &[&str]) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_orderdeck"));
-        command
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--config")
-            .arg(self.config())
-            .args(["--now", &now.to_rfc3339()])
-            .args(args)
-            .env("TZ", "UTC");
-        for (name, value) in CREDENTIAL_ENV
-            .into_iter()
-            .chain([DHL_API_KEY_ENV, VENDOR_API_KEY_ENV])
-        {
-            command.env(name, value);
-        }
-        command.output().unwrap()
-    }
-
-    fn ok(&self, now: DateTime<Utc>, args: &[&str]) -> String {
-        let out = self.run(now, args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn show(&self, now: DateTime<Utc>, order: &str) -> Value {
-        serde_json::from_str(&self.ok(now, &["show", order, "--json"])).unwrap()
-    }
-}
-
-fn codes(shown: &Value) -> Vec<String> {
-    shown["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["verdict"] != "pass")
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// The order's audit trail as "action actor", once the log is checked.
-async fn trail(db: &str, order: &str) -> Vec<String> {
-    let store = Store::open(db).await.unwrap();
-    assert!(matches!(
-        store.verify_audit().await.unwrap(),
-        Verification::Intact { .. }
-    ));
-    store
-        .audit_trail(&normalize_order_name(order))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| format!("{} {}", e.fields.action, e.fields.actor))
-        .collect()
-}
-
-/// `act ORDER reroute-approve`, confirmed, optionally for another alternate.
-fn approve<'a>(order: &'a str, alternate: Option<&'a str>) -> Vec<&'a str> {
-    let mut args = vec![
-        "act",
-        order,
-        "reroute-approve",
-        "--reason",
-        "VENDOR_FAILURE",
-        "--yes",
-    ];
-    if let Some(n) = alternate {
-        args.extend(["--alternate", n]);
-    }
-    args
-}
 
 async fn reroute_end_to_end(db: dbs::TestDb) {
     let handle = simulator().await;
@@ -757,7 +632,7 @@ async fn a_reroute_to_an_edi_vendor_goes_out_as_an_850() {
 
     deck.ok(t1, &approve(&order, None));
     assert_eq!(handle.vendor_po_cancelled("silent", &po), Some(true));
-    let written: Vec<PathBuf> = std::fs::read_dir(&outbox)
+    let written: Vec<std::path::PathBuf> = std::fs::read_dir(&outbox)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -808,10 +683,11 @@ async fn a_reroute_to_an_edi_vendor_goes_out_as_an_850() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reroute_to_our_own_warehouse_moves_the_fulfilment_order() {
     // A shop big enough to hold a rug order.
-    let mut options = SimOptions::new(7, 100, start());
-    options.speed = 0.0;
-    options.limits = Limits::lifted();
-    let handle = sim::start(options).await.expect("simulator starts");
+    let handle = deck::simulator_with(|options| {
+        options.seed = 7;
+        options.orders = 100;
+    })
+    .await;
     let db = dbs::sqlite().await;
     let deck = Deck::at(&handle, db.url.clone(), "lowstock", "");
     let t0 = handle.now();

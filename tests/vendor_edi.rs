@@ -142,6 +142,7 @@ fn po(number: &str, order: &str, lines: &[(&str, &str, u32)]) -> PurchaseOrder {
         order_name: order.to_string(),
         revision: 0,
         packages: Vec::new(),
+        expedite: false,
     }
 }
 

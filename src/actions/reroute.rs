@@ -310,6 +310,7 @@ pub fn decide(
             order_name: proposal.order_name.clone(),
             revision: 0,
             packages: Vec::new(),
+            expedite: source.expedite_fee_cents.is_some(),
         };
         match (&config.api_base_url, edi_outbox(config)) {
             (Some(base), _) => preview.requests.push(PlannedRequest::vendor(

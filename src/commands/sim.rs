@@ -11,7 +11,7 @@ use chrono::{SecondsFormat, Utc};
 
 use super::{emit, CommandError, GlobalOptions};
 use crate::sim::{
-    self, Backend, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV,
+    self, Backend, Limits, SimHandle, SimOptions, CREDENTIAL_ENV, DHL_API_KEY_ENV, VENDORS,
     VENDOR_API_KEY_ENV, WAREHOUSE_LOCATION_ID,
 };
 
@@ -77,6 +77,10 @@ fn banner(handle: &SimHandle, options: &SimCommandOptions) -> String {
         (Backend::Dhl, "carrier     DHL Shipment Tracking - Unified"),
     ] {
         let _ = writeln!(text, "  {what:<45} {}", handle.url(backend));
+    }
+    for vendor in VENDORS {
+        let what = format!("vendor      drop-ship vendor API ({vendor})");
+        let _ = writeln!(text, "  {what:<45} {}", handle.vendor_url(vendor));
     }
     let _ = writeln!(
         text,

@@ -111,11 +111,15 @@ pub fn create_body(po: &PurchaseOrder) -> Value {
             option: l.vendor_option.as_deref(),
         })
         .collect();
-    serde_json::json!({
+    let mut body = serde_json::json!({
         "po_number": po.po_number,
         "order_reference": po.order_name,
         "lines": lines,
-    })
+    });
+    if po.expedite {
+        body["expedite"] = Value::Bool(true);
+    }
+    body
 }
 
 /// The path of a PO creation under the vendor's base URL.
@@ -212,15 +216,23 @@ impl VendorApiClient {
         Ok(list.items)
     }
 
-    /// Creates `po` at the vendor under `key`.
+    /// Creates `po` at the vendor under `key`, retried like a read: the
+    /// API answers a repeat under a key it has answered with that answer
+    /// and creates nothing, so a retry can never make a second PO.
     pub async fn create(&self, po: &PurchaseOrder, key: &str) -> Result<Fetched, HttpError> {
-        self.write(
-            reqwest::Method::POST,
-            &self.url(create_path()),
-            &create_body(po),
-            key,
-        )
-        .await
+        let url = self.url(create_path());
+        let body = create_body(po);
+        self.backend
+            .send(|| {
+                self.backend
+                    .client
+                    .post(&url)
+                    .bearer_auth(self.key.expose())
+                    .header("Accept", "application/json")
+                    .header("Idempotency-Key", key)
+                    .json(&body)
+            })
+            .await
     }
 
     /// Reads the PO back and lays the vendor's answer over `po`. Returns
@@ -319,6 +331,9 @@ fn apply(po: &mut PurchaseOrder, wire: &WirePo) -> bool {
                         || l.vendor_sku
                             .as_deref()
                             .is_some_and(|v| v.eq_ignore_ascii_case(&item.sku))
+                        || l.substitute
+                            .as_ref()
+                            .is_some_and(|s| s.vendor_sku.eq_ignore_ascii_case(&item.sku))
                 }) {
                     line.shipped += item.quantity.saturating_mul(line.pack());
                 }

@@ -14,6 +14,20 @@ pub enum AckState {
     Cancelled,
 }
 
+impl AckState {
+    /// As an operator reads it.
+    pub fn as_words(self) -> &'static str {
+        match self {
+            AckState::Sent => "sent, not acknowledged",
+            AckState::Accepted => "accepted",
+            AckState::AcceptedWithChanges => "accepted with changes",
+            AckState::PartiallyAccepted => "partially accepted",
+            AckState::Rejected => "rejected",
+            AckState::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// One line of a PO. `ordered`, `accepted` and `shipped` are in our units
 /// whatever the vendor sells in; `uom` and `pack_size` say how they read on
 /// the vendor's side.
@@ -139,6 +153,10 @@ pub struct PurchaseOrder {
     pub revision: u32,
     #[serde(default)]
     pub packages: Vec<VendorPackage>,
+    /// Asked to ship on the vendor's expedited terms: a reroute paid for
+    /// it to meet the order's ship-by.
+    #[serde(default)]
+    pub expedite: bool,
 }
 
 /// Why a reroute was proposed.

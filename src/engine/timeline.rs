@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{OrderFacts, System};
+use crate::domain::{AckState, OrderFacts, System};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEvent {
@@ -152,6 +152,57 @@ pub fn timeline(facts: &OrderFacts) -> Vec<TimelineEvent> {
                 format!(
                     "{} {}: {}",
                     shipment.value.carrier, shipment.value.tracking_number, scan.description
+                ),
+            );
+        }
+    }
+    for po in facts.purchase_orders.iter().map(|p| &p.value) {
+        let units: u32 = po.lines.iter().map(|l| l.ordered).sum();
+        push(
+            po.sent_at,
+            System::Orderdeck,
+            format!(
+                "PO {} sent to {} ({units} item(s))",
+                po.po_number, po.vendor_id
+            ),
+        );
+        if let Some(at) = po.acknowledged_at {
+            push(
+                at,
+                System::Vendor,
+                format!(
+                    "{} acknowledged PO {}{}{}",
+                    po.vendor_id,
+                    po.po_number,
+                    // A PO cancelled since has no answer of the vendor's
+                    // left to show.
+                    Some(po.ack)
+                        .filter(|ack| *ack != AckState::Cancelled)
+                        .map(|ack| format!(": {}", ack.as_words()))
+                        .unwrap_or_default(),
+                    po.promised_ship_date
+                        .map(|d| format!(", ships by {}", d.format("%Y-%m-%d")))
+                        .unwrap_or_default()
+                ),
+            );
+        }
+        for package in &po.packages {
+            let Some(at) = package.shipped_at else {
+                continue;
+            };
+            push(
+                at,
+                System::Vendor,
+                format!(
+                    "{} shipped PO {}{}, tracking {}",
+                    po.vendor_id,
+                    po.po_number,
+                    package
+                        .carrier
+                        .as_deref()
+                        .map(|c| format!(" via {c}"))
+                        .unwrap_or_default(),
+                    package.tracking_number
                 ),
             );
         }

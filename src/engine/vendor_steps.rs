@@ -70,7 +70,8 @@ pub fn vendor_steps(facts: &OrderFacts, time: impl Fn(DateTime<Utc>) -> String) 
     out
 }
 
-/// One line per PO: its vendor, acknowledgement, promise and lines.
+/// One line per PO: its vendor, acknowledgement, promise and lines; then
+/// one per package the vendor shipped, with its carrier and tracking.
 pub fn purchase_order_lines(
     facts: &OrderFacts,
     time: impl Fn(DateTime<Utc>) -> String,
@@ -79,7 +80,7 @@ pub fn purchase_order_lines(
         .purchase_orders
         .iter()
         .map(|p| &p.value)
-        .map(|po| {
+        .flat_map(|po| {
             let lines: Vec<String> = po
                 .lines
                 .iter()
@@ -88,7 +89,7 @@ pub fn purchase_order_lines(
                     None => format!("{} x{}", l.our_sku, l.ordered),
                 })
                 .collect();
-            format!(
+            let summary = format!(
                 "  {:<24} {:<18} {:?}  sent {}{}  {}",
                 po.po_number,
                 po.vendor_id,
@@ -98,7 +99,21 @@ pub fn purchase_order_lines(
                     .map(|d| format!(", ships by {}", time(d)))
                     .unwrap_or_default(),
                 lines.join(", ")
-            )
+            );
+            let packages = po.packages.iter().map(|p| {
+                format!(
+                    "    shipped {}{}, tracking {}",
+                    p.shipped_at
+                        .map(&time)
+                        .unwrap_or_else(|| "(no date)".into()),
+                    p.carrier
+                        .as_deref()
+                        .map(|c| format!(" via {c}"))
+                        .unwrap_or_default(),
+                    p.tracking_number
+                )
+            });
+            std::iter::once(summary).chain(packages).collect::<Vec<_>>()
         })
         .collect()
 }

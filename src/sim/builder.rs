@@ -137,7 +137,7 @@ impl<'r> Builder<'r> {
     /// Unique within the world (two per order), and different for each seed
     /// so that two worlds' parcels do not share numbers.
     fn serial(&self, seed: u64) -> u64 {
-        40_961 * (seed % 211 + 1) + 2 * self.index + u64::from(self.role == Role::Replacement)
+        serial_base(seed) + 2 * self.index + u64::from(self.role == Role::Replacement)
     }
 
     pub fn name(&self) -> String {
@@ -297,6 +297,13 @@ impl<'r> Builder<'r> {
         self.deliver(delivered);
     }
 
+    /// The scans laid out so far, for a parcel that is no order's own (a
+    /// drop-ship vendor's): no plan and no ground truth come with them.
+    pub fn into_scans(mut self) -> Vec<Scan> {
+        self.scans.sort_by_key(|scan| scan.at);
+        self.scans
+    }
+
     /// The finished plan. Carrier findings follow from the scans: a gap
     /// longer than the stall tolerance, an exception or an unknown code until
     /// the next scan, and a delivery the storefront has not recorded.
@@ -394,6 +401,12 @@ impl<'r> Builder<'r> {
             }
         }
     }
+}
+
+/// Where a world's parcel serials start: orders take two each from here,
+/// and parcels made while the world runs (drop-ship vendors') follow them.
+pub fn serial_base(seed: u64) -> u64 {
+    40_961 * (seed % 211 + 1)
 }
 
 /// Orders placed within a quarter of an hour of the daily cutoff are moved

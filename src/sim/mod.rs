@@ -53,6 +53,7 @@ pub use options::{
 };
 pub use plan::Carrier;
 pub use scenario::Scenario;
+pub use server::vendors::VENDORS;
 pub use truth::ExpectedOrder;
 pub use wire::carriers::UNMAPPED_CODES;
 pub use world::{KnownParcel, Stock, World};
@@ -135,11 +136,7 @@ impl SimHandle {
     /// The URL of one simulated vendor's API (`acme`, `northwind`, `silent`,
     /// `lowstock`).
     pub fn vendor_url(&self, vendor: &str) -> String {
-        format!(
-            "{}{}/{vendor}",
-            self.shared.base_url,
-            server::VENDORS_PREFIX
-        )
+        format!("{}/{vendor}", self.url(Backend::Vendors))
     }
 
     /// Whether the simulated `vendor` holds PO `po_number`: `Some(true)`

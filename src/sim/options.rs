@@ -52,16 +52,19 @@ pub enum Backend {
     Ups,
     Usps,
     Dhl,
+    /// Every simulated drop-ship vendor, each under `/vendors/{vendor}`.
+    Vendors,
 }
 
 impl Backend {
-    pub const ALL: [Backend; 6] = [
+    pub const ALL: [Backend; 7] = [
         Backend::Shopify,
         Backend::ShipStation,
         Backend::Fedex,
         Backend::Ups,
         Backend::Usps,
         Backend::Dhl,
+        Backend::Vendors,
     ];
 
     /// The URL prefix: `/shopify`, `/shipstation`, `/fedex`, …
@@ -73,6 +76,7 @@ impl Backend {
             Backend::Ups => "/ups",
             Backend::Usps => "/usps",
             Backend::Dhl => "/dhl",
+            Backend::Vendors => "/vendors",
         }
     }
 }
@@ -126,10 +130,18 @@ pub enum Endpoint {
     UspsTrack,
     /// `GET /dhl/track/shipments`
     DhlTrack,
+    /// `GET /vendors/{vendor}/v1/atp`
+    VendorAtp,
+    /// `POST /vendors/{vendor}/v1/purchase-orders`
+    VendorPoCreate,
+    /// `GET /vendors/{vendor}/v1/purchase-orders/{po}`
+    VendorPo,
+    /// `POST /vendors/{vendor}/v1/purchase-orders/{po}/cancel`
+    VendorPoCancel,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 23] = [
+    pub const ALL: [Endpoint; 27] = [
         Endpoint::ShopifyOrders,
         Endpoint::ShopifyOrderCount,
         Endpoint::ShopifyOrder,
@@ -153,6 +165,10 @@ impl Endpoint {
         Endpoint::UspsToken,
         Endpoint::UspsTrack,
         Endpoint::DhlTrack,
+        Endpoint::VendorAtp,
+        Endpoint::VendorPoCreate,
+        Endpoint::VendorPo,
+        Endpoint::VendorPoCancel,
     ];
 
     pub fn backend(self) -> Backend {
@@ -177,6 +193,10 @@ impl Endpoint {
             Endpoint::UpsToken | Endpoint::UpsTrack => Backend::Ups,
             Endpoint::UspsToken | Endpoint::UspsTrack => Backend::Usps,
             Endpoint::DhlTrack => Backend::Dhl,
+            Endpoint::VendorAtp
+            | Endpoint::VendorPoCreate
+            | Endpoint::VendorPo
+            | Endpoint::VendorPoCancel => Backend::Vendors,
         }
     }
 
@@ -205,6 +225,10 @@ impl Endpoint {
             Endpoint::UspsToken => "usps.oauth",
             Endpoint::UspsTrack => "usps.track",
             Endpoint::DhlTrack => "dhl.track",
+            Endpoint::VendorAtp => "vendors.atp",
+            Endpoint::VendorPoCreate => "vendors.purchase_orders.create",
+            Endpoint::VendorPo => "vendors.purchase_order",
+            Endpoint::VendorPoCancel => "vendors.purchase_order.cancel",
         }
     }
 
@@ -266,6 +290,9 @@ pub struct Faults {
     pub ups: SystemFaults,
     pub usps: SystemFaults,
     pub dhl: SystemFaults,
+    /// Shared by every simulated vendor. Its writes (PO creation and
+    /// cancellation) are never delayed: `delayed_writes` does not apply.
+    pub vendors: SystemFaults,
 }
 
 impl Faults {
@@ -277,6 +304,7 @@ impl Faults {
             Backend::Ups => &self.ups,
             Backend::Usps => &self.usps,
             Backend::Dhl => &self.dhl,
+            Backend::Vendors => &self.vendors,
         }
     }
 
@@ -288,6 +316,7 @@ impl Faults {
             Backend::Ups => &mut self.ups,
             Backend::Usps => &mut self.usps,
             Backend::Dhl => &mut self.dhl,
+            Backend::Vendors => &mut self.vendors,
         }
     }
 }

@@ -115,10 +115,13 @@ impl World {
     /// The SKU and quantity of the order named `name` (each simulated order
     /// has one line).
     pub fn line_of(&self, name: &str) -> Option<(&'static str, u32)> {
-        self.plans
-            .iter()
-            .find(|plan| plan.display_name() == name)
+        self.order_named(name)
             .map(|plan| (plan.line.sku, plan.line.quantity))
+    }
+
+    /// The order orderdeck knows by `name`.
+    pub(crate) fn order_named(&self, name: &str) -> Option<&OrderPlan> {
+        self.plans.iter().find(|plan| plan.display_name() == name)
     }
 
     /// How many orders the world was made with: a created order numbers on

@@ -219,6 +219,7 @@ async fn create_pos(ctx: &Pass<'_>) -> Result<(), StoreError> {
                 order_name: order.name.clone(),
                 revision: 0,
                 packages: Vec::new(),
+                expedite: false,
             };
             ctx.store
                 .queue_po(&po, &order_ref, &po_key(&po_number), ctx.now)

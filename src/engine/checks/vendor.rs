@@ -23,7 +23,7 @@ pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
         let state = Evidence::new(
             System::Vendor,
             format!("PO {} acknowledgement", po.po_number),
-            ack_word(po.ack),
+            po.ack.as_words(),
             observed_at,
         );
         match po.ack {
@@ -129,17 +129,6 @@ pub(super) fn reroutes(ctx: &Context<'_>, out: &mut Outcome) {
                 observed_at,
             )],
         );
-    }
-}
-
-fn ack_word(state: AckState) -> &'static str {
-    match state {
-        AckState::Sent => "sent, not acknowledged",
-        AckState::Accepted => "accepted",
-        AckState::AcceptedWithChanges => "accepted with changes",
-        AckState::PartiallyAccepted => "partially accepted",
-        AckState::Rejected => "rejected",
-        AckState::Cancelled => "cancelled",
     }
 }
 

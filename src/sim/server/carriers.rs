@@ -17,12 +17,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::{basic_credentials, endpoint, error, form_pairs, param, reply, Shared};
+use super::{basic_credentials, endpoint, error, form_pairs, lock, param, reply, Shared};
 use crate::sim::options::{
     Backend, Endpoint, DHL_API_KEY, FEDEX_CLIENT_ID, FEDEX_CLIENT_SECRET, UPS_CLIENT_ID,
     UPS_CLIENT_SECRET, USPS_CLIENT_ID, USPS_CLIENT_SECRET,
 };
-use crate::sim::plan::{Carrier, ParcelPlan, Scan};
+use crate::sim::plan::{Carrier, ParcelPlan};
 use crate::sim::wire::carriers as wire;
 
 /// Token lifetimes the carriers state, in seconds.
@@ -75,17 +75,29 @@ pub fn dhl_routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     )
 }
 
-/// The parcel behind `number` with the scans its carrier has made by the
-/// backend's moment; `None` while the carrier knows nothing of it.
-fn tracked<'w>(
-    shared: &'w Shared,
+/// The parcel behind `number`, a world order's or one a drop-ship vendor
+/// shipped, with only the scans its carrier has made by the backend's
+/// moment; `None` while the carrier knows nothing of it.
+fn tracked(
+    shared: &Shared,
     carrier: Carrier,
     backend: Backend,
     number: &str,
-) -> Option<(&'w ParcelPlan, &'w [Scan])> {
-    let parcel = shared.world.parcel(carrier, number)?.parcel.as_ref()?;
-    let scans = parcel.scans_at(shared.view(backend));
-    (!scans.is_empty()).then_some((parcel, scans))
+) -> Option<ParcelPlan> {
+    let at = shared.view(backend);
+    let parcel = match shared
+        .world
+        .parcel(carrier, number)
+        .and_then(|plan| plan.parcel.as_ref())
+    {
+        Some(parcel) => parcel.clone(),
+        None => lock(&shared.vendors).parcel(carrier, number, at)?,
+    };
+    let seen = parcel.scans_at(at).len();
+    (seen > 0).then(|| ParcelPlan {
+        scans: parcel.scans[..seen].to_vec(),
+        ..parcel
+    })
 }
 
 // ---- FedEx ---------------------------------------------------------------
@@ -179,8 +191,8 @@ async fn fedex_track(
         .iter()
         .map(
             |number| match tracked(&shared, Carrier::Fedex, Backend::Fedex, number) {
-                Some((parcel, scans)) => {
-                    let mut result = wire::fedex::track(parcel, scans);
+                Some(parcel) => {
+                    let mut result = wire::fedex::track(&parcel, &parcel.scans);
                     if !detailed {
                         result["trackResults"][0]["scanEvents"] = json!([]);
                     }
@@ -268,7 +280,7 @@ async fn ups_track(
         }
     }
     match tracked(&shared, Carrier::Ups, Backend::Ups, &number) {
-        Some((parcel, scans)) => reply(StatusCode::OK, &wire::ups::track(parcel, scans)),
+        Some(parcel) => reply(StatusCode::OK, &wire::ups::track(&parcel, &parcel.scans)),
         None => reply(StatusCode::OK, &wire::ups::not_found()),
     }
 }
@@ -328,7 +340,10 @@ async fn usps_track(
     let pairs = form_pairs(query.as_deref().unwrap_or(""));
     let detail = param(&pairs, "expand").is_some_and(|e| e.eq_ignore_ascii_case("DETAIL"));
     match tracked(&shared, Carrier::Usps, Backend::Usps, &number) {
-        Some((parcel, scans)) => reply(StatusCode::OK, &wire::usps::track(parcel, scans, detail)),
+        Some(parcel) => reply(
+            StatusCode::OK,
+            &wire::usps::track(&parcel, &parcel.scans, detail),
+        ),
         None => reply(StatusCode::NOT_FOUND, &wire::usps::not_found(&number)),
     }
 }
@@ -357,9 +372,9 @@ async fn dhl_track(
         );
     };
     match tracked(&shared, Carrier::Dhl, Backend::Dhl, number) {
-        Some((parcel, scans)) => reply(
+        Some(parcel) => reply(
             StatusCode::OK,
-            &json!({"shipments": [wire::dhl::track(parcel, scans)]}),
+            &json!({"shipments": [wire::dhl::track(&parcel, &parcel.scans)]}),
         ),
         None => reply(StatusCode::NOT_FOUND, &wire::dhl::not_found(number)),
     }

@@ -276,9 +276,6 @@ impl Shared {
     }
 }
 
-/// Where the simulated vendors live: `/vendors/{vendor}`.
-pub const VENDORS_PREFIX: &str = "/vendors";
-
 /// The whole router: each backend under its prefix.
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -288,7 +285,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .nest(Backend::Ups.prefix(), carriers::ups_routes(&shared))
         .nest(Backend::Usps.prefix(), carriers::usps_routes(&shared))
         .nest(Backend::Dhl.prefix(), carriers::dhl_routes(&shared))
-        .nest(VENDORS_PREFIX, vendors::routes())
+        .nest(Backend::Vendors.prefix(), vendors::routes(&shared))
         .with_state(shared)
 }
 
@@ -451,6 +448,7 @@ fn error(backend: Backend, status: StatusCode, message: &str) -> Response {
         Backend::Dhl => {
             json!({"status": code, "title": status.canonical_reason().unwrap_or("Error"), "detail": message})
         }
+        Backend::Vendors => json!({"error": message}),
     };
     reply(status, &body)
 }

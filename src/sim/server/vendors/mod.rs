@@ -1,11 +1,14 @@
 //! The simulated drop-ship vendors, speaking assets/vendor-api.yaml under
 //! `/vendors/{vendor}`: ATP per SKU, purchase orders created once per
-//! Idempotency-Key, cancelled, and acknowledged on the world's clock.
-//! `acme` acknowledges within its SLA (with ATP for every order the world
-//! places), `northwind` too, `silent` takes orders and never acknowledges
-//! them, and `lowstock` answers like `acme` but has run out of rugs: the
-//! demo's drop-ship vendor, so a fresh demo has reroutes waiting for a
-//! decision.
+//! Idempotency-Key, cancelled until they ship, acknowledged and shipped on
+//! the world's clock (see `shipping`). `acme` acknowledges within its SLA
+//! (with ATP for every order the world places), `northwind` too, `silent`
+//! takes orders and never acknowledges (nor ships) them, and `lowstock`
+//! answers like `acme` but has run out of rugs: the demo's drop-ship
+//! vendor, so a fresh demo has reroutes waiting for a decision. Each ships
+//! what it accepted, on or before the date it promised.
+
+mod shipping;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,8 +22,12 @@ use axum::Router;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Value};
 
-use super::{form_pairs, lock, reply, Shared};
+use super::{endpoint, form_pairs, lock, reply, Shared};
 use crate::sim::catalog::DROP_SHIPPED;
+use crate::sim::options::Endpoint;
+use crate::sim::plan::{Carrier, ParcelPlan};
+use crate::sim::world::World;
+use shipping::{Shipment, Taken};
 
 /// The bearer key every simulated vendor accepts.
 pub const VENDOR_API_KEY: &str = "orderdeck-sim-vendor-key";
@@ -30,7 +37,7 @@ struct Behaviour {
     name: &'static str,
     /// How long after a PO arrives it is acknowledged; `None`: never.
     acknowledges_after: Option<TimeDelta>,
-    /// Ships this long after the PO arrives (its promise).
+    /// Promises to ship within this long after the PO arrives.
     ships_after: TimeDelta,
     /// Units it can promise of each drop-shipped SKU…
     atp: i64,
@@ -45,6 +52,27 @@ impl Behaviour {
         } else {
             self.atp
         }
+    }
+
+    /// How many units of `line` the vendor takes on.
+    fn accepts(&self, line: &SimLine) -> u64 {
+        (line.quantity as i64).min(self.atp_of(&line.sku)).max(0) as u64
+    }
+
+    /// When the vendor acknowledges `po`, if it does.
+    fn acknowledges(&self, po: &SimPo) -> Option<DateTime<Utc>> {
+        self.acknowledges_after
+            .map(|after| po.created_at + after)
+            .filter(|at| po.cancelled_at.is_none_or(|c| c > *at))
+    }
+
+    /// The parcel `po` left in by `now`: never for a PO cancelled first or
+    /// one of which the vendor accepted nothing.
+    fn shipped<'p>(&self, po: &'p SimPo, now: DateTime<Utc>) -> Option<&'p Shipment> {
+        let shipment = po.shipment.as_ref()?;
+        let before_cancel = po.cancelled_at.is_none_or(|c| c > shipment.shipped_at);
+        let anything = po.lines.iter().any(|l| self.accepts(l) > 0);
+        (shipment.shipped_at <= now && before_cancel && anything).then_some(shipment)
     }
 }
 
@@ -90,6 +118,14 @@ struct SimLine {
     option: Option<String>,
 }
 
+/// A PO as the create request asks for it.
+struct Order {
+    po_number: String,
+    order_reference: String,
+    lines: Vec<SimLine>,
+    expedite: bool,
+}
+
 #[derive(Clone)]
 struct SimPo {
     po_number: String,
@@ -97,6 +133,14 @@ struct SimPo {
     lines: Vec<SimLine>,
     created_at: DateTime<Utc>,
     cancelled_at: Option<DateTime<Utc>>,
+    /// Asked for on the vendor's expedited terms: promised and shipped in
+    /// half the time.
+    expedite: bool,
+    /// The ship date the acknowledgement promises.
+    promised: DateTime<Utc>,
+    /// The parcel the vendor will ship; `None` for a vendor that never
+    /// acknowledges.
+    shipment: Option<Shipment>,
 }
 
 /// Every vendor's purchase orders and the answers given per key.
@@ -106,6 +150,8 @@ pub struct VendorBook {
     answers: HashMap<(String, String), (StatusCode, Value)>,
     /// (vendor, SKU) → the SKU the vendor ships instead.
     substitutes: HashMap<(String, String), String>,
+    /// The parcels vendors booked themselves → (vendor, PO number).
+    own_parcels: HashMap<(Carrier, String), (String, String)>,
 }
 
 impl VendorBook {
@@ -143,6 +189,65 @@ impl VendorBook {
         );
     }
 
+    /// The parcel a vendor booked itself under `number`, once the PO it
+    /// carries has shipped (a cancelled PO's parcel never leaves).
+    pub fn parcel(&self, carrier: Carrier, number: &str, at: DateTime<Utc>) -> Option<ParcelPlan> {
+        let (vendor, po) = self
+            .own_parcels
+            .get(&(carrier, number.trim().to_string()))?;
+        let po = self.pos.get(&(vendor.clone(), po.clone()))?;
+        behaviour(vendor)?.shipped(po, at)?.own.clone()
+    }
+
+    /// A PO `vendor` takes now, with the promise and the parcel it plans.
+    fn take(
+        &mut self,
+        world: &World,
+        vendor: &Behaviour,
+        order: Order,
+        now: DateTime<Utc>,
+    ) -> SimPo {
+        let ships_within = if order.expedite {
+            vendor.ships_after / 2
+        } else {
+            vendor.ships_after
+        };
+        let mut po = SimPo {
+            po_number: order.po_number,
+            order_reference: order.order_reference,
+            lines: order.lines,
+            created_at: now,
+            cancelled_at: None,
+            expedite: order.expedite,
+            promised: now + ships_within,
+            shipment: None,
+        };
+        if let Some(acknowledged_at) = vendor.acknowledges(&po) {
+            let plan = shipping::plan(
+                world,
+                &Taken {
+                    vendor: vendor.name,
+                    po_number: &po.po_number,
+                    order_reference: &po.order_reference,
+                    created_at: now,
+                    acknowledged_at,
+                    ships_within,
+                    expedite: order.expedite,
+                    serial: self.own_parcels.len() as u64,
+                },
+            );
+            if let Some(own) = &plan.shipment.own {
+                self.own_parcels.insert(
+                    (own.carrier, own.tracking_number.clone()),
+                    (vendor.name.to_string(), po.po_number.clone()),
+                );
+            }
+            po.promised = plan.promised;
+            po.shipment = Some(plan.shipment);
+        }
+        po
+    }
+
     /// Every PO `vendor` holds, by number.
     pub fn po_numbers(&self, vendor: &str) -> Vec<String> {
         let mut numbers: Vec<String> = self
@@ -156,12 +261,24 @@ impl VendorBook {
     }
 }
 
-pub fn routes() -> Router<Arc<Shared>> {
+pub fn routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
-        .route("/{vendor}/v1/atp", get(atp))
-        .route("/{vendor}/v1/purchase-orders", post(create))
-        .route("/{vendor}/v1/purchase-orders/{po}", get(read))
-        .route("/{vendor}/v1/purchase-orders/{po}/cancel", post(cancel))
+        .route(
+            "/{vendor}/v1/atp",
+            endpoint(shared, Endpoint::VendorAtp, get(atp)),
+        )
+        .route(
+            "/{vendor}/v1/purchase-orders",
+            endpoint(shared, Endpoint::VendorPoCreate, post(create)),
+        )
+        .route(
+            "/{vendor}/v1/purchase-orders/{po}",
+            endpoint(shared, Endpoint::VendorPo, get(read)),
+        )
+        .route(
+            "/{vendor}/v1/purchase-orders/{po}/cancel",
+            endpoint(shared, Endpoint::VendorPoCancel, post(cancel)),
+        )
 }
 
 fn problem(status: StatusCode, message: &str) -> Response {
@@ -210,25 +327,22 @@ fn render(
             json!({"line": l.line, "sku": l.sku, "quantity": l.quantity, "unit": l.unit, "option": l.option})
         })
         .collect();
-    let acknowledged_at = vendor
-        .acknowledges_after
-        .map(|after| po.created_at + after)
-        .filter(|at| *at <= now && po.cancelled_at.is_none_or(|c| c > *at));
+    let substitute_of = |l: &SimLine| substitutes.get(&(vendor.name.to_string(), l.sku.clone()));
+    let acknowledged_at = vendor.acknowledges(po).filter(|at| *at <= now);
     let acknowledgement = acknowledged_at.map(|at| {
         let answered: Vec<Value> = po
             .lines
             .iter()
             .map(|l| {
-                let accepted = (l.quantity as i64).min(vendor.atp_of(&l.sku)).max(0);
-                let status = if accepted as u64 == l.quantity {
+                let accepted = vendor.accepts(l);
+                let status = if accepted == l.quantity {
                     "accepted"
                 } else if accepted == 0 {
                     "rejected"
                 } else {
                     "backordered"
                 };
-                let substitute = substitutes.get(&(vendor.name.to_string(), l.sku.clone()));
-                match substitute.filter(|_| accepted > 0) {
+                match substitute_of(l).filter(|_| accepted > 0) {
                     Some(substitute) => json!({"line": l.line, "sku": l.sku, "status": "substituted", "substitute_sku": substitute, "quantity_accepted": accepted, "unit": l.unit}),
                     None => json!({"line": l.line, "sku": l.sku, "status": status, "quantity_accepted": accepted, "unit": l.unit}),
                 }
@@ -241,21 +355,42 @@ fn render(
         json!({
             "status": if none { "rejected" } else if all { "accepted" } else { "accepted_with_changes" },
             "acknowledged_at": time(at),
-            "promised_ship_date": if none { Value::Null } else { json!(time(po.created_at + vendor.ships_after)) },
+            "promised_ship_date": if none { Value::Null } else { json!(time(po.promised)) },
             "lines": answered,
         })
     });
+    // What was accepted leaves in one parcel; a substitute under its own
+    // SKU, in the unit the line was ordered in.
+    let ship_notices: Vec<Value> = vendor
+        .shipped(po, now)
+        .map(|shipment| {
+            let items: Vec<Value> = po
+                .lines
+                .iter()
+                .filter(|l| vendor.accepts(l) > 0)
+                .map(|l| {
+                    let sku = substitute_of(l).unwrap_or(&l.sku);
+                    json!({"sku": sku, "quantity": vendor.accepts(l)})
+                })
+                .collect();
+            json!({
+                "shipped_at": time(shipment.shipped_at),
+                "carrier": shipment.carrier.company(),
+                "packages": [{"tracking_number": shipment.tracking_number, "items": items}],
+            })
+        })
+        .into_iter()
+        .collect();
     json!({
         "po_number": po.po_number,
         "order_reference": po.order_reference,
         "status": if po.cancelled_at.is_some() { "cancelled" } else { "open" },
         "created_at": time(po.created_at),
         "cancelled_at": po.cancelled_at.map(time),
+        "expedite": po.expedite,
         "lines": lines,
         "acknowledgement": acknowledgement,
-        // The simulated vendors hand parcels to no carrier the simulator
-        // tracks, so they send no ship notices.
-        "ship_notices": [],
+        "ship_notices": ship_notices,
     })
 }
 
@@ -350,16 +485,22 @@ async fn create(
             &format!("PO {po_number} exists already (created under another Idempotency-Key)"),
         );
     }
-    let po = SimPo {
-        po_number,
-        order_reference: request["order_reference"]
-            .as_str()
-            .unwrap_or("")
-            .to_string(),
-        lines,
-        created_at: now,
-        cancelled_at: None,
-    };
+    let order_reference = request["order_reference"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let expedite = request["expedite"].as_bool().unwrap_or(false);
+    let po = book.take(
+        &shared.world,
+        &behaviour,
+        Order {
+            po_number,
+            order_reference,
+            lines,
+            expedite,
+        },
+        now,
+    );
     let body = render(&behaviour, &po, &book.substitutes, now);
     book.pos.insert(po_key, po);
     book.answers
@@ -372,27 +513,31 @@ async fn read(
     Path((vendor, po)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    with_po(&shared, &headers, &vendor, po, |_| {})
+    with_po(&shared, &headers, &vendor, po, |_, _, _| Ok(()))
 }
 
-/// Applies `change` to one of the vendor's POs and answers with the PO.
+/// Applies `change` to one of the vendor's POs (given the vendor and the
+/// moment) and answers with the PO, or with the change's refusal.
 fn with_po(
     shared: &Shared,
     headers: &HeaderMap,
     vendor: &str,
     po: String,
-    change: impl FnOnce(&mut SimPo),
+    change: impl FnOnce(&Behaviour, &mut SimPo, DateTime<Utc>) -> Result<(), Refused>,
 ) -> Response {
     let behaviour = match admit(headers, vendor) {
         Ok(vendor) => vendor,
         Err(refusal) => return refusal.response(),
     };
+    let now = shared.clock.now();
     let mut book = lock(&shared.vendors);
     let book = &mut *book;
     match book.pos.get_mut(&(behaviour.name.to_string(), po)) {
         Some(po) => {
-            change(po);
-            let body = render(&behaviour, po, &book.substitutes, shared.clock.now());
+            if let Err(refusal) = change(&behaviour, po, now) {
+                return refusal.response();
+            }
+            let body = render(&behaviour, po, &book.substitutes, now);
             reply(StatusCode::OK, &body)
         }
         None => problem(StatusCode::NOT_FOUND, "no such purchase order"),
@@ -404,8 +549,14 @@ async fn cancel(
     Path((vendor, po)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let now = shared.clock.now();
-    with_po(&shared, &headers, &vendor, po, |po| {
+    with_po(&shared, &headers, &vendor, po, |behaviour, po, now| {
+        if po.cancelled_at.is_none() && behaviour.shipped(po, now).is_some() {
+            return Err(Refused(
+                StatusCode::CONFLICT,
+                "the purchase order has shipped and cannot be cancelled",
+            ));
+        }
         po.cancelled_at.get_or_insert(now);
+        Ok(())
     })
 }
