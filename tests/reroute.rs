@@ -654,7 +654,10 @@ async fn a_reroute_to_an_edi_vendor_goes_out_as_an_850() {
     assert_eq!(filed(&shown)["ack"], "sent");
 
     // Harbor's 855 accepts it; the next pass reads it and writes the promise.
-    let ack = [format!("BAK*00*AT*{new_po}*20261123")];
+    let ack = [
+        format!("BAK*00*AT*{new_po}*20261123"),
+        "DTM*068*20261127".to_string(),
+    ];
     std::fs::write(inbox.join("855.edi"), from_harbor(2, "855", "PR", &ack)).unwrap();
     handle.advance(TimeDelta::minutes(30));
     let t2 = handle.now();
@@ -662,12 +665,20 @@ async fn a_reroute_to_an_edi_vendor_goes_out_as_an_850() {
     deck.ok(t2, &["sync", "--once"]);
     let shown = deck.show(t2, &order);
     assert_eq!(filed(&shown)["ack"], "accepted");
+    // The 855's DTM 068 day, to its last second in the shop's zone.
+    assert_eq!(
+        filed(&shown)["promised_ship_date"],
+        "2026-11-28T04:59:59Z",
+        "{shown}"
+    );
     assert!(
         shown["reroutes"][0]["promise_written"].is_array(),
         "{shown}"
     );
     let storefront_id: u64 = shown["storefront_id"].as_str().unwrap().parse().unwrap();
-    assert_eq!(handle.order_metafields(storefront_id).len(), 1);
+    let metafields = handle.order_metafields(storefront_id);
+    assert_eq!(metafields.len(), 1);
+    assert_eq!(metafields[0]["value"], "2026-11-27");
     assert_eq!(
         std::fs::read_dir(&outbox).unwrap().count(),
         1,

@@ -500,6 +500,37 @@ fn ack_855(control: u32, po: &str, bak02: &str, body: &[&str]) -> String {
 }
 
 #[test]
+fn an_855_names_the_day_the_vendor_will_ship() {
+    let read = |text: &str| match edi::read(&edi::parse(text).unwrap()).unwrap().remove(0) {
+        VendorMessage::Ack(ack) => ack,
+        other => panic!("not an 855: {other:?}"),
+    };
+    let header = ack_855(7, "PO-1", "AT", &["DTM*068*20261127"]);
+    assert_eq!(
+        read(&header).ship_date,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())
+    );
+    // Per line, ACK04 068: the latest line is when all of it ships.
+    let lines = ack_855(
+        8,
+        "PO-1",
+        "AC",
+        &[
+            "PO1*1*2*EA***VN*A",
+            "ACK*IA*2*EA*068*20261201",
+            "PO1*2*1*EA***VN*B",
+            "ACK*IA*1*EA*068*20261203",
+        ],
+    );
+    assert_eq!(
+        read(&lines).ship_date,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap())
+    );
+    let undated = ack_855(9, "PO-1", "AT", &["DTM*002*20261127"]);
+    assert_eq!(read(&undated).ship_date, None, "002 is delivery, not ship");
+}
+
+#[test]
 fn an_855_with_a_substitution_and_another_unit_is_read() {
     let text = ack_855(
         31,

@@ -61,7 +61,7 @@ fn next_business_day(policy: &SlaPolicy, day: NaiveDate) -> Option<NaiveDate> {
 /// The last instant of `day` in `tz`. When clocks fall back over 23:59:59 it
 /// happens twice and the day ends at the second; when clocks jump over it,
 /// the day ends the second before the jump.
-fn end_of_day(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
+pub fn end_of_day(tz: Tz, day: NaiveDate) -> DateTime<Utc> {
     let last_second = day.and_time(END_OF_DAY);
     match tz.from_local_datetime(&last_second).latest() {
         Some(instant) => instant.with_timezone(&Utc),

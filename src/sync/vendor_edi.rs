@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 use sqlx::{Acquire, AnyConnection};
 
@@ -17,7 +18,7 @@ use crate::domain::{
     AckState, DocumentContent, PurchaseOrder, PurchaseOrderLine, Substitution, VendorPackage,
     VendorQuantity,
 };
-use crate::engine::Policy;
+use crate::engine::{sla, Policy};
 use crate::store::{self, AtpRow, IncomingDoc, RejectRow, SeenBefore, Store, StoreError};
 use crate::sync::reconcile;
 
@@ -289,7 +290,16 @@ async fn apply_bytes(
         }
         None => {}
     }
-    let changes = match changes(&mut tx, vendor, &interchange.sender, messages, origin, now).await?
+    let changes = match changes(
+        &mut tx,
+        policy,
+        vendor,
+        &interchange.sender,
+        messages,
+        origin,
+        now,
+    )
+    .await?
     {
         Ok(changes) => changes,
         Err(Refused(reason)) => return Ok(FileOutcome::Quarantined { reason }),
@@ -350,6 +360,7 @@ impl Changes {
 
 async fn changes(
     conn: &mut AnyConnection,
+    policy: &Policy,
     vendor: Option<&VendorConfig>,
     sender: &str,
     messages: Vec<VendorMessage>,
@@ -364,7 +375,7 @@ async fn changes(
                     .purchase_order(conn, vendor, "855", &ack.po_number)
                     .await?
                 {
-                    Ok(po) => apply_ack(po, &ack, now),
+                    Ok(po) => apply_ack(po, &ack, policy.sla.timezone, now),
                     Err(refused) => return Ok(Err(refused)),
                 }
             }
@@ -426,7 +437,7 @@ fn changes_terms(code: &str) -> bool {
     matches!(code, "IC" | "IQ" | "IP" | "IS" | "DR")
 }
 
-fn apply_ack(po: &mut PurchaseOrder, ack: &PoAck, now: DateTime<Utc>) {
+fn apply_ack(po: &mut PurchaseOrder, ack: &PoAck, timezone: Tz, now: DateTime<Utc>) {
     let rejected = ack.verdict == AckVerdict::Rejected;
     let mut accepted: Vec<Option<u32>> = po
         .lines
@@ -516,6 +527,11 @@ fn apply_ack(po: &mut PurchaseOrder, ack: &PoAck, now: DateTime<Utc>) {
         AckState::Accepted
     };
     po.acknowledged_at = Some(now);
+    // X12 dates carry no zone: the vendor's ship day is the shop's, to its
+    // last second, as a ship-by is.
+    if let Some(day) = ack.ship_date {
+        po.promised_ship_date = Some(sla::end_of_day(timezone, day));
+    }
     po.revision += 1;
 }
 

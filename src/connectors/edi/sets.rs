@@ -56,6 +56,9 @@ pub struct PoAck {
     pub verdict: AckVerdict,
     pub code: String,
     pub lines: Vec<AckLine>,
+    /// The day the vendor schedules the goods to ship (DTM or ACK04/05
+    /// qualifier 068, current schedule ship): the latest one it names.
+    pub ship_date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,8 +206,17 @@ fn ack(set: &TransactionSet) -> Result<PoAck, X12Error> {
         return Err(set_error(set, "BAK03 (the PO number) is empty"));
     }
     let mut lines: Vec<AckLine> = Vec::new();
+    let mut ship_date: Option<NaiveDate> = None;
+    let mut scheduled = |qualifier: &str, date: &str| {
+        if qualifier == "068" {
+            if let Ok(day) = NaiveDate::parse_from_str(date, "%Y%m%d") {
+                ship_date = ship_date.max(Some(day));
+            }
+        }
+    };
     for segment in &set.segments {
         match segment.id.as_str() {
+            "DTM" => scheduled(segment.el(1), segment.el(2)),
             "PO1" => lines.push(AckLine {
                 line_number: segment.el(1).to_string(),
                 product_ids: product_ids(segment, 6),
@@ -213,12 +225,15 @@ fn ack(set: &TransactionSet) -> Result<PoAck, X12Error> {
                 statuses: Vec::new(),
             }),
             "ACK" => match lines.last_mut() {
-                Some(line) => line.statuses.push(AckStatus {
-                    code: segment.el(1).to_string(),
-                    quantity: quantity(segment.el(2)),
-                    unit: unit(segment.el(3)),
-                    product_ids: product_ids(segment, 7),
-                }),
+                Some(line) => {
+                    scheduled(segment.el(4), segment.el(5));
+                    line.statuses.push(AckStatus {
+                        code: segment.el(1).to_string(),
+                        quantity: quantity(segment.el(2)),
+                        unit: unit(segment.el(3)),
+                        product_ids: product_ids(segment, 7),
+                    });
+                }
                 None => return Err(set_error(set, "ACK segment before any PO1 line")),
             },
             _ => {}
@@ -229,6 +244,7 @@ fn ack(set: &TransactionSet) -> Result<PoAck, X12Error> {
         verdict,
         code,
         lines,
+        ship_date,
     })
 }
 
