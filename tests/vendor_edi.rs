@@ -76,6 +76,7 @@ fn every_fixture_is_read_or_refused_as_its_content_says() {
                     VendorMessage::Ack(_) => "855",
                     VendorMessage::ShipNotice(_) => "856",
                     VendorMessage::Inventory(_) => "846",
+                    VendorMessage::FunctionalAck(_) => "997",
                 };
                 assert_eq!(got, *set, "{name}");
             }
@@ -807,5 +808,71 @@ async fn edi_reroute_round_trip_sqlite() {
 async fn edi_reroute_round_trip_postgres() {
     if let Some(db) = dbs::postgres().await {
         edi_reroute_round_trip(db).await;
+    }
+}
+
+/// A 997 from the vendor (sender 322341109) about our group `group`.
+fn receipt_997(control: u32, functional_id: &str, group: &str, status: &str) -> String {
+    format!(
+        "ISA*00*          *00*          *ZZ*322341109      *ZZ*ORDERDECK      *261123*1500*U*00401*{control:09}*0*P*:~\
+         GS*FA*322341109*ORDERDECK*20261123*1500*{control}*X*004010~\
+         ST*997*0001~AK1*{functional_id}*{group}~AK2*850*0001~AK5*{status}~AK9*{status}*1*1*{}~\
+         SE*6*0001~GE*1*{control}~IEA*1*{control:09}~",
+        u8::from(status != "R")
+    )
+}
+
+/// The vendor's 997s about our 850: an accepted one changes nothing, one
+/// about a group we never sent is kept aside, and a rejection means the PO
+/// never reached the vendor: VENDOR_REJECTED, which a reroute can answer.
+async fn functional_acks(db: dbs::TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let setup = setup(db.store.clone(), root.clone(), dir).await;
+    let policy = setup.config.policy().unwrap();
+    let sent = vendor_edi::send_purchase_order(
+        &setup.store,
+        &policy,
+        vendor(&setup),
+        po("PO-997", "#2997", &[("OUR-1", "OUR-1", 2)]),
+        now(),
+    )
+    .await
+    .unwrap();
+    let group = edi::parse(&std::fs::read_to_string(&sent).unwrap())
+        .unwrap()
+        .groups[0]
+        .control_number
+        .clone();
+
+    drop_in(&setup, "a-997.edi", &receipt_997(41, "PO", &group, "A")).await;
+    drop_in(&setup, "b-997.edi", &receipt_997(42, "PO", "999999", "R")).await;
+    let reports = poll(&setup, now()).await;
+    assert_eq!(reports[0].outcome, FileOutcome::Applied { documents: 0 });
+    assert!(
+        matches!(&reports[1].outcome, FileOutcome::Quarantined { reason } if reason.contains("no interchange with that control number")),
+        "{:?}",
+        reports[1].outcome
+    );
+    let (_, codes) = queue_and_codes(&setup.store, "#2997").await;
+    assert!(!codes.contains(&"VENDOR_REJECTED".to_string()), "{codes:?}");
+
+    drop_in(&setup, "c-997.edi", &receipt_997(43, "PO", &group, "R")).await;
+    let reports = poll(&setup, now()).await;
+    assert_eq!(reports[0].outcome, FileOutcome::Applied { documents: 1 });
+    let (queue, codes) = queue_and_codes(&setup.store, "#2997").await;
+    assert_eq!(queue, "blocked");
+    assert!(codes.contains(&"VENDOR_REJECTED".to_string()), "{codes:?}");
+}
+
+#[tokio::test]
+async fn functional_acks_sqlite() {
+    functional_acks(dbs::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn functional_acks_postgres() {
+    if let Some(db) = dbs::postgres().await {
+        functional_acks(db).await;
     }
 }

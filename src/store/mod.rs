@@ -30,7 +30,7 @@ pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys, SourceHealth};
 pub use vendor_api::PoSend;
 pub use vendor_edi::{
-    interchange_seen, next_control_number, purchase_order, record_interchange,
+    interchange_seen, next_control_number, outbound_po, purchase_order, record_interchange,
     record_outbound_path, upsert_atp, vendor_atp, AtpRow, SeenBefore,
 };
 

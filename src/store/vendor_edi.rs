@@ -121,6 +121,28 @@ pub async fn next_control_number(
         .context("reading the 850's control number")
 }
 
+/// The vendor and PO number of the 850 or 860 orderdeck numbered
+/// `control_number`, if it did.
+pub async fn outbound_po(
+    conn: &mut AnyConnection,
+    control_number: i64,
+) -> Result<Option<(String, String)>, StoreError> {
+    let row = sqlx::query("SELECT vendor_id, po_number FROM edi_outbound WHERE id = $1")
+        .bind(control_number)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("looking up an outgoing X12 file")?;
+    row.map(|r| -> Result<(String, String), StoreError> {
+        Ok((
+            r.try_get("vendor_id")
+                .context("reading an outgoing X12 file")?,
+            r.try_get("po_number")
+                .context("reading an outgoing X12 file")?,
+        ))
+    })
+    .transpose()
+}
+
 pub async fn record_outbound_path(
     conn: &mut AnyConnection,
     control_number: i64,

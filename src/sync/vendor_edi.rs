@@ -390,6 +390,46 @@ async fn changes(
                     }
                 }
             }
+            VendorMessage::FunctionalAck(receipt) => {
+                let control = receipt.group_control.trim().parse::<i64>().ok();
+                let sent = match control {
+                    Some(control) => store::outbound_po(conn, control).await?,
+                    None => None,
+                };
+                let Some((to, po_number)) =
+                    sent.filter(|(to, _)| vendor.is_none_or(|v| v.id.eq_ignore_ascii_case(to)))
+                else {
+                    return Ok(Err(Refused(format!(
+                        "997 for group {} ({}): orderdeck sent this vendor no interchange with that control number",
+                        receipt.group_control, receipt.functional_id
+                    ))));
+                };
+                if !receipt.rejected() {
+                    continue;
+                }
+                if receipt.functional_id != "PO" {
+                    // Our 860 never reached the vendor: the PO is filed as
+                    // cancelled, so only a person can still stop it.
+                    return Ok(Err(Refused(format!(
+                        "997 from {to}: its translator rejected our {} for PO {po_number} (AK9 R); cancel PO {po_number} with the vendor by hand",
+                        receipt.functional_id
+                    ))));
+                }
+                match changes
+                    .purchase_order(conn, vendor, "997", &po_number)
+                    .await?
+                {
+                    // The 850 never reached the vendor's system: nothing is
+                    // coming, which the engine treats as a rejection.
+                    Ok(po) if po.ack == AckState::Sent => {
+                        po.ack = AckState::Rejected;
+                        po.acknowledged_at = Some(now);
+                        po.revision += 1;
+                    }
+                    Ok(_) => {}
+                    Err(refused) => return Ok(Err(refused)),
+                }
+            }
             VendorMessage::Inventory(advice) => {
                 let Some(vendor) = vendor else {
                     return Ok(Err(Refused(format!(

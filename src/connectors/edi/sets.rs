@@ -12,6 +12,28 @@ pub enum VendorMessage {
     Ack(PoAck),
     ShipNotice(ShipNotice),
     Inventory(InventoryAdvice),
+    FunctionalAck(FunctionalAck),
+}
+
+/// A 997: whether the vendor's translator could read one of our groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionalAck {
+    /// AK101: the group's functional id (PO for our 850s, PC for our 860s).
+    pub functional_id: String,
+    /// AK102: the group's control number, which is our interchange's.
+    pub group_control: String,
+    /// AK901: A accepted, E accepted with errors, P partly, R rejected.
+    pub status: String,
+    /// The AK2/AK5 pairs: (set id, set control number, AK501).
+    pub sets: Vec<(String, String, String)>,
+}
+
+impl FunctionalAck {
+    /// Whether the vendor refused the group outright (AK901 R): what it
+    /// carried never reached the vendor's system.
+    pub fn rejected(&self) -> bool {
+        self.status == "R"
+    }
 }
 
 /// BAK02: the vendor's answer for the PO as a whole.
@@ -105,8 +127,8 @@ pub struct InventoryAdvice {
 }
 
 /// Reads every transaction set of an interchange. Anything but 004010 846,
-/// 855 and 856 is refused: a vendor sending us something else (an 810, a
-/// 997, an 850) has sent it to the wrong place.
+/// 855, 856 and 997 is refused: a vendor sending us something else (an
+/// 810, an 850) has sent it to the wrong place.
 pub fn read(interchange: &Interchange) -> Result<Vec<VendorMessage>, X12Error> {
     if interchange.version != "00401" {
         return Err(X12Error(format!(
@@ -127,9 +149,10 @@ pub fn read(interchange: &Interchange) -> Result<Vec<VendorMessage>, X12Error> {
                 "855" => VendorMessage::Ack(ack(set)?),
                 "856" => VendorMessage::ShipNotice(ship_notice(set)?),
                 "846" => VendorMessage::Inventory(inventory(set)?),
+                "997" => VendorMessage::FunctionalAck(functional_ack(set)?),
                 other => {
                     return Err(X12Error(format!(
-                        "transaction set {} is a {other} ({}); a vendor inbox takes only 846, 855 and 856",
+                        "transaction set {} is a {other} ({}); a vendor inbox takes only 846, 855, 856 and 997",
                         set.control_number,
                         set_name(other)
                     )))
@@ -146,9 +169,40 @@ fn set_name(id: &str) -> &'static str {
         "810" => "invoice",
         "850" => "purchase order, which we send rather than receive",
         "860" => "PO change request",
-        "997" => "functional acknowledgement",
         _ => "not a set orderdeck reads",
     }
+}
+
+fn functional_ack(set: &TransactionSet) -> Result<FunctionalAck, X12Error> {
+    let find = |id: &str| set.segments.iter().find(|s| s.id == id);
+    let ak1 = find("AK1").ok_or_else(|| set_error(set, "no AK1 segment"))?;
+    let ak9 = find("AK9").ok_or_else(|| set_error(set, "no AK9 segment"))?;
+    let status = ak9.el(1).to_string();
+    if !matches!(status.as_str(), "A" | "E" | "P" | "R" | "M" | "W" | "X") {
+        return Err(set_error(
+            set,
+            format!("AK901 {status:?} is not a group status"),
+        ));
+    }
+    let mut sets = Vec::new();
+    let mut pending: Option<(String, String)> = None;
+    for segment in &set.segments {
+        match segment.id.as_str() {
+            "AK2" => pending = Some((segment.el(1).to_string(), segment.el(2).to_string())),
+            "AK5" => {
+                if let Some((id, control)) = pending.take() {
+                    sets.push((id, control, segment.el(1).to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(FunctionalAck {
+        functional_id: ak1.el(1).to_string(),
+        group_control: ak1.el(2).to_string(),
+        status,
+        sets,
+    })
 }
 
 fn set_error(set: &TransactionSet, message: impl std::fmt::Display) -> X12Error {
