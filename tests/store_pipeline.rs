@@ -348,6 +348,80 @@ async fn a_replacement_is_found_whichever_order_arrives_first() {
     }
 }
 
+/// New orders are evaluated before they are written: a replacement in the
+/// same file as its original must still reach it, and a link the file takes
+/// back must not.
+#[tokio::test]
+async fn a_replacement_in_the_same_file_as_its_original_is_found() {
+    let replacement_of = |id: u64, name: &str, original: &str, updated: &str| {
+        let mut order = shopify_order(id, name, "2026-11-23T09:00:00-05:00", updated, "paid");
+        order["tags"] = json!(format!("replacement-of:{original}"));
+        order
+    };
+    let original = |id: u64, name: &str| {
+        shopify_order(
+            id,
+            name,
+            "2026-11-20T09:00:00-05:00",
+            "2026-11-20T09:00:00-05:00",
+            "paid",
+        )
+    };
+    for db in dbs::all().await {
+        let dir = tempfile::tempdir().expect("dir");
+        let now = at("2026-11-23T15:00:00Z");
+        let both_ways = json!({"orders": [
+            replacement_of(711, "#1111", "#1110", "2026-11-23T09:00:00-05:00"),
+            original(710, "#1110"),
+            original(720, "#1120"),
+            replacement_of(721, "#1121", "#1120", "2026-11-23T09:00:00-05:00"),
+        ]});
+        let path = write(dir.path(), "both.json", &both_ways);
+        load(&db.store, Source::Storefront, &path, now).await;
+        // Filed again, every order exists: the same result.
+        load(&db.store, Source::Storefront, &path, now).await;
+        for name in ["1110", "1120"] {
+            let (_, codes) = queue_of(&db.store, name).await;
+            assert!(
+                codes.contains(&FindingCode::ReplacementExists),
+                "{}: {name}: {codes:?}",
+                db.label
+            );
+        }
+
+        load(
+            &db.store,
+            Source::Storefront,
+            &write(
+                dir.path(),
+                "tagged.json",
+                &json!({"order": replacement_of(731, "#1131", "#1130", "2026-11-23T09:00:00-05:00")}),
+            ),
+            now,
+        )
+        .await;
+        let mut untagged = replacement_of(731, "#1131", "#1130", "2026-11-23T10:00:00-05:00");
+        untagged["tags"] = json!("");
+        load(
+            &db.store,
+            Source::Storefront,
+            &write(
+                dir.path(),
+                "untagged.json",
+                &json!({"orders": [untagged, original(730, "#1130")]}),
+            ),
+            now,
+        )
+        .await;
+        let (_, codes) = queue_of(&db.store, "1130").await;
+        assert!(
+            !codes.contains(&FindingCode::ReplacementExists),
+            "{}: {codes:?}",
+            db.label
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_bad_file_is_kept_aside_and_the_rest_load() {
     for db in dbs::all().await {
@@ -567,7 +641,7 @@ async fn bad_database_urls_are_named() {
 #[tokio::test]
 async fn a_parcel_reported_before_its_shipment_joins_the_order() {
     use orderdeck::domain::{CarrierShipment, DocumentContent, ShipmentStatus, TrackingScan};
-    use orderdeck::store::{ingest_batch, IncomingDoc};
+    use orderdeck::store::IncomingDoc;
     use sqlx::Acquire;
 
     for db in dbs::all().await {
@@ -591,7 +665,7 @@ async fn a_parcel_reported_before_its_shipment_joins_the_order() {
         {
             let mut conn = db.store.pool().acquire().await.expect("conn");
             let mut tx = conn.begin().await.expect("tx");
-            let outcome = ingest_batch(
+            reconcile::file_batch(
                 &mut tx,
                 vec![IncomingDoc {
                     content: DocumentContent::CarrierShipment(parcel),
@@ -599,12 +673,11 @@ async fn a_parcel_reported_before_its_shipment_joins_the_order() {
                     origin: "test".into(),
                     fetched_at: now,
                 }],
+                &policy(),
+                now,
             )
             .await
-            .expect("ingest");
-            reconcile::reconcile_batch(&mut tx, outcome, &policy(), now)
-                .await
-                .expect("reconcile");
+            .expect("file");
             tx.commit().await.expect("commit");
         }
         let shipments = json!({"shipments": [{

@@ -3,14 +3,21 @@
 //! (ShipStation's `orderKey`), else by the order name with or without `#`
 //! (DESIGN.md §2); the result must not depend on which system spoke first.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::params::{bind_all, insert_rows, placeholders, Param, Style};
-use super::{to_millis, QueryContext, StoreError};
-use crate::domain::{normalize_order_name, DocumentContent, OrderFacts, ShipmentStatus};
+use super::params::{bind_all, id_chunks, insert_rows, placeholders, Param, Style};
+use super::results::{
+    finding_rows, insert_findings, link_from_row, resolutions_by_key, summary_values,
+    SUMMARY_COLUMNS, SUMMARY_COLUMN_NAMES,
+};
+use super::{from_millis, to_millis, QueryContext, StoreError};
+use crate::domain::{
+    normalize_order_name, DocumentContent, OrderFacts, ReplacementLink, ShipmentStatus,
+};
+use crate::engine::{Evaluation, Listing};
 
 /// One document as read from a backend or a saved file.
 #[derive(Debug, Clone)]
@@ -23,14 +30,24 @@ pub struct IncomingDoc {
     pub fetched_at: DateTime<Utc>,
 }
 
-/// The orders a batch touched, ready for evaluation.
+/// What the engine makes of an order. The store evaluates the orders a
+/// batch creates itself, before their rows are written, so that each is
+/// written once, evaluation and all.
+pub trait Evaluate {
+    /// The moment evaluations are made as of.
+    fn at(&self) -> DateTime<Utc>;
+    /// `resolved`: the findings operators marked resolved, (code, who).
+    fn evaluate(&self, facts: &OrderFacts, resolved: &[(String, String)]) -> (Evaluation, Listing);
+}
+
+/// What a batch did: new orders are stored evaluated; the others it touched
+/// still need evaluating.
 #[derive(Debug, Default)]
 pub struct IngestOutcome {
-    /// Orders first seen in this batch, with every fact they have (the batch
-    /// holds all of them); only their replacement links still come from the
-    /// store.
-    pub fresh: Vec<(i64, String, OrderFacts)>,
-    /// Orders that existed before: their facts are read back from the store.
+    /// Orders first seen in this batch, stored with their evaluation.
+    pub evaluated: usize,
+    /// Orders that existed before, or whose replacements changed: their
+    /// facts are read back from the store.
     pub existing: Vec<i64>,
     /// Orders that turned out to be another order and are gone: an
     /// evaluation of them not yet stored must not be.
@@ -312,8 +329,9 @@ impl Resolver {
 pub async fn ingest_batch(
     conn: &mut AnyConnection,
     docs: Vec<IncomingDoc>,
+    engine: &(dyn Evaluate + Sync),
 ) -> Result<IngestOutcome, StoreError> {
-    let mut docs = newest_per_document(docs);
+    let docs = newest_per_document(docs);
     if docs.is_empty() {
         return Ok(IngestOutcome::default());
     }
@@ -339,7 +357,23 @@ pub async fn ingest_batch(
 
     let removed = persist_merges(conn, &resolver, existing_count).await?;
     upsert_existing(conn, &resolver, existing_count, &slots, changed_at).await?;
-    insert_new(conn, &mut resolver, existing_count, changed_at).await?;
+
+    let replacing = replacing_of(&docs, &slots);
+    let mut fresh: BTreeMap<usize, OrderFacts> = (existing_count..resolver.entities.len())
+        .filter(|&slot| resolver.entities[slot].merged_into.is_none())
+        .map(|slot| (slot, OrderFacts::default()))
+        .collect();
+    let mut payloads = Vec::with_capacity(docs.len());
+    for (doc, &slot) in docs.into_iter().zip(&slots) {
+        let root = resolver.root(slot);
+        let (payload, content) = PayloadRow::of(doc, resolver.entities[root].id)?;
+        if let Some(facts) = fresh.get_mut(&root) {
+            facts.absorb(content, payload.fetched_at);
+        }
+        payloads.push(payload);
+    }
+    let evaluations = evaluate_fresh(conn, &resolver, fresh, &replacing, engine).await?;
+    insert_new(conn, &mut resolver, changed_at, &evaluations, engine.at()).await?;
 
     let order_ids: Vec<i64> = slots
         .iter()
@@ -349,45 +383,180 @@ pub async fn ingest_batch(
                 .unwrap_or_default()
         })
         .collect();
-    upsert_payloads(conn, &mut docs, &order_ids).await?;
+    upsert_payloads(conn, payloads, &order_ids).await?;
     record_parcels(conn, &keys, &order_ids).await?;
-    let originals = relink_replacements(conn, &docs, &order_ids).await?;
+    let originals = relink_replacements(conn, &replacing, &resolver).await?;
 
-    let mut fresh: HashMap<usize, OrderFacts> = HashMap::new();
-    let mut existing = BTreeSet::new();
-    for (doc, &slot) in docs.into_iter().zip(&slots) {
-        let root = resolver.root(slot);
-        if root < existing_count {
-            existing.extend(resolver.entities[root].id);
-        } else {
-            fresh
-                .entry(root)
-                .or_default()
-                .absorb(doc.content, doc.fetched_at);
+    let mut findings = Vec::new();
+    let mut fresh_ids = BTreeSet::new();
+    for (slot, (evaluation, _)) in &evaluations {
+        if let Some(id) = resolver.entities[*slot].id {
+            findings.extend(finding_rows(id, evaluation)?);
+            fresh_ids.insert(id);
         }
     }
-    let fresh_ids: BTreeSet<i64> = fresh
-        .keys()
-        .filter_map(|&slot| resolver.entities[slot].id)
+    insert_findings(conn, findings).await?;
+
+    let mut existing: BTreeSet<i64> = slots
+        .iter()
+        .map(|&slot| resolver.root(slot))
+        .filter(|&root| root < existing_count)
+        .filter_map(|root| resolver.entities[root].id)
         .collect();
     existing.extend(originals.into_iter().filter(|id| !fresh_ids.contains(id)));
-    let mut fresh: Vec<(i64, String, OrderFacts)> = fresh
-        .into_iter()
-        .filter_map(|(slot, facts)| {
-            let entity = &resolver.entities[slot];
-            Some((
-                entity.id?,
-                entity.name_key.clone().unwrap_or_default(),
-                facts,
-            ))
-        })
-        .collect();
-    fresh.sort_by_key(|(id, _, _)| *id);
     Ok(IngestOutcome {
-        fresh,
+        evaluated: fresh_ids.len(),
         existing: existing.into_iter().collect(),
         removed,
     })
+}
+
+/// A storefront order of the batch, by its entity's slot, with the order it
+/// says it replaces (that order's name key) when it is a replacement.
+struct Replacing {
+    slot: usize,
+    replaces: Option<(String, ReplacementLink)>,
+}
+
+fn replacing_of(docs: &[IncomingDoc], slots: &[usize]) -> Vec<Replacing> {
+    docs.iter()
+        .zip(slots)
+        .filter_map(|(doc, &slot)| {
+            let DocumentContent::StorefrontOrder(order) = &doc.content else {
+                return None;
+            };
+            let replaces = order.replaces().map(|original| {
+                let link = ReplacementLink {
+                    replacement_name: order.name.clone(),
+                    replacement_id: order.id.clone(),
+                    // As the store keeps it, so a link read back is the same.
+                    created_at: from_millis(to_millis(order.created_at)),
+                };
+                (normalize_order_name(original), link)
+            });
+            Some(Replacing { slot, replaces })
+        })
+        .collect()
+}
+
+/// One document's payload row, less its order's id.
+struct PayloadRow {
+    kind: &'static str,
+    doc_id: String,
+    version: i64,
+    fetched_at: DateTime<Utc>,
+    origin: String,
+    raw: String,
+    facts: String,
+}
+
+impl PayloadRow {
+    /// The row, and the document's content for the facts of a new order
+    /// (`order_id` is `None` until such an order is written).
+    fn of(
+        doc: IncomingDoc,
+        order_id: Option<i64>,
+    ) -> Result<(PayloadRow, DocumentContent), StoreError> {
+        let facts =
+            serde_json::to_string(&doc.content).map_err(|source| StoreError::CorruptFacts {
+                order_id: order_id.unwrap_or_default(),
+                kind: doc.content.kind().to_string(),
+                source,
+            })?;
+        let row = PayloadRow {
+            kind: doc.content.kind(),
+            doc_id: doc.content.doc_id().to_string(),
+            version: doc.content.version(),
+            fetched_at: doc.fetched_at,
+            origin: doc.origin,
+            raw: doc.raw,
+            facts,
+        };
+        Ok((row, doc.content))
+    }
+}
+
+/// Evaluates the orders first seen in this batch, by slot: their facts are
+/// all in the batch, but for the replacements recorded before and the
+/// findings operators resolved under their name.
+async fn evaluate_fresh(
+    conn: &mut AnyConnection,
+    resolver: &Resolver,
+    fresh: BTreeMap<usize, OrderFacts>,
+    replacing: &[Replacing],
+    engine: &(dyn Evaluate + Sync),
+) -> Result<Vec<(usize, (Evaluation, Listing))>, StoreError> {
+    let name_keys: Vec<String> = fresh
+        .keys()
+        .filter_map(|&slot| resolver.entities[slot].name_key.clone())
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    let mut links = stored_links(conn, resolver, replacing, &name_keys).await?;
+    // The links this batch records; a second one for the same pair is
+    // ignored there, so it is here.
+    let mut recorded = HashSet::new();
+    for item in replacing {
+        if let Some((key, link)) = &item.replaces {
+            if recorded.insert((key.as_str(), resolver.root(item.slot))) {
+                links.entry(key.clone()).or_default().push(link.clone());
+            }
+        }
+    }
+    let resolutions = resolutions_by_key(conn, &name_keys).await?;
+    let mut evaluations = Vec::with_capacity(fresh.len());
+    for (slot, mut facts) in fresh {
+        let key = resolver.entities[slot].name_key.as_deref();
+        if let Some(found) = key.and_then(|k| links.get(k)) {
+            facts.replacements.extend(found.iter().cloned());
+        }
+        facts.canonicalize();
+        let resolved = key
+            .and_then(|k| resolutions.get(k))
+            .map_or(&[][..], Vec::as_slice);
+        evaluations.push((slot, engine.evaluate(&facts, resolved)));
+    }
+    Ok(evaluations)
+}
+
+/// The replacement links already stored for `name_keys`, by key, less those
+/// of replacements in this batch: [`relink_replacements`] records those anew.
+async fn stored_links(
+    conn: &mut AnyConnection,
+    resolver: &Resolver,
+    replacing: &[Replacing],
+    name_keys: &[String],
+) -> Result<HashMap<String, Vec<ReplacementLink>>, StoreError> {
+    let relinked: HashSet<i64> = replacing
+        .iter()
+        .filter_map(|item| resolver.entities[resolver.root(item.slot)].id)
+        .collect();
+    let mut links: HashMap<String, Vec<ReplacementLink>> = HashMap::new();
+    for chunk in id_chunks(name_keys) {
+        let sql = format!(
+            "SELECT original_key, replacement_order_id, replacement_name, replacement_storefront_id, created_at \
+             FROM replacement_links WHERE original_key IN ({})",
+            placeholders(Style::of(conn), 1, chunk.len())
+        );
+        let params = chunk.iter().cloned().map(Param::Text).collect();
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading replacement links")?;
+        for row in rows {
+            let replacement: i64 = row
+                .try_get("replacement_order_id")
+                .context("reading replacement links")?;
+            if relinked.contains(&replacement) {
+                continue;
+            }
+            let key: String = row
+                .try_get("original_key")
+                .context("reading replacement links")?;
+            links.entry(key).or_default().push(link_from_row(&row)?);
+        }
+    }
+    Ok(links)
 }
 
 /// Whether a snapshot replaces the stored one: the system's own clock
@@ -613,50 +782,60 @@ async fn upsert_existing(
     .await
 }
 
+const NEW_ORDER_COLUMNS: usize = 7 + SUMMARY_COLUMNS;
+
+/// Writes each order first seen in this batch once, with its evaluation.
 async fn insert_new(
     conn: &mut AnyConnection,
     resolver: &mut Resolver,
-    existing_count: usize,
     changed_at: i64,
+    evaluations: &[(usize, (Evaluation, Listing))],
+    at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let (new_slots, keyless): (Vec<usize>, Vec<usize>) = (existing_count..resolver.entities.len())
-        .filter(|&slot| resolver.entities[slot].merged_into.is_none())
-        .partition(|&slot| {
-            let entity = &resolver.entities[slot];
-            entity.storefront_id.is_some() || entity.name_key.is_some()
-        });
+    let head = format!(
+        "INSERT INTO orders (storefront_id, name, name_key, warehouse_key, customer, placed_at, \
+         facts_changed_at, {SUMMARY_COLUMN_NAMES}) VALUES "
+    );
+    let row_params =
+        |resolver: &Resolver, slot: usize, (evaluation, listing): &(Evaluation, Listing)| {
+            let mut params = entity_params(&resolver.entities[slot], changed_at);
+            params.extend(summary_values(evaluation, listing, at));
+            params
+        };
+    let (keyed, keyless): (Vec<_>, Vec<_>) = evaluations.iter().partition(|(slot, _)| {
+        let entity = &resolver.entities[*slot];
+        entity.storefront_id.is_some() || entity.name_key.is_some()
+    });
     // A parcel no order has claimed yet has no unique key to match a
     // RETURNING row by; such orders are rare and go one by one.
-    for slot in keyless {
-        let params = entity_params(&resolver.entities[slot], changed_at);
-        let row = bind_all(
-            sqlx::query(
-                "INSERT INTO orders (storefront_id, name, name_key, warehouse_key, customer, placed_at, facts_changed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            ),
-            params,
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .context("recording a parcel's order")?;
-        resolver.entities[slot].id = Some(row.try_get("id").context("reading new order ids")?);
+    for (slot, evaluation) in keyless {
+        let sql = format!(
+            "{head}({}) RETURNING id",
+            placeholders(Style::of(conn), 1, NEW_ORDER_COLUMNS)
+        );
+        let row = bind_all(sqlx::query(&sql), row_params(resolver, *slot, evaluation))
+            .fetch_one(&mut *conn)
+            .await
+            .context("recording a parcel's order")?;
+        resolver.entities[*slot].id = Some(row.try_get("id").context("reading new order ids")?);
     }
     // Rows come back from RETURNING in no promised order, so each is matched
     // to its entity by a unique key it carries.
-    for chunk in new_slots.chunks(1_000) {
-        let width = 7;
-        let mut sql = String::from(
-            "INSERT INTO orders (storefront_id, name, name_key, warehouse_key, customer, placed_at, facts_changed_at) VALUES ",
-        );
-        let mut params = Vec::with_capacity(chunk.len() * width);
-        for (i, &slot) in chunk.iter().enumerate() {
+    for chunk in keyed.chunks(1_000) {
+        let mut sql = head.clone();
+        let mut params = Vec::with_capacity(chunk.len() * NEW_ORDER_COLUMNS);
+        for (i, (slot, evaluation)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push('(');
-            sql.push_str(&placeholders(Style::of(conn), i * width + 1, width));
+            sql.push_str(&placeholders(
+                Style::of(conn),
+                i * NEW_ORDER_COLUMNS + 1,
+                NEW_ORDER_COLUMNS,
+            ));
             sql.push(')');
-            params.extend(entity_params(&resolver.entities[slot], changed_at));
+            params.extend(row_params(resolver, *slot, evaluation));
         }
         sql.push_str(" RETURNING id, storefront_id, name_key");
         let rows = bind_all(sqlx::query(&sql), params)
@@ -685,28 +864,25 @@ async fn insert_new(
 /// Moves each document's raw body into the store: nothing reads it after.
 async fn upsert_payloads(
     conn: &mut AnyConnection,
-    docs: &mut [IncomingDoc],
+    payloads: Vec<PayloadRow>,
     order_ids: &[i64],
 ) -> Result<(), StoreError> {
-    let mut rows = Vec::with_capacity(docs.len());
-    for (doc, &order_id) in docs.iter_mut().zip(order_ids) {
-        let facts =
-            serde_json::to_string(&doc.content).map_err(|source| StoreError::CorruptFacts {
-                order_id,
-                kind: doc.content.kind().to_string(),
-                source,
-            })?;
-        rows.push(vec![
-            Param::Int(order_id),
-            Param::Text(doc.content.kind().to_string()),
-            Param::Text(doc.content.doc_id().to_string()),
-            Param::Int(doc.content.version()),
-            Param::Int(to_millis(doc.fetched_at)),
-            Param::Text(doc.origin.clone()),
-            Param::Text(std::mem::take(&mut doc.raw)),
-            Param::Text(facts),
-        ]);
-    }
+    let rows = payloads
+        .into_iter()
+        .zip(order_ids)
+        .map(|(payload, &order_id)| {
+            vec![
+                Param::Int(order_id),
+                Param::Text(payload.kind.to_string()),
+                Param::Text(payload.doc_id),
+                Param::Int(payload.version),
+                Param::Int(to_millis(payload.fetched_at)),
+                Param::Text(payload.origin),
+                Param::Text(payload.raw),
+                Param::Text(payload.facts),
+            ]
+        })
+        .collect();
     insert_rows(
         conn,
         "INSERT INTO payloads (order_id, source, doc_id, version, fetched_at, origin, raw, facts)",
@@ -764,31 +940,33 @@ async fn record_parcels(
 /// originals whose facts that changed.
 async fn relink_replacements(
     conn: &mut AnyConnection,
-    docs: &[IncomingDoc],
-    order_ids: &[i64],
+    replacing: &[Replacing],
+    resolver: &Resolver,
 ) -> Result<Vec<i64>, StoreError> {
-    let mut storefront_orders = Vec::new();
-    let mut links = Vec::new();
-    for (doc, &order_id) in docs.iter().zip(order_ids) {
-        let DocumentContent::StorefrontOrder(order) = &doc.content else {
-            continue;
-        };
-        storefront_orders.push(order_id);
-        if let Some(original) = order.replaces() {
-            links.push(vec![
-                Param::Text(normalize_order_name(original)),
-                Param::Int(order_id),
-                Param::Text(order.name.clone()),
-                Param::Text(order.id.clone()),
-                Param::Int(to_millis(order.created_at)),
-            ]);
-        }
-    }
+    let id_of = |slot: usize| {
+        resolver.entities[resolver.root(slot)]
+            .id
+            .unwrap_or_default()
+    };
+    let storefront_orders: Vec<i64> = replacing.iter().map(|item| id_of(item.slot)).collect();
+    let links: Vec<Vec<Param>> = replacing
+        .iter()
+        .filter_map(|item| {
+            let (key, link) = item.replaces.as_ref()?;
+            Some(vec![
+                Param::Text(key.clone()),
+                Param::Int(id_of(item.slot)),
+                Param::Text(link.replacement_name.clone()),
+                Param::Text(link.replacement_id.clone()),
+                Param::Int(to_millis(link.created_at)),
+            ])
+        })
+        .collect();
     if storefront_orders.is_empty() {
         return Ok(Vec::new());
     }
     let mut original_keys: BTreeSet<String> = BTreeSet::new();
-    for chunk in super::params::id_chunks(&storefront_orders) {
+    for chunk in id_chunks(&storefront_orders) {
         let sql = format!(
             "DELETE FROM replacement_links WHERE replacement_order_id IN ({}) RETURNING original_key",
             placeholders(Style::of(conn), 1, chunk.len())

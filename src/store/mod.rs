@@ -17,14 +17,14 @@ mod vendor_edi;
 
 pub use action_runs::{ActionRun, Claim, NewRun, RunStatus};
 pub use audit::{entry_hash, AuditEntry, AuditFields, Verification, GENESIS_HASH};
-pub use ingest::{ingest_batch, IncomingDoc, IngestOutcome};
+pub use ingest::{ingest_batch, Evaluate, IncomingDoc, IngestOutcome};
 pub use jobs::{Job, JobStatus, NewJob};
 pub use queries::{
     insert_rejects, BreachRow, OrderDetail, OrderRow, PayloadRow, QueueSort, RejectRow,
 };
 pub use results::{
-    attach_replacements, due_for_evaluation, load_facts, prepare_evaluations, resolutions_of,
-    write_evaluations, PreparedEvaluations,
+    due_for_evaluation, load_facts, prepare_evaluations, resolutions_of, write_evaluations,
+    PreparedEvaluations,
 };
 pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys, SourceHealth};

@@ -114,7 +114,7 @@ pub async fn insert_rows(
     Ok(())
 }
 
-/// `IN ($n, …)` over many ids, split so no statement passes the limit.
-pub fn id_chunks(ids: &[i64]) -> impl Iterator<Item = &[i64]> {
+/// `IN ($n, …)` over many ids or keys, split so no statement passes the limit.
+pub fn id_chunks<T>(ids: &[T]) -> impl Iterator<Item = &[T]> {
     ids.chunks(MAX_PARAMS_PER_STATEMENT)
 }

@@ -71,7 +71,7 @@ pub async fn load_facts(
     Ok(out)
 }
 
-fn link_from_row(row: &sqlx::any::AnyRow) -> Result<ReplacementLink, StoreError> {
+pub(super) fn link_from_row(row: &sqlx::any::AnyRow) -> Result<ReplacementLink, StoreError> {
     Ok(ReplacementLink {
         replacement_name: row
             .try_get("replacement_name")
@@ -86,52 +86,48 @@ fn link_from_row(row: &sqlx::any::AnyRow) -> Result<ReplacementLink, StoreError>
     })
 }
 
-/// Adds the replacement links of orders first seen in this batch (the batch
-/// itself cannot hold them if the replacement arrived earlier).
-pub async fn attach_replacements(
-    conn: &mut AnyConnection,
-    fresh: &mut [(i64, String, OrderFacts)],
-) -> Result<(), StoreError> {
-    let keys: Vec<String> = fresh
-        .iter()
-        .map(|(_, key, _)| key.clone())
-        .filter(|k| !k.is_empty())
-        .collect();
-    let mut by_key: HashMap<String, Vec<ReplacementLink>> = HashMap::new();
-    for chunk in keys.chunks(10_000) {
-        let sql = format!(
-            "SELECT original_key, replacement_name, replacement_storefront_id, created_at \
-             FROM replacement_links WHERE original_key IN ({})",
-            placeholders(Style::of(conn), 1, chunk.len())
-        );
-        let params = chunk.iter().cloned().map(Param::Text).collect();
-        let rows = bind_all(sqlx::query(&sql), params)
-            .fetch_all(&mut *conn)
-            .await
-            .context("reading replacement links")?;
-        for row in rows {
-            let key: String = row
-                .try_get("original_key")
-                .context("reading replacement links")?;
-            by_key.entry(key).or_default().push(link_from_row(&row)?);
-        }
-    }
-    for (_, key, facts) in fresh.iter_mut() {
-        if let Some(links) = by_key.remove(key.as_str()) {
-            facts.replacements.extend(links);
-        }
-        facts.canonicalize();
-    }
-    Ok(())
-}
-
 /// The findings operators marked resolved on these orders: (code, who) by
 /// order id. Most stores have none, and then this is one cheap look.
 pub async fn resolutions_of(
     conn: &mut AnyConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, Vec<(String, String)>>, StoreError> {
-    let mut resolved: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+    let ids: Vec<Param> = ids.iter().map(|&id| Param::Int(id)).collect();
+    resolutions_where(
+        conn,
+        "SELECT o.id AS owner, r.code, r.resolved_by FROM resolutions r \
+         JOIN orders o ON o.name_key = r.order_ref WHERE o.id IN",
+        &ids,
+    )
+    .await
+}
+
+/// As [`resolutions_of`], by order name key: a new order has no id yet.
+pub(super) async fn resolutions_by_key(
+    conn: &mut AnyConnection,
+    keys: &[String],
+) -> Result<HashMap<String, Vec<(String, String)>>, StoreError> {
+    let keys: Vec<Param> = keys.iter().cloned().map(Param::Text).collect();
+    resolutions_where(
+        conn,
+        "SELECT r.order_ref AS owner, r.code, r.resolved_by FROM resolutions r \
+         WHERE r.order_ref IN",
+        &keys,
+    )
+    .await
+}
+
+/// `select`, completed by an `(…)` list of `owners`, names each resolution's
+/// owner in its `owner` column.
+async fn resolutions_where<K>(
+    conn: &mut AnyConnection,
+    select: &str,
+    owners: &[Param],
+) -> Result<HashMap<K, Vec<(String, String)>>, StoreError>
+where
+    K: Eq + std::hash::Hash + for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    let mut resolved: HashMap<K, Vec<(String, String)>> = HashMap::new();
     let any = sqlx::query("SELECT 1 AS one FROM resolutions LIMIT 1")
         .fetch_optional(&mut *conn)
         .await
@@ -139,22 +135,18 @@ pub async fn resolutions_of(
     if any.is_none() {
         return Ok(resolved);
     }
-    for chunk in id_chunks(ids) {
+    for chunk in id_chunks(owners) {
         let sql = format!(
-            "SELECT o.id, r.code, r.resolved_by FROM resolutions r \
-             JOIN orders o ON o.name_key = r.order_ref WHERE o.id IN ({})",
+            "{select} ({})",
             placeholders(Style::of(conn), 1, chunk.len())
         );
-        let rows = bind_all(
-            sqlx::query(&sql),
-            chunk.iter().map(|&id| Param::Int(id)).collect(),
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .context("reading resolutions")?;
+        let rows = bind_all(sqlx::query(&sql), chunk.to_vec())
+            .fetch_all(&mut *conn)
+            .await
+            .context("reading resolutions")?;
         for row in rows {
-            let id: i64 = row.try_get("id").context("reading resolutions")?;
-            resolved.entry(id).or_default().push((
+            let owner: K = row.try_get("owner").context("reading resolutions")?;
+            resolved.entry(owner).or_default().push((
                 row.try_get("code").context("reading resolutions")?,
                 row.try_get("resolved_by").context("reading resolutions")?,
             ));
@@ -208,54 +200,86 @@ pub fn prepare_evaluations(
     evaluations: &[(i64, Evaluation, Listing)],
     at: DateTime<Utc>,
 ) -> Result<PreparedEvaluations, StoreError> {
-    let evaluated_at = to_millis(at);
     let mut orders = Vec::with_capacity(evaluations.len());
     for (id, eval, listing) in evaluations {
-        let top = headline(&eval.findings);
-        let summary = vec![
-            Param::Int(*id),
-            Param::Text(eval.queue.as_str().to_string()),
-            Param::OptText(top.map(|f| f.code.as_str().to_string())),
-            Param::OptText(top.map(|f| f.reason.clone())),
-            Param::OptInt(eval.ship_by.map(to_millis)),
-            Param::Int(evaluated_at),
-            // The engine promises a moment after `at`; holding it to that
-            // here keeps a re-evaluation loop from ever spinning.
-            Param::OptInt(
-                eval.next_change_at
-                    .map(|t| to_millis(t).max(evaluated_at + 1)),
-            ),
-            Param::Int(0),
-            Param::OptText(listing.source.clone()),
-            Param::Text(listing.system_states.clone()),
-            Param::Text(listing.search_text.clone()),
-        ];
-        let mut findings = Vec::with_capacity(eval.findings.len());
-        for (position, finding) in eval.findings.iter().enumerate() {
-            let evidence = serde_json::to_string(&finding.evidence).map_err(|source| {
-                StoreError::CorruptFacts {
-                    order_id: *id,
-                    kind: "evidence".into(),
-                    source,
-                }
-            })?;
-            findings.push(vec![
-                Param::Int(*id),
-                Param::Int(position as i64),
-                Param::Text(finding.code.as_str().to_string()),
-                Param::Text(finding.verdict.as_str().to_string()),
-                Param::Text(finding.reason.clone()),
-                Param::Text(evidence),
-            ]);
-        }
+        let mut summary = Vec::with_capacity(2 + SUMMARY_COLUMNS);
+        summary.extend([Param::Int(*id), Param::Int(0)]);
+        summary.extend(summary_values(eval, listing, at));
         orders.push(EvaluationRows {
             id: *id,
             summary,
-            findings,
+            findings: finding_rows(*id, eval)?,
         });
     }
     Ok(PreparedEvaluations { orders })
 }
+
+/// The `orders` columns [`summary_values`] fills, in its order.
+pub(super) const SUMMARY_COLUMNS: usize = 9;
+pub(super) const SUMMARY_COLUMN_NAMES: &str =
+    "queue, top_code, top_reason, ship_by, evaluated_at, \
+     next_eval_at, source_label, system_states, search_text";
+
+/// What an order's row says of its evaluation as of `at`: the queue, the
+/// headline, the deadline, when to look again, and the listing columns.
+pub(super) fn summary_values(
+    eval: &Evaluation,
+    listing: &Listing,
+    at: DateTime<Utc>,
+) -> [Param; SUMMARY_COLUMNS] {
+    let evaluated_at = to_millis(at);
+    let top = headline(&eval.findings);
+    [
+        Param::Text(eval.queue.as_str().to_string()),
+        Param::OptText(top.map(|f| f.code.as_str().to_string())),
+        Param::OptText(top.map(|f| f.reason.clone())),
+        Param::OptInt(eval.ship_by.map(to_millis)),
+        Param::Int(evaluated_at),
+        // The engine promises a moment after `at`; holding it to that
+        // here keeps a re-evaluation loop from ever spinning.
+        Param::OptInt(
+            eval.next_change_at
+                .map(|t| to_millis(t).max(evaluated_at + 1)),
+        ),
+        Param::OptText(listing.source.clone()),
+        Param::Text(listing.system_states.clone()),
+        Param::Text(listing.search_text.clone()),
+    ]
+}
+
+/// The `findings` rows of order `id`.
+pub(super) fn finding_rows(id: i64, eval: &Evaluation) -> Result<Vec<Vec<Param>>, StoreError> {
+    let mut findings = Vec::with_capacity(eval.findings.len());
+    for (position, finding) in eval.findings.iter().enumerate() {
+        let evidence = serde_json::to_string(&finding.evidence).map_err(|source| {
+            StoreError::CorruptFacts {
+                order_id: id,
+                kind: "evidence".into(),
+                source,
+            }
+        })?;
+        findings.push(vec![
+            Param::Int(id),
+            Param::Int(position as i64),
+            Param::Text(finding.code.as_str().to_string()),
+            Param::Text(finding.verdict.as_str().to_string()),
+            Param::Text(finding.reason.clone()),
+            Param::Text(evidence),
+        ]);
+    }
+    Ok(findings)
+}
+
+/// Stores the findings of orders that had none (new ones).
+pub(super) async fn insert_findings(
+    conn: &mut AnyConnection,
+    rows: Vec<Vec<Param>>,
+) -> Result<(), StoreError> {
+    insert_rows(conn, FINDINGS_INSERT, "", rows, "saving findings").await
+}
+
+const FINDINGS_INSERT: &str =
+    "INSERT INTO findings (order_id, position, code, verdict, reason, evidence)";
 
 /// Stores prepared evaluations: each order's queue summary, and its findings
 /// in place of those it had.
@@ -277,8 +301,7 @@ pub async fn write_evaluations(
     // statement updates many rows on both SQLite and PostgreSQL.
     insert_rows(
         conn,
-        "INSERT INTO orders (id, queue, top_code, top_reason, ship_by, evaluated_at, next_eval_at, \
-         facts_changed_at, source_label, system_states, search_text)",
+        &format!("INSERT INTO orders (id, facts_changed_at, {SUMMARY_COLUMN_NAMES})"),
         "ON CONFLICT (id) DO UPDATE SET queue = excluded.queue, top_code = excluded.top_code, \
          top_reason = excluded.top_reason, ship_by = excluded.ship_by, \
          evaluated_at = excluded.evaluated_at, next_eval_at = excluded.next_eval_at, \
@@ -301,14 +324,7 @@ pub async fn write_evaluations(
         .await
         .context("replacing findings")?;
     }
-    insert_rows(
-        conn,
-        "INSERT INTO findings (order_id, position, code, verdict, reason, evidence)",
-        "",
-        finding_rows,
-        "saving findings",
-    )
-    .await
+    insert_findings(conn, finding_rows).await
 }
 
 /// Orders whose stored evaluation may be out of date at `now`: never

@@ -161,16 +161,26 @@ pub async fn import_file(
         source,
     })?;
     let policy = Arc::new(policy.clone());
-    // The engine's work on one batch runs on a thread of its own while this
-    // task files the next batch and stores the one before, so the engine's
-    // time overlaps the database's instead of adding to it.
+    // Orders new to the store are evaluated as they are filed, so each row is
+    // written once. Re-evaluating the orders a batch changed needs their
+    // stored facts: that runs on a thread of its own while this task files
+    // the next batch, so the engine's time overlaps the database's.
     let mut evaluating: Option<JoinHandle<Result<PreparedEvaluations, StoreError>>> = None;
     let mut evaluated = 0;
     while let Some(items) = incoming.recv().await {
         let split = split_items(source, vec![(origin.clone(), items)], now);
         report.documents += split.docs.len();
         report.rejected.extend(split.reasons);
-        let outcome = store::ingest_batch(&mut tx, split.docs).await?;
+        let outcome = store::ingest_batch(
+            &mut tx,
+            split.docs,
+            &reconcile::Engine {
+                policy: &policy,
+                now,
+            },
+        )
+        .await?;
+        evaluated += outcome.evaluated;
         let removed = outcome.removed.clone();
         let gathered = reconcile::gather(&mut tx, outcome).await?;
         store::insert_rejects(&mut tx, split.rejects).await?;
@@ -275,8 +285,7 @@ pub async fn apply_bodies(
         rejected: split.reasons,
         evaluated: 0,
     };
-    let outcome = store::ingest_batch(conn, split.docs).await?;
-    applied.evaluated = reconcile::reconcile_batch(conn, outcome, policy, now).await?;
+    applied.evaluated = reconcile::file_batch(conn, split.docs, policy, now).await?;
     store::insert_rejects(conn, split.rejects).await?;
     Ok(applied)
 }

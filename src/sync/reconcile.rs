@@ -8,21 +8,44 @@ use sqlx::{Acquire, AnyConnection};
 
 use crate::domain::OrderFacts;
 use crate::engine::{self, Evaluation, Listing, Policy};
-use crate::store::{self, IngestOutcome, PreparedEvaluations, Store, StoreError};
+use crate::store::{
+    self, Evaluate, IncomingDoc, IngestOutcome, PreparedEvaluations, Store, StoreError,
+};
 
 /// Orders re-evaluated per statement batch.
 const BATCH: i64 = 1_000;
 
-/// Evaluates the orders one ingested batch touched, inside its transaction.
-pub async fn reconcile_batch(
+/// The engine under one policy, as of one moment.
+pub struct Engine<'p> {
+    pub policy: &'p Policy,
+    pub now: DateTime<Utc>,
+}
+
+impl Evaluate for Engine<'_> {
+    fn at(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn evaluate(&self, facts: &OrderFacts, resolved: &[(String, String)]) -> (Evaluation, Listing) {
+        let evaluation = engine::evaluate(facts, self.policy, self.now);
+        let listing = engine::listing(facts, &evaluation.findings);
+        (engine::apply_resolutions(evaluation, resolved), listing)
+    }
+}
+
+/// Files one batch of documents and evaluates every order it touched,
+/// inside the caller's transaction. Returns how many orders were evaluated.
+pub async fn file_batch(
     conn: &mut AnyConnection,
-    outcome: IngestOutcome,
+    docs: Vec<IncomingDoc>,
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    let outcome = store::ingest_batch(conn, docs, &Engine { policy, now }).await?;
+    let created = outcome.evaluated;
     let gathered = gather(conn, outcome).await?;
     let prepared = evaluate_gathered(gathered, policy, now)?;
-    let evaluated = prepared.len();
+    let evaluated = created + prepared.len();
     store::write_evaluations(conn, prepared).await?;
     Ok(evaluated)
 }
@@ -35,24 +58,13 @@ pub struct Gathered {
     resolutions: HashMap<i64, Vec<(String, String)>>,
 }
 
-/// Reads what evaluating the orders of `outcome` needs: the replacement
-/// links of new orders, the stored facts of existing ones, and what
-/// operators marked resolved.
+/// Reads what evaluating the orders `outcome` left to evaluate needs: their
+/// stored facts, and what operators marked resolved.
 pub async fn gather(
     conn: &mut AnyConnection,
     outcome: IngestOutcome,
 ) -> Result<Gathered, StoreError> {
-    let IngestOutcome {
-        mut fresh,
-        existing,
-        removed: _,
-    } = outcome;
-    store::attach_replacements(conn, &mut fresh).await?;
-    let mut facts: Vec<(i64, OrderFacts)> = fresh
-        .into_iter()
-        .map(|(id, _, facts)| (id, facts))
-        .collect();
-    facts.extend(store::load_facts(conn, &existing).await?);
+    let facts = store::load_facts(conn, &outcome.existing).await?;
     let ids: Vec<i64> = facts.iter().map(|(id, _)| *id).collect();
     let resolutions = store::resolutions_of(conn, &ids).await?;
     Ok(Gathered { facts, resolutions })
@@ -69,32 +81,16 @@ pub fn evaluate_gathered(
         facts,
         mut resolutions,
     } = gathered;
+    let engine = Engine { policy, now };
     let evaluations: Vec<(i64, Evaluation, Listing)> = facts
         .iter()
         .map(|(id, facts)| {
-            let (id, evaluation, listing) = evaluated(*id, facts, policy, now);
-            match resolutions.remove(&id) {
-                Some(resolved) => (
-                    id,
-                    engine::apply_resolutions(evaluation, &resolved),
-                    listing,
-                ),
-                None => (id, evaluation, listing),
-            }
+            let resolved = resolutions.remove(id).unwrap_or_default();
+            let (evaluation, listing) = engine.evaluate(facts, &resolved);
+            (*id, evaluation, listing)
         })
         .collect();
     store::prepare_evaluations(&evaluations, now)
-}
-
-fn evaluated(
-    id: i64,
-    facts: &OrderFacts,
-    policy: &Policy,
-    now: DateTime<Utc>,
-) -> (i64, Evaluation, Listing) {
-    let evaluation = engine::evaluate(facts, policy, now);
-    let listing = engine::listing(facts, &evaluation.findings);
-    (id, evaluation, listing)
 }
 
 /// Brings every order up to date as of `now`: those whose waiting moment has

@@ -107,8 +107,7 @@ pub(crate) async fn file(
             fetched_at: now,
         })
         .collect();
-    let outcome = store::ingest_batch(&mut tx, docs).await?;
-    reconcile::reconcile_batch(&mut tx, outcome, policy, now).await?;
+    reconcile::file_batch(&mut tx, docs, policy, now).await?;
     tx.commit().await.map_err(query)?;
     Ok(())
 }

@@ -830,7 +830,6 @@ async fn file_purchase_orders(
             fetched_at: now,
         })
         .collect();
-    let outcome = store::ingest_batch(conn, docs).await?;
-    reconcile::reconcile_batch(conn, outcome, policy, now).await?;
+    reconcile::file_batch(conn, docs, policy, now).await?;
     Ok(())
 }
