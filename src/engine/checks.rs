@@ -4,6 +4,7 @@
 
 mod carrier;
 mod context;
+mod prefetch;
 mod promise;
 mod storefront;
 pub(super) mod text;
@@ -41,6 +42,7 @@ const CHECKS: &[Check] = &[
 ];
 
 pub(super) fn evaluate(facts: &OrderFacts, policy: &Policy, now: DateTime<Utc>) -> Evaluation {
+    prefetch::facts(facts);
     let facts = context::canonical(facts);
     let context = Context::new(&facts, policy, now);
     let mut outcome = Outcome {

@@ -9,7 +9,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use super::policy::{CategoryPolicy, Policy, SlaPolicy};
+use super::policy::{CategoryPolicy, Policy, SlaPolicy, VendorPolicy};
 use crate::domain::{OrderLine, StorefrontOrder};
 
 /// The last second of a shop day: deadlines are "by the end of the day".
@@ -132,19 +132,33 @@ pub fn rule_for_line<'a>(
     order: &StorefrontOrder,
     line: &OrderLine,
 ) -> SlaRule<'a> {
-    let vendor = line
-        .vendor
-        .as_deref()
-        .and_then(|name| policy.vendor(name))
-        .and_then(|v| {
-            v.ship_within_business_days.map(|days| SlaRule {
-                business_days: days,
-                source: SlaSource::Vendor(Cow::Borrowed(&v.id)),
-            })
-        });
+    let vendor = line.vendor.as_deref().and_then(|name| policy.vendor(name));
+    rule_for_vendor_line(policy, vendor, order, line)
+}
+
+/// [`rule_for_line`] for a line whose vendor policy the caller has already
+/// looked up: the engine needs it for every owed line twice (the SLA and
+/// whether the vendor ships it itself), and the look-up scans every vendor.
+pub(super) fn rule_for_vendor_line<'a>(
+    policy: &'a Policy,
+    vendor: Option<&'a VendorPolicy>,
+    order: &StorefrontOrder,
+    line: &OrderLine,
+) -> SlaRule<'a> {
+    let vendor = vendor.and_then(|v| {
+        v.ship_within_business_days.map(|days| SlaRule {
+            business_days: days,
+            source: SlaSource::Vendor(Cow::Borrowed(&v.id)),
+        })
+    });
     let method = || {
+        let methods = &policy.sla.shipping_methods;
+        // Most shops configure none; then the method is not even read.
+        if methods.is_empty() {
+            return None;
+        }
         let method = lowercase(order.shipping_method.as_deref()?.trim());
-        let (method, days) = policy.sla.shipping_methods.get_key_value(method.as_ref())?;
+        let (method, days) = methods.get_key_value(method.as_ref())?;
         Some(SlaRule {
             business_days: *days,
             source: SlaSource::ShippingMethod(Cow::Borrowed(method)),

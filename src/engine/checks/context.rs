@@ -181,7 +181,8 @@ fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLin
         .iter()
         .filter(|line| line.requires_shipping && line.owed > 0)
         .map(|line| {
-            let rule = sla::rule_for_line(policy, order, line);
+            let vendor = line.vendor.as_deref().and_then(|v| policy.vendor(v));
+            let rule = sla::rule_for_vendor_line(policy, vendor, order, line);
             let ship_by = match deadlines.iter().find(|(n, _)| *n == rule.business_days) {
                 Some(&(_, at)) => at,
                 None => {
@@ -192,11 +193,7 @@ fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLin
             };
             OwedLine {
                 line,
-                third_party: line
-                    .vendor
-                    .as_deref()
-                    .and_then(|vendor| policy.vendor(vendor))
-                    .filter(|vendor| vendor.third_party),
+                third_party: vendor.filter(|vendor| vendor.third_party),
                 owed: line.owed,
                 ship_by,
                 rule,

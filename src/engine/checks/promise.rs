@@ -177,19 +177,19 @@ pub(super) fn deadline(ctx: &Context<'_>, out: &mut Outcome) {
     let when = text::shop_time(ctx.policy.sla.timezone, first.ship_by);
     let what = describe_lines(&lines);
     let reason = if code == FindingCode::SlaBreach {
-        format!(
+        text::reason(format_args!(
             "{} still owed ({what}), {} past the ship-by deadline {when} ({})",
             text::items(units),
             text::duration(ctx.now - first.ship_by),
             first.rule
-        )
+        ))
     } else {
-        format!(
+        text::reason(format_args!(
             "{} owed ({what}); ship by {when} ({}), {} left",
             text::items(units),
             first.rule,
             text::duration(first.ship_by - ctx.now)
-        )
+        ))
     };
     let mut evidence = Vec::with_capacity(1 + 2 * lines.len());
     evidence.push(Evidence::new(

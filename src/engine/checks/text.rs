@@ -4,10 +4,24 @@
 //! for every order it evaluates, and the extra allocations were a large part
 //! of its time.
 
-use std::fmt::{self, Display, Formatter};
+use std::fmt::{self, Display, Formatter, Write};
 
 use chrono::{DateTime, Datelike, SecondsFormat, TimeDelta, Timelike, Utc};
 use chrono_tz::Tz;
+
+/// About the longest reason most orders get: enough that writing one is a
+/// single allocation.
+const REASON_CAPACITY: usize = 192;
+
+/// A reason, written into one allocation sized for a whole reason, where
+/// `format!` sizes it from the literal text alone and grows it again for
+/// every long piece written into it.
+pub(super) fn reason(args: fmt::Arguments<'_>) -> String {
+    let mut text = String::with_capacity(REASON_CAPACITY);
+    // Writing into a String cannot fail.
+    let _ = text.write_fmt(args);
+    text
+}
 
 /// "45s", "40m", "3h 10m", "2d 4h": two units at most, hours up to two days
 /// because "36h" reads better than "1d 12h" for tolerances and ages alike.

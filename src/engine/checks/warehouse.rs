@@ -29,12 +29,12 @@ pub(super) fn handoff(ctx: &Context<'_>, out: &mut Outcome) {
     out.add(
         FindingCode::NotAtWarehouse,
         Verdict::Blocked,
-        format!(
+        text::reason(format_args!(
             "Placed {} ago and paid, {} to ship, but the warehouse has no order for it — past the {} hand-off tolerance",
             text::duration(ctx.now - sf.value.created_at),
             text::items(owed),
             text::duration(tolerance)
-        ),
+        )),
         vec![
             financial_status(sf),
             Evidence::new(
@@ -147,12 +147,12 @@ pub(super) fn sync(ctx: &Context<'_>, out: &mut Outcome) {
     out.add(
         code,
         verdict,
-        format!(
+        text::reason(format_args!(
             "Shipped at the warehouse {} ago ({label}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
             text::duration(ctx.now - first.at),
             text::items(units),
             text::duration(tolerance)
-        ),
+        )),
         evidence,
     );
 }

@@ -1,0 +1,81 @@
+//! Asks the memory for an order's facts before the checks read them.
+//!
+//! An order's facts are many small heap blocks (its lines, their SKUs and
+//! titles, fulfilment orders, warehouse orders and shipments), and an order
+//! the engine has not looked at lately has none of them in cache. The checks
+//! read them one at a time with a lot of work in between, so each miss is
+//! waited for on its own; asked for together here, they arrive together.
+//! Prefetches change no value: the result of an evaluation is the same with
+//! or without them.
+
+use std::mem::size_of_val;
+
+use crate::domain::OrderFacts;
+
+const CACHE_LINE: usize = 64;
+
+pub(super) fn facts(facts: &OrderFacts) {
+    // First the elements of every list, whose addresses need no load...
+    if let Some(sf) = &facts.storefront {
+        each(&sf.value.lines);
+        each(&sf.value.fulfillments);
+    }
+    if let Some(orders) = &facts.fulfillment_orders {
+        each(&orders.value);
+    }
+    each(&facts.warehouse_orders);
+    each(&facts.warehouse_shipments);
+    each(&facts.carrier_shipments);
+    each(&facts.purchase_orders);
+    // ...then the text inside them, whose addresses are in the elements just
+    // asked for: one wait, for all of them at once.
+    if let Some(sf) = &facts.storefront {
+        for line in &sf.value.lines {
+            text(&line.id);
+            text(&line.title);
+            for optional in [&line.sku, &line.vendor].into_iter().flatten() {
+                text(optional);
+            }
+        }
+        for fulfillment in &sf.value.fulfillments {
+            text(&fulfillment.status);
+            each(&fulfillment.tracking_numbers);
+        }
+    }
+    for shipment in &facts.warehouse_shipments {
+        text(&shipment.value.id);
+        if let Some(number) = &shipment.value.tracking_number {
+            text(number);
+        }
+        each(&shipment.value.items);
+    }
+    for order in &facts.warehouse_orders {
+        text(&order.value.id);
+        text(&order.value.order_number);
+    }
+}
+
+fn each<T>(items: &[T]) {
+    let bytes = size_of_val(items);
+    let start = items.as_ptr().cast::<u8>();
+    for offset in (0..bytes).step_by(CACHE_LINE) {
+        line(start.wrapping_add(offset));
+    }
+}
+
+fn text(text: &str) {
+    if !text.is_empty() {
+        line(text.as_ptr());
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn line(at: *const u8) {
+    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+    // SAFETY: a prefetch reads nothing and cannot fault, whatever the
+    // address; SSE, which it needs, is part of every x86_64.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast::<i8>()) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn line(_: *const u8) {}
