@@ -186,6 +186,9 @@ pub struct VendorConfig {
     pub third_party: bool,
     pub ship_within_business_days: Option<u32>,
     pub confirm_within: Option<String>,
+    /// "HH:MM" in the shop's zone: an order after it starts this vendor's
+    /// ship-by clock on its next business day (`sla.cutoff` when absent).
+    pub cutoff: Option<String>,
     pub edi_inbox: Option<PathBuf>,
     pub edi_outbox: Option<PathBuf>,
     /// The vendor's interchange id (ISA06 of what it sends, ISA08 of ours).
@@ -605,6 +608,18 @@ impl Config {
             vendor
                 .separators()
                 .map_err(|message| err(&format!("vendors[{i}].edi_separators"), message))?;
+            let vendor_cutoff = vendor
+                .cutoff
+                .as_deref()
+                .map(|text| {
+                    NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
+                        err(
+                            &format!("vendors[{i}].cutoff"),
+                            format!("{text:?} is not a time of day as HH:MM"),
+                        )
+                    })
+                })
+                .transpose()?;
             let mut items: Vec<VendorItem> = Vec::with_capacity(vendor.items.len());
             for (j, item) in vendor.items.iter().enumerate() {
                 let key = |field: &str| format!("vendors[{i}].items[{j}].{field}");
@@ -678,6 +693,7 @@ impl Config {
                 items,
                 expedite,
                 location_id: None,
+                cutoff: vendor_cutoff,
             });
             if let Some(url) = &vendor.api_base_url {
                 let ok = reqwest::Url::parse(url.trim())
@@ -747,6 +763,7 @@ impl Config {
                 items: Vec::new(),
                 expedite: None,
                 location_id: Some(warehouse.location_id.trim().to_string()),
+                cutoff: None,
             });
         }
         if !self.reroute.approve_above_cost.is_finite() || self.reroute.approve_above_cost < 0.0 {

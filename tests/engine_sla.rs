@@ -12,7 +12,7 @@ use orderdeck::domain::StorefrontOrder;
 use orderdeck::engine::sla::{
     is_business_day, rule_for_line, ship_by, start_day, SlaRule, SlaSource,
 };
-use orderdeck::engine::SlaPolicy;
+use orderdeck::engine::{self, SlaPolicy};
 
 fn sla() -> SlaPolicy {
     policy().sla
@@ -204,6 +204,26 @@ fn the_cutoff_is_configurable() {
     assert_eq!(
         start_day(&early, t("2026-11-04T14:31:00Z")),
         day("2026-11-05")
+    );
+}
+
+#[test]
+fn a_vendor_s_own_cutoff_starts_its_clock() {
+    // acme-home: 7 business days. The shop's cutoff is 14:00 New York; an
+    // order at 13:00 makes the day, unless acme-home's day ends at 12:00.
+    let placed = "2026-11-04T18:00:00Z";
+    let acme = Order::placed(placed).lines(vec![vendor_line("l", "SOFA", 1, 1, "acme-home")]);
+    let shop_clock = engine::evaluate(acme.facts(), &policy(), t(placed));
+    let mut early = policy();
+    early.vendors[0].cutoff = NaiveTime::from_hms_opt(12, 0, 0);
+    let vendor_clock = engine::evaluate(acme.facts(), &early, t(placed));
+    assert_eq!(shop_clock.ship_by, Some(t("2026-11-14T04:59:59Z")));
+    assert_eq!(vendor_clock.ship_by, Some(t("2026-11-17T04:59:59Z")));
+    // An in-house line keeps the shop's cutoff.
+    let mug = Order::placed(placed).lines(vec![line("m", "MUG", 1, 1)]);
+    assert_eq!(
+        engine::evaluate(mug.facts(), &early, t(placed)).ship_by,
+        engine::evaluate(mug.facts(), &policy(), t(placed)).ship_by
     );
 }
 

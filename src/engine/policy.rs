@@ -106,6 +106,9 @@ pub struct VendorPolicy {
     /// storefront location whose stock it ships. A reroute to it moves the
     /// order's fulfilment order there instead of sending a PO.
     pub location_id: Option<String>,
+    /// The vendor's daily cutoff (shop time): an order after it starts the
+    /// vendor's clock on its next business day. The shop's when absent.
+    pub cutoff: Option<chrono::NaiveTime>,
 }
 
 /// A vendor's paid, faster promise.

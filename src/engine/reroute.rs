@@ -97,10 +97,12 @@ fn promise(
     let days = vendor
         .ship_within_business_days
         .unwrap_or(policy.sla.ship_within_business_days);
-    let standard = sla::ship_by(&policy.sla, now, days);
+    let cutoff = vendor.cutoff.unwrap_or(policy.sla.cutoff);
+    let standard = sla::ship_by_after(&policy.sla, now, days, cutoff);
     match (vendor.expedite, ship_by) {
         (Some(expedite), Some(by)) if standard > by => {
-            let faster = sla::ship_by(&policy.sla, now, expedite.within_business_days);
+            let faster =
+                sla::ship_by_after(&policy.sla, now, expedite.within_business_days, cutoff);
             if faster <= by {
                 (faster, Some(expedite.fee_cents))
             } else {

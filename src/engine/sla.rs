@@ -27,9 +27,15 @@ pub fn is_business_day(policy: &SlaPolicy, day: NaiveDate) -> bool {
 /// zone, unless it came after the cutoff (strictly: an order at the cutoff
 /// itself still makes the day) or on a weekend or holiday.
 pub fn start_day(policy: &SlaPolicy, placed_at: DateTime<Utc>) -> NaiveDate {
+    start_day_after(policy, placed_at, policy.cutoff)
+}
+
+/// [`start_day`] with another daily cutoff than the shop's: a drop-ship
+/// vendor's, after which its day is over.
+fn start_day_after(policy: &SlaPolicy, placed_at: DateTime<Utc>, cutoff: NaiveTime) -> NaiveDate {
     let local = placed_at.with_timezone(&policy.timezone);
     let day = local.date_naive();
-    if local.time() > policy.cutoff || !is_business_day(policy, day) {
+    if local.time() > cutoff || !is_business_day(policy, day) {
         next_business_day(policy, day).unwrap_or(day)
     } else {
         day
@@ -39,7 +45,18 @@ pub fn start_day(policy: &SlaPolicy, placed_at: DateTime<Utc>) -> NaiveDate {
 /// The ship-by deadline: the end (23:59:59 shop time) of the Nth business day
 /// after the start day, `business_days` = 0 being the start day itself.
 pub fn ship_by(policy: &SlaPolicy, placed_at: DateTime<Utc>, business_days: u32) -> DateTime<Utc> {
-    let mut day = start_day(policy, placed_at);
+    ship_by_after(policy, placed_at, business_days, policy.cutoff)
+}
+
+/// [`ship_by`] counted from `cutoff` (a vendor's, in the shop's zone)
+/// instead of the shop's.
+pub fn ship_by_after(
+    policy: &SlaPolicy,
+    placed_at: DateTime<Utc>,
+    business_days: u32,
+    cutoff: NaiveTime,
+) -> DateTime<Utc> {
+    let mut day = start_day_after(policy, placed_at, cutoff);
     for _ in 0..business_days {
         match next_business_day(policy, day) {
             Some(next) => day = next,

@@ -65,6 +65,7 @@ pub fn policy() -> Policy {
                 items: Vec::new(),
                 expedite: None,
                 location_id: None,
+                cutoff: None,
             },
             VendorPolicy {
                 id: "slowpoke".to_string(),
@@ -78,6 +79,7 @@ pub fn policy() -> Policy {
                 items: Vec::new(),
                 expedite: None,
                 location_id: None,
+                cutoff: None,
             },
             VendorPolicy {
                 id: "northwind-supply".to_string(),
@@ -94,6 +96,7 @@ pub fn policy() -> Policy {
                 items: Vec::new(),
                 expedite: None,
                 location_id: None,
+                cutoff: None,
             },
             VendorPolicy {
                 id: "bluebird".to_string(),
@@ -110,6 +113,7 @@ pub fn policy() -> Policy {
                 items: Vec::new(),
                 expedite: None,
                 location_id: None,
+                cutoff: None,
             },
         ],
         reroute: ReroutePolicy {

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 
 use crate::domain::{
     FulfillmentHold, FulfillmentOrder, FulfillmentStatus, Observed, OrderFacts, OrderLine,
@@ -175,7 +175,7 @@ fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLin
     }
     // The lines of one order share its placing time, so each N needs its
     // calendar walk (and its time-zone conversions) once.
-    let mut deadlines: Vec<(u32, DateTime<Utc>)> = Vec::new();
+    let mut deadlines: Vec<((u32, NaiveTime), DateTime<Utc>)> = Vec::new();
     order
         .lines
         .iter()
@@ -183,11 +183,19 @@ fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLin
         .map(|line| {
             let vendor = line.vendor.as_deref().and_then(|v| policy.vendor(v));
             let rule = sla::rule_for_vendor_line(policy, vendor, order, line);
-            let ship_by = match deadlines.iter().find(|(n, _)| *n == rule.business_days) {
+            // A drop-ship vendor's own cutoff ends its day, not the shop's.
+            let cutoff = vendor.and_then(|v| v.cutoff).unwrap_or(policy.sla.cutoff);
+            let key = (rule.business_days, cutoff);
+            let ship_by = match deadlines.iter().find(|(k, _)| *k == key) {
                 Some(&(_, at)) => at,
                 None => {
-                    let at = sla::ship_by(&policy.sla, order.created_at, rule.business_days);
-                    deadlines.push((rule.business_days, at));
+                    let at = sla::ship_by_after(
+                        &policy.sla,
+                        order.created_at,
+                        rule.business_days,
+                        cutoff,
+                    );
+                    deadlines.push((key, at));
                     at
                 }
             };
