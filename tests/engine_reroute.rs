@@ -524,3 +524,89 @@ fn an_expedite_fee_counts_in_the_ranking() {
         ]
     );
 }
+
+/// A reroute to our own warehouse moves the order's fulfilment order, which
+/// only an open one not in a fulfilment service's hands can do: any other
+/// is refused in preflight, before anything is sent.
+#[test]
+fn a_warehouse_alternate_moves_only_an_open_fulfilment_order() {
+    use orderdeck::actions::reroute::{decide, Request};
+    use orderdeck::actions::{Preflight, Preview};
+    use orderdeck::domain::FulfillmentOrderLine;
+
+    let mut policy = policy();
+    let mut warehouse = policy.vendors[0].clone();
+    warehouse.id = "secaucus".to_string();
+    warehouse.third_party = false;
+    warehouse.priority = 5;
+    warehouse.location_id = Some("77".to_string());
+    policy.vendors.push(warehouse);
+    let now = t(SENT) + TimeDelta::hours(5);
+    let mut atp = AtpBook::new();
+    atp.entry("secaucus".to_string())
+        .or_default()
+        .insert("SOFA".to_string(), 3);
+    let troubled = po(AckState::Sent, &[("SOFA", 1, None)]);
+    let proposal = propose(&troubled, &policy, &atp, now, None).expect("a proposal");
+    let source = &proposal.alternates[0].sources[0];
+    assert_eq!(source.vendor_id, "secaucus", "first by priority");
+    assert_eq!(source.location_id.as_deref(), Some("77"));
+
+    let decided = |status: &str, request_status: Option<&str>| {
+        let mut fo = engine_common::fulfillment_order("fo-9", status, Vec::new());
+        fo.request_status = request_status.map(str::to_string);
+        fo.lines = vec![FulfillmentOrderLine {
+            line_id: "l1".to_string(),
+            quantity: 1,
+            id: Some("fol-5".to_string()),
+            inventory_item_id: Some("4242".to_string()),
+        }];
+        let mut facts = Order::placed(SENT)
+            .lines(vec![engine_common::vendor_line(
+                "l1",
+                "SOFA",
+                1,
+                1,
+                "acme-home",
+            )])
+            .fulfillment_orders(SENT, vec![fo])
+            .build();
+        facts.purchase_orders = vec![Observed::new(t(SENT), troubled.clone())];
+        facts.reroutes = vec![Observed::new(now, proposal.clone())];
+        let mut preflight = Preflight::default();
+        let mut preview = Preview::default();
+        let request = Request {
+            approve: true,
+            alternate: Some(0),
+            now,
+            storefront_api: Some("https://shop.example/admin/api/2024-10/".to_string()),
+        };
+        decide(&facts, &[], &request, &mut preflight, &mut preview);
+        (preflight, preview)
+    };
+
+    let (preflight, preview) = decided("open", Some("unsubmitted"));
+    assert!(preflight.first_block().is_none(), "{preflight:?}");
+    let moves: Vec<_> = preview
+        .requests
+        .iter()
+        .filter(|r| r.url.ends_with("fulfillment_orders/fo-9/move.json"))
+        .collect();
+    assert_eq!(moves.len(), 1, "{preview:?}");
+    assert_eq!(moves[0].body["fulfillment_order"]["new_location_id"], 77);
+    assert_eq!(
+        moves[0].body["fulfillment_order"]["fulfillment_order_line_items"][0]["id"],
+        "fol-5"
+    );
+
+    for (status, request_status, why) in [
+        ("on_hold", None, "is on_hold, not open"),
+        ("open", Some("accepted"), "with a fulfilment service"),
+    ] {
+        let (preflight, preview) = decided(status, request_status);
+        let block = preflight.first_block().expect("refused");
+        assert_eq!(block.code, "NO_FULFILMENT_ORDER");
+        assert!(block.reason.contains(why), "{}", block.reason);
+        assert!(preview.requests.is_empty(), "nothing planned: {preview:?}");
+    }
+}

@@ -11,11 +11,9 @@ mod dbs;
 mod deck;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use deck::{approve, codes, simulator, start, trail, Deck};
+use deck::{approve, codes, simulator, trail, Deck};
 use orderdeck::actions::Identity;
-use orderdeck::sim::{
-    self, Limits, SimHandle, SimOptions, VENDOR_API_KEY_ENV, WAREHOUSE_LOCATION_ID,
-};
+use orderdeck::sim::{SimHandle, VENDOR_API_KEY_ENV, WAREHOUSE_LOCATION_ID};
 use orderdeck::store::Store;
 use serde_json::Value;
 
@@ -326,10 +324,7 @@ async fn a_pass_cut_short_after_sending_does_not_create_a_second_po() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_item_map_gates_what_is_ordered_and_names_the_vendors_sku() {
     // Enough orders for acme-home's sofas and rugs both to be owed.
-    let mut options = SimOptions::new(5, 300, start());
-    options.speed = 0.0;
-    options.limits = Limits::lifted();
-    let handle = sim::start(options).await.unwrap();
+    let handle = deck::simulator_with(|options| options.orders = 300).await;
     let db = dbs::sqlite().await;
     let deck = Deck::new(&handle, db.url.clone());
     // acme-home sells the sofa as AC-SOFA-3 and has no entry for the rug.
@@ -382,10 +377,7 @@ async fn an_item_map_gates_what_is_ordered_and_names_the_vendors_sku() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pos_go_out_in_the_vendors_packs_and_odd_quantities_are_held() {
-    let mut options = SimOptions::new(5, 300, start());
-    options.speed = 0.0;
-    options.limits = Limits::lifted();
-    let handle = sim::start(options).await.unwrap();
+    let handle = deck::simulator_with(|options| options.orders = 300).await;
     let db = dbs::sqlite().await;
     let deck = Deck::new(&handle, db.url.clone());
     // acme-home sells the sofa under our SKU in cases of 2 (CA), the grey

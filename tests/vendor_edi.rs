@@ -825,25 +825,30 @@ fn receipt_997(control: u32, functional_id: &str, group: &str, status: &str) -> 
 /// The vendor's 997s about our 850: an accepted one changes nothing, one
 /// about a group we never sent is kept aside, and a rejection means the PO
 /// never reached the vendor: VENDOR_REJECTED, which a reroute can answer.
+/// One rejecting our 860 is kept aside.
 async fn functional_acks(db: dbs::TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     let setup = setup(db.store.clone(), root.clone(), dir).await;
     let policy = setup.config.policy().unwrap();
+    let group_of = |path: &Path| {
+        edi::parse(&std::fs::read_to_string(path).unwrap())
+            .unwrap()
+            .groups[0]
+            .control_number
+            .clone()
+    };
+    let order = po("PO-997", "#2997", &[("OUR-1", "OUR-1", 2)]);
     let sent = vendor_edi::send_purchase_order(
         &setup.store,
         &policy,
         vendor(&setup),
-        po("PO-997", "#2997", &[("OUR-1", "OUR-1", 2)]),
+        order.clone(),
         now(),
     )
     .await
     .unwrap();
-    let group = edi::parse(&std::fs::read_to_string(&sent).unwrap())
-        .unwrap()
-        .groups[0]
-        .control_number
-        .clone();
+    let group = group_of(&sent);
 
     drop_in(&setup, "a-997.edi", &receipt_997(41, "PO", &group, "A")).await;
     drop_in(&setup, "b-997.edi", &receipt_997(42, "PO", "999999", "R")).await;
@@ -863,6 +868,25 @@ async fn functional_acks(db: dbs::TestDb) {
     let (queue, codes) = queue_and_codes(&setup.store, "#2997").await;
     assert_eq!(queue, "blocked");
     assert!(codes.contains(&"VENDOR_REJECTED".to_string()), "{codes:?}");
+
+    // Our 860 refused by the vendor's translator: nobody but a person can
+    // still stop that PO, so the file is kept aside saying so.
+    let cancel = vendor_edi::send_po_cancel(&setup.store, vendor(&setup), &order, now())
+        .await
+        .unwrap();
+    let cancel_group = group_of(&cancel);
+    drop_in(
+        &setup,
+        "d-997.edi",
+        &receipt_997(44, "PC", &cancel_group, "R"),
+    )
+    .await;
+    let reports = poll(&setup, now()).await;
+    assert!(
+        matches!(&reports[0].outcome, FileOutcome::Quarantined { reason } if reason.contains("cancel PO PO-997 with the vendor by hand")),
+        "{:?}",
+        reports[0].outcome
+    );
 }
 
 #[tokio::test]
