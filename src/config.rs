@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::engine::{
     CategoryPolicy, DropShipPolicy, Expedite, Policy, ReroutePolicy, SlaPolicy, Tolerances,
-    VendorItem, VendorPolicy,
+    VendorCategoryTerms, VendorItem, VendorPolicy,
 };
 use crate::summary::{AiSettings, Provider};
 
@@ -224,6 +224,18 @@ pub struct VendorConfig {
     /// What an expedite costs per purchase order, in the shop's currency.
     #[serde(default)]
     pub expedite_fee: Option<f64>,
+    /// The vendor's own terms for categories of goods (`[[vendors.categories]]`).
+    #[serde(default)]
+    pub categories: Vec<VendorCategoryConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorCategoryConfig {
+    /// The name of one of `[[sla.categories]]`.
+    pub category: String,
+    pub ship_within_business_days: Option<u32>,
+    pub confirm_within: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -681,6 +693,43 @@ impl Config {
             }
             let expedite = expedite_of(vendor, self.sla.ship_within_business_days)
                 .map_err(|(field, message)| err(&format!("vendors[{i}].{field}"), message))?;
+            let mut categories: Vec<VendorCategoryTerms> =
+                Vec::with_capacity(vendor.categories.len());
+            for (j, terms) in vendor.categories.iter().enumerate() {
+                let key = |field: &str| format!("vendors[{i}].categories[{j}].{field}");
+                let name = terms.category.trim();
+                if !self
+                    .sla
+                    .categories
+                    .iter()
+                    .any(|c| c.name.eq_ignore_ascii_case(name))
+                {
+                    return Err(err(
+                        &key("category"),
+                        format!("{name:?} is not the name of any [[sla.categories]]"),
+                    ));
+                }
+                if categories
+                    .iter()
+                    .any(|seen| seen.category.eq_ignore_ascii_case(name))
+                {
+                    return Err(err(
+                        &key("category"),
+                        format!("{name:?} has terms twice for this vendor"),
+                    ));
+                }
+                let confirm_within = terms
+                    .confirm_within
+                    .as_deref()
+                    .map(parse_duration)
+                    .transpose()
+                    .map_err(|message| err(&key("confirm_within"), message))?;
+                categories.push(VendorCategoryTerms {
+                    category: name.to_string(),
+                    ship_within_business_days: terms.ship_within_business_days,
+                    confirm_within,
+                });
+            }
             vendors.push(VendorPolicy {
                 id: vendor.id.clone(),
                 third_party: vendor.third_party,
@@ -694,6 +743,7 @@ impl Config {
                 expedite,
                 location_id: None,
                 cutoff: vendor_cutoff,
+                categories,
             });
             if let Some(url) = &vendor.api_base_url {
                 let ok = reqwest::Url::parse(url.trim())
@@ -764,6 +814,7 @@ impl Config {
                 expedite: None,
                 location_id: Some(warehouse.location_id.trim().to_string()),
                 cutoff: None,
+                categories: Vec::new(),
             });
         }
         if !self.reroute.approve_above_cost.is_finite() || self.reroute.approve_above_cost < 0.0 {

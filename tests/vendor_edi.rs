@@ -328,6 +328,51 @@ async fn inbox_round_trip(db: dbs::TestDb) {
     assert_eq!(outcomes[2], &FileOutcome::Applied { documents: 1 });
     assert!(matches!(outcomes[3], FileOutcome::Quarantined { reason } if reason.contains("810")));
 
+    // Each applied file gets a 997 in the outbox, from the party it was
+    // addressed to back to its sender, accepting every group and set; the
+    // file kept aside gets none.
+    for (report, text) in reports.iter().zip([&rejected, &asn, &inventory]) {
+        let received = edi::parse(text).unwrap();
+        let ack_path = report
+            .acknowledged_by
+            .as_ref()
+            .expect("a 997 for an applied file");
+        assert_eq!(ack_path.parent().unwrap(), root.join("acme/out"));
+        let ack = edi::parse(&std::fs::read_to_string(ack_path).unwrap()).unwrap();
+        assert_eq!(
+            (ack.sender.as_str(), ack.receiver.as_str()),
+            (received.receiver.as_str(), received.sender.as_str())
+        );
+        assert_eq!(ack.groups[0].functional_id, "FA");
+        assert_eq!(ack.groups[0].sets.len(), received.groups.len());
+        for (set, group) in ack.groups[0].sets.iter().zip(&received.groups) {
+            assert_eq!(set.id, "997");
+            let segment = |id: &str| set.segments.iter().find(|s| s.id == id).unwrap();
+            assert_eq!(
+                (segment("AK1").el(1), segment("AK1").el(2)),
+                (group.functional_id.as_str(), group.control_number.as_str())
+            );
+            assert_eq!(
+                (segment("AK2").el(1), segment("AK2").el(2)),
+                (
+                    group.sets[0].id.as_str(),
+                    group.sets[0].control_number.as_str()
+                )
+            );
+            assert_eq!(segment("AK5").el(1), "A");
+            let count = group.sets.len().to_string();
+            assert_eq!(
+                (
+                    segment("AK9").el(1),
+                    segment("AK9").el(2),
+                    segment("AK9").el(4)
+                ),
+                ("A", count.as_str(), count.as_str())
+            );
+        }
+    }
+    assert_eq!(reports[3].acknowledged_by, None);
+
     // The rejection blocks its order.
     let (queue, codes) = queue_and_codes(&setup.store, "#2001").await;
     assert_eq!(queue, "blocked");
@@ -372,6 +417,10 @@ async fn inbox_round_trip(db: dbs::TestDb) {
     let reports = poll(&setup, later).await;
     assert!(
         matches!(&reports[0].outcome, FileOutcome::Duplicate { first } if first.ends_with("b-856.edi"))
+    );
+    assert_eq!(
+        reports[0].acknowledged_by, None,
+        "acknowledged the first time"
     );
     let mut conn = setup.store.pool().acquire().await.unwrap();
     let po = orderdeck::store::purchase_order(&mut conn, "SO/VINCE1")
@@ -854,6 +903,10 @@ async fn functional_acks(db: dbs::TestDb) {
     drop_in(&setup, "b-997.edi", &receipt_997(42, "PO", "999999", "R")).await;
     let reports = poll(&setup, now()).await;
     assert_eq!(reports[0].outcome, FileOutcome::Applied { documents: 0 });
+    assert_eq!(
+        reports[0].acknowledged_by, None,
+        "a 997 is never acknowledged"
+    );
     assert!(
         matches!(&reports[1].outcome, FileOutcome::Quarantined { reason } if reason.contains("no interchange with that control number")),
         "{:?}",
@@ -899,4 +952,32 @@ async fn functional_acks_postgres() {
     if let Some(db) = dbs::postgres().await {
         functional_acks(db).await;
     }
+}
+
+/// A PO a reroute paid to expedite asks for it in its 850 (TD5 routing
+/// EXPEDITE, service level ZZ); any other has no TD5.
+#[test]
+fn an_expedited_850_says_so() {
+    let from = edi::Party {
+        qualifier: "ZZ".to_string(),
+        id: "ORDERDECK".to_string(),
+    };
+    let to = edi::Party {
+        qualifier: "ZZ".to_string(),
+        id: "HARBOR".to_string(),
+    };
+    let td5 = |expedite: bool| {
+        let mut order = po("PO-EXP", "#3001", &[("OUR-1", "V-1", 1)]);
+        order.expedite = expedite;
+        let written =
+            edi::purchase_order_850(&order, &from, &to, Separators::default(), 7, now()).unwrap();
+        let read = edi::parse(&edi::render(&written)).unwrap();
+        read.groups[0].sets[0]
+            .segments
+            .iter()
+            .find(|s| s.id == "TD5")
+            .map(|s| (s.el(5).to_string(), s.el(12).to_string()))
+    };
+    assert_eq!(td5(true), Some(("EXPEDITE".to_string(), "ZZ".to_string())));
+    assert_eq!(td5(false), None);
 }

@@ -78,6 +78,9 @@ pub async fn run_vendor(ctx: &Context, paths: &[PathBuf]) -> Result<bool, Comman
         if let Some(to) = &report.moved_to {
             let _ = writeln!(out, "{path}: moved to {}", to.display());
         }
+        if let Some(ack) = &report.acknowledged_by {
+            let _ = writeln!(out, "{path}: acknowledged with {}", ack.display());
+        }
     }
     let kept_aside = reports
         .iter()

@@ -61,10 +61,12 @@ pub enum FindingCode {
     SlaOnTime,
     /// A vendor will ship a substitute for a line: blocked until decided.
     VendorSubstitution,
+    /// A vendor accepted a PO and has not shipped it by the date it promised.
+    VendorShipLate,
 }
 
 impl FindingCode {
-    pub const ALL: [FindingCode; 28] = [
+    pub const ALL: [FindingCode; 29] = [
         FindingCode::NotInStorefront,
         FindingCode::NotAtWarehouse,
         FindingCode::Cancelled,
@@ -93,6 +95,7 @@ impl FindingCode {
         FindingCode::WarehouseCancelled,
         FindingCode::SlaOnTime,
         FindingCode::VendorSubstitution,
+        FindingCode::VendorShipLate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +128,7 @@ impl FindingCode {
             FindingCode::WarehouseCancelled => "WAREHOUSE_CANCELLED",
             FindingCode::SlaOnTime => "SLA_ON_TIME",
             FindingCode::VendorSubstitution => "VENDOR_SUBSTITUTION",
+            FindingCode::VendorShipLate => "VENDOR_SHIP_LATE",
         }
     }
 

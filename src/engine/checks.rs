@@ -35,6 +35,7 @@ const CHECKS: &[Check] = &[
     warehouse::tracking,
     carrier::parcels,
     vendor::acknowledgements,
+    vendor::shipments,
     vendor::item_map,
     vendor::units,
     vendor::substitutions,

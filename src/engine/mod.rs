@@ -16,7 +16,7 @@ mod vendor_steps;
 pub use listing::{listing, Listing};
 pub use policy::{
     CategoryPolicy, DropShipPolicy, Expedite, ItemMapping, Policy, ReroutePolicy, SlaPolicy,
-    Tolerances, VendorItem, VendorPolicy,
+    Tolerances, VendorCategoryTerms, VendorItem, VendorPolicy,
 };
 pub use queue::classify;
 pub use staleness::{Freshness, SourceFreshness, StaleSource, Staleness};

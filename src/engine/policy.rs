@@ -109,6 +109,20 @@ pub struct VendorPolicy {
     /// The vendor's daily cutoff (shop time): an order after it starts the
     /// vendor's clock on its next business day. The shop's when absent.
     pub cutoff: Option<chrono::NaiveTime>,
+    /// The vendor's own terms for some categories of goods, which beat its
+    /// general ones for lines of that category.
+    pub categories: Vec<VendorCategoryTerms>,
+}
+
+/// A vendor's SLA for one category (`[[vendors.categories]]`): a rug vendor
+/// may ship rugs in 5 days but confirm made-to-order furniture in 48 hours
+/// and ship it in 15.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorCategoryTerms {
+    /// The name of one of `sla.categories`.
+    pub category: String,
+    pub ship_within_business_days: Option<u32>,
+    pub confirm_within: Option<TimeDelta>,
 }
 
 /// A vendor's paid, faster promise.
@@ -165,6 +179,32 @@ pub enum ItemMapping<'a> {
 }
 
 impl VendorPolicy {
+    /// How long the vendor has to acknowledge a PO for these SKUs: the
+    /// shortest window any of them is under, since the PO is one document
+    /// and is late once its strictest line is. A SKU of a category with its
+    /// own terms is under those, any other under the vendor's.
+    pub fn ack_window<'a>(
+        &self,
+        policy: &Policy,
+        skus: impl IntoIterator<Item = &'a str>,
+    ) -> Option<TimeDelta> {
+        if self.categories.is_empty() {
+            return self.confirm_within;
+        }
+        skus.into_iter()
+            .filter_map(|sku| {
+                crate::engine::sla::category_of(policy, sku)
+                    .and_then(|category| {
+                        self.categories
+                            .iter()
+                            .find(|t| t.category.eq_ignore_ascii_case(&category.name))
+                    })
+                    .and_then(|terms| terms.confirm_within)
+                    .or(self.confirm_within)
+            })
+            .min()
+    }
+
     pub fn item(&self, sku: &str) -> ItemMapping<'_> {
         if self.items.is_empty() {
             return ItemMapping::AsIs;

@@ -17,8 +17,8 @@ use super::policy::{Policy, VendorPolicy};
 use super::reservation;
 use super::sla;
 use crate::domain::{
-    AckState, AlternateSource, PurchaseOrder, RerouteAlternate, RerouteProposal, RerouteStatus,
-    RerouteTrigger,
+    AckState, AlternateSource, PurchaseOrder, PurchaseOrderLine, RerouteAlternate, RerouteProposal,
+    RerouteStatus, RerouteTrigger,
 };
 
 /// What each vendor can promise: vendor id (lower-case) → our SKU → units.
@@ -41,10 +41,14 @@ pub fn trouble(
         AckState::Accepted | AckState::AcceptedWithChanges if short_lines => {
             Some(RerouteTrigger::PartialAck)
         }
+        AckState::Accepted | AckState::AcceptedWithChanges => {
+            let late = po.promised_ship_date.is_some_and(|by| now > by);
+            (late && po.lines.iter().any(|l| unshipped(l) > 0)).then_some(RerouteTrigger::ShipLate)
+        }
         AckState::Sent => {
             let late = policy
                 .vendor(&po.vendor_id)
-                .and_then(|v| v.confirm_within)
+                .and_then(|v| v.ack_window(policy, po.lines.iter().map(|l| l.our_sku.as_str())))
                 .is_some_and(|within| now >= po.sent_at + within);
             if late {
                 return Some(RerouteTrigger::NoAck);
@@ -71,11 +75,20 @@ fn needed(po: &PurchaseOrder, trigger: RerouteTrigger) -> Vec<(String, u32)> {
         .filter_map(|l| {
             let missing = match trigger {
                 RerouteTrigger::PartialAck => l.ordered - l.accepted.unwrap_or(0).min(l.ordered),
+                RerouteTrigger::ShipLate => unshipped(l),
                 _ => l.ordered,
             };
             (missing > 0).then(|| (l.our_sku.clone(), missing))
         })
         .collect()
+}
+
+/// What the vendor accepted of a line and has not shipped.
+pub fn unshipped(line: &PurchaseOrderLine) -> u32 {
+    line.accepted
+        .unwrap_or(line.ordered)
+        .min(line.ordered)
+        .saturating_sub(line.shipped)
 }
 
 fn cost(vendor: &VendorPolicy, lines: &[(String, u32)]) -> Option<i64> {
@@ -255,6 +268,12 @@ pub fn propose(
                 ));
             }
         }
+    }
+    if trigger == RerouteTrigger::ShipLate {
+        needs_approval.push(format!(
+            "{} accepted the PO and may still ship it: cancelling it is a human's call",
+            po.vendor_id
+        ));
     }
     // The vendor has not answered: an ATP figure or a silence is no
     // acknowledgement, and sensitive goods are not moved on either alone.

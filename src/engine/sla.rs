@@ -113,6 +113,17 @@ fn first_instant_reaching(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlaSource<'a> {
     Vendor(Cow<'a, str>),
+    /// A vendor's own terms for one category of goods (`[[vendors.categories]]`).
+    VendorCategory {
+        vendor: Cow<'a, str>,
+        category: Cow<'a, str>,
+    },
+    /// An approved reroute moved the goods: N counts from its approval, and
+    /// the deadline is the date it promised.
+    Reroute {
+        proposal: Cow<'a, str>,
+        to: Cow<'a, str>,
+    },
     ShippingMethod(Cow<'a, str>),
     Category(Cow<'a, str>),
     Default,
@@ -132,17 +143,27 @@ impl fmt::Display for SlaRule<'_> {
         } else {
             "days"
         };
-        write!(f, "{} business {unit}, ", self.business_days)?;
+        let days = self.business_days;
         match &self.source {
-            SlaSource::Vendor(id) => write!(f, "vendor {id}'s SLA"),
-            SlaSource::ShippingMethod(method) => write!(f, "shipping method {method}"),
-            SlaSource::Category(name) => write!(f, "category {name}"),
-            SlaSource::Default => f.write_str("default SLA"),
+            SlaSource::Reroute { proposal, to } => {
+                write!(f, "{days} business {unit} from reroute {proposal} to {to}")
+            }
+            SlaSource::Vendor(id) => write!(f, "{days} business {unit}, vendor {id}'s SLA"),
+            SlaSource::VendorCategory { vendor, category } => write!(
+                f,
+                "{days} business {unit}, vendor {vendor}'s SLA for {category}"
+            ),
+            SlaSource::ShippingMethod(method) => {
+                write!(f, "{days} business {unit}, shipping method {method}")
+            }
+            SlaSource::Category(name) => write!(f, "{days} business {unit}, category {name}"),
+            SlaSource::Default => write!(f, "{days} business {unit}, default SLA"),
         }
     }
 }
 
-/// N for one line, most specific policy first: the line's vendor, the order's
+/// N for one line, most specific policy first: the line's vendor (its terms
+/// for the line's category, then its own), the order's
 /// shipping method, the line's category (by SKU prefix), the shop default.
 pub fn rule_for_line<'a>(
     policy: &'a Policy,
@@ -163,9 +184,25 @@ pub(super) fn rule_for_vendor_line<'a>(
     line: &OrderLine,
 ) -> SlaRule<'a> {
     let vendor = vendor.and_then(|v| {
-        v.ship_within_business_days.map(|days| SlaRule {
-            business_days: days,
-            source: SlaSource::Vendor(Cow::Borrowed(&v.id)),
+        let own_terms = v.categories.iter().find_map(|terms| {
+            let days = terms.ship_within_business_days?;
+            let category = category_of(policy, line.sku.as_deref()?)?;
+            category
+                .name
+                .eq_ignore_ascii_case(&terms.category)
+                .then(|| SlaRule {
+                    business_days: days,
+                    source: SlaSource::VendorCategory {
+                        vendor: Cow::Borrowed(&v.id),
+                        category: Cow::Borrowed(&category.name),
+                    },
+                })
+        });
+        own_terms.or_else(|| {
+            v.ship_within_business_days.map(|days| SlaRule {
+                business_days: days,
+                source: SlaSource::Vendor(Cow::Borrowed(&v.id)),
+            })
         })
     });
     let method = || {

@@ -77,6 +77,7 @@ fn is_blocking(code: FindingCode) -> bool {
             | FindingCode::Discontinued
             | FindingCode::RerouteProposed
             | FindingCode::VendorSubstitution
+            | FindingCode::VendorShipLate
             | FindingCode::WarehouseCancelled
     )
 }

@@ -13,7 +13,7 @@ use sqlx::{Acquire, AnyConnection};
 
 use crate::config::VendorConfig;
 use crate::connectors::edi::sets::{AckVerdict, InventoryAdvice, PoAck, ShipNotice, ShippedItem};
-use crate::connectors::edi::{self, Party, VendorMessage, X12Error};
+use crate::connectors::edi::{self, Interchange, Party, Separators, VendorMessage, X12Error};
 use crate::domain::{
     AckState, DocumentContent, PurchaseOrder, PurchaseOrderLine, Substitution, VendorPackage,
     VendorQuantity,
@@ -41,6 +41,8 @@ pub struct FileReport {
     pub outcome: FileOutcome,
     /// Where the file was moved, when it sat in an inbox.
     pub moved_to: Option<PathBuf>,
+    /// The 997 written to the vendor's outbox for it, when it was applied.
+    pub acknowledged_by: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -151,11 +153,14 @@ async fn apply_path(
 ) -> Result<FileReport, VendorEdiError> {
     let bytes = std::fs::read(path);
     let origin = path.display().to_string();
-    let outcome = match &bytes {
+    let (outcome, acknowledged_by) = match &bytes {
         Ok(bytes) => apply_bytes(store, policy, vendors, inbox_vendor, bytes, &origin, now).await?,
-        Err(e) => FileOutcome::Quarantined {
-            reason: format!("cannot read: {e}"),
-        },
+        Err(e) => (
+            FileOutcome::Quarantined {
+                reason: format!("cannot read: {e}"),
+            },
+            None,
+        ),
     };
     if let FileOutcome::Quarantined { reason } = &outcome {
         let raw = bytes
@@ -188,6 +193,7 @@ async fn apply_path(
         path: path.to_path_buf(),
         outcome,
         moved_to,
+        acknowledged_by,
     })
 }
 
@@ -239,19 +245,18 @@ async fn apply_bytes(
     bytes: &[u8],
     origin: &str,
     now: DateTime<Utc>,
-) -> Result<FileOutcome, StoreError> {
+) -> Result<(FileOutcome, Option<PathBuf>), VendorEdiError> {
+    let kept_aside = |reason: String| Ok((FileOutcome::Quarantined { reason }, None));
     let hash = format!("{:x}", Sha256::digest(bytes));
     let Ok(text) = std::str::from_utf8(bytes) else {
-        return Ok(FileOutcome::Quarantined {
-            reason: "not an X12 interchange: the file is not text".to_string(),
-        });
+        return kept_aside("not an X12 interchange: the file is not text".to_string());
     };
     let (interchange, messages) = match edi::parse(text).and_then(|i| {
         let messages = edi::read(&i)?;
         Ok((i, messages))
     }) {
         Ok(read) => read,
-        Err(e) => return Ok(FileOutcome::Quarantined { reason: e.0 }),
+        Err(e) => return kept_aside(e.0),
     };
     let vendor = inbox_vendor.or_else(|| {
         vendors.iter().find(|v| {
@@ -278,15 +283,13 @@ async fn apply_bytes(
     .await?
     {
         Some(SeenBefore::SameContent { origin: first }) => {
-            return Ok(FileOutcome::Duplicate { first });
+            return Ok((FileOutcome::Duplicate { first }, None));
         }
         Some(SeenBefore::SameControlNumber { origin: first }) => {
-            return Ok(FileOutcome::Quarantined {
-                reason: format!(
-                    "interchange {} from {} was already applied from {first} with different content: a reused control number",
-                    interchange.control_number, interchange.sender
-                ),
-            });
+            return kept_aside(format!(
+                "interchange {} from {} was already applied from {first} with different content: a reused control number",
+                interchange.control_number, interchange.sender
+            ));
         }
         None => {}
     }
@@ -302,7 +305,7 @@ async fn apply_bytes(
     .await?
     {
         Ok(changes) => changes,
-        Err(Refused(reason)) => return Ok(FileOutcome::Quarantined { reason }),
+        Err(Refused(reason)) => return kept_aside(reason),
     };
     let documents = changes.purchase_orders.len() + changes.atp.len();
     let pos = changes.purchase_orders.into_values().collect();
@@ -318,8 +321,32 @@ async fn apply_bytes(
         now,
     )
     .await?;
+    // Every group but a 997 is acknowledged, as trading partners expect;
+    // 997s themselves never are. A vendor with no outbox gets none.
+    let acknowledgement = match vendor {
+        Some(vendor)
+            if vendor.edi_outbox.is_some()
+                && interchange.groups.iter().any(|g| g.functional_id != "FA") =>
+        {
+            let mut acknowledged = interchange.clone();
+            acknowledged.groups.retain(|g| g.functional_id != "FA");
+            Some(
+                write_to_outbox(&mut tx, vendor, "997", "", now, |separators, control| {
+                    edi::functional_ack_997(&acknowledged, separators, control, now)
+                })
+                .await?,
+            )
+        }
+        _ => None,
+    };
+    if let Some(written) = &acknowledgement {
+        written.publish()?;
+    }
     tx.commit().await.map_err(query("applying a vendor file"))?;
-    Ok(FileOutcome::Applied { documents })
+    Ok((
+        FileOutcome::Applied { documents },
+        acknowledgement.map(|w| w.path),
+    ))
 }
 
 #[derive(Default)]
@@ -390,6 +417,9 @@ async fn changes(
                     }
                 }
             }
+            // A 997 acknowledging our 997: nothing to act on (X12 does not
+            // ask for one).
+            VendorMessage::FunctionalAck(receipt) if receipt.functional_id == "FA" => {}
             VendorMessage::FunctionalAck(receipt) => {
                 let control = receipt.group_control.trim().parse::<i64>().ok();
                 let sent = match control {
@@ -682,6 +712,50 @@ async fn write_outgoing(
     now: DateTime<Utc>,
 ) -> Result<Written, VendorEdiError> {
     let set = outgoing.set_id();
+    let to = Party {
+        qualifier: "ZZ".to_string(),
+        id: vendor
+            .edi_id
+            .clone()
+            .ok_or_else(|| VendorEdiError::Config {
+                vendor: vendor.id.clone(),
+                message: format!("no edi_id is configured (ISA08 of the {set})"),
+            })?,
+    };
+    let from = Party {
+        qualifier: "ZZ".to_string(),
+        id: vendor
+            .edi_our_id
+            .clone()
+            .unwrap_or_else(|| "ORDERDECK".to_string()),
+    };
+    write_to_outbox(
+        conn,
+        vendor,
+        set,
+        &po.po_number,
+        now,
+        |separators, control| match outgoing {
+            Outgoing::PurchaseOrder => {
+                edi::purchase_order_850(po, &from, &to, separators, control, now)
+            }
+            Outgoing::Cancellation => edi::po_cancel_860(po, &from, &to, separators, control, now),
+        },
+    )
+    .await
+}
+
+/// Numbers an interchange in `conn`'s transaction (recorded against
+/// `po_number`, empty for none), builds it and writes it aside in the
+/// vendor's outbox as `{set}-{subject}-{control}.edi`.
+async fn write_to_outbox(
+    conn: &mut AnyConnection,
+    vendor: &VendorConfig,
+    set: &str,
+    po_number: &str,
+    now: DateTime<Utc>,
+    build: impl FnOnce(Separators, u32) -> Result<Interchange, X12Error>,
+) -> Result<Written, VendorEdiError> {
     let config = |message: String| VendorEdiError::Config {
         vendor: vendor.id.clone(),
         message,
@@ -691,29 +765,9 @@ async fn write_outgoing(
         .as_ref()
         .ok_or_else(|| config("no edi_outbox is configured".to_string()))?;
     let separators = vendor.separators().map_err(config)?;
-    let to = Party {
-        qualifier: "ZZ".to_string(),
-        id: vendor
-            .edi_id
-            .clone()
-            .ok_or_else(|| config(format!("no edi_id is configured (ISA08 of the {set})")))?,
-    };
-    let from = Party {
-        qualifier: "ZZ".to_string(),
-        id: vendor
-            .edi_our_id
-            .clone()
-            .unwrap_or_else(|| "ORDERDECK".to_string()),
-    };
-    let control = store::next_control_number(conn, &vendor.id, &po.po_number, now).await?;
+    let control = store::next_control_number(conn, &vendor.id, po_number, now).await?;
     let control = u32::try_from(control).unwrap_or(u32::MAX);
-    let interchange = match outgoing {
-        Outgoing::PurchaseOrder => {
-            edi::purchase_order_850(po, &from, &to, separators, control, now)
-        }
-        Outgoing::Cancellation => edi::po_cancel_860(po, &from, &to, separators, control, now),
-    }
-    .map_err(|source| VendorEdiError::X12 {
+    let interchange = build(separators, control).map_err(|source| VendorEdiError::X12 {
         vendor: vendor.id.clone(),
         source,
     })?;
@@ -721,8 +775,12 @@ async fn write_outgoing(
     std::fs::create_dir_all(outbox).map_err(io(outbox))?;
     // PO numbers may hold characters a file name cannot (the 856 fixture's
     // "SO/VINCE1"); the name only needs to be recognisable and unique.
-    let name: String = po
-        .po_number
+    let subject = if po_number.is_empty() {
+        interchange.receiver.trim()
+    } else {
+        po_number
+    };
+    let name: String = subject
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {

@@ -66,6 +66,7 @@ pub fn policy() -> Policy {
                 expedite: None,
                 location_id: None,
                 cutoff: None,
+                categories: Vec::new(),
             },
             VendorPolicy {
                 id: "slowpoke".to_string(),
@@ -80,6 +81,7 @@ pub fn policy() -> Policy {
                 expedite: None,
                 location_id: None,
                 cutoff: None,
+                categories: Vec::new(),
             },
             VendorPolicy {
                 id: "northwind-supply".to_string(),
@@ -97,6 +99,7 @@ pub fn policy() -> Policy {
                 expedite: None,
                 location_id: None,
                 cutoff: None,
+                categories: Vec::new(),
             },
             VendorPolicy {
                 id: "bluebird".to_string(),
@@ -114,6 +117,7 @@ pub fn policy() -> Policy {
                 expedite: None,
                 location_id: None,
                 cutoff: None,
+                categories: Vec::new(),
             },
         ],
         reroute: ReroutePolicy {
@@ -362,6 +366,10 @@ impl Order {
 
     pub fn eval(&self, now: &str) -> Evaluation {
         engine::evaluate(&self.facts, &policy(), t(now))
+    }
+
+    pub fn eval_with(&self, policy: &Policy, now: &str) -> Evaluation {
+        engine::evaluate(&self.facts, policy, t(now))
     }
 }
 

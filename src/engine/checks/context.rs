@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveTime, Utc};
 
 use crate::domain::{
-    FulfillmentHold, FulfillmentOrder, FulfillmentStatus, Observed, OrderFacts, OrderLine,
-    StorefrontOrder, WarehouseOrder, WarehouseShipment, WarehouseStatus,
+    AckState, FulfillmentHold, FulfillmentOrder, FulfillmentStatus, Observed, OrderFacts,
+    OrderLine, PurchaseOrder, RerouteStatus, StorefrontOrder, WarehouseOrder, WarehouseShipment,
+    WarehouseStatus,
 };
 use crate::engine::policy::{Policy, VendorPolicy};
-use crate::engine::sla::{self, SlaRule};
+use crate::engine::sla::{self, SlaRule, SlaSource};
 
 /// A copy of the facts in which every list is in a fixed order, so that the
 /// findings (down to the order of names in a reason) never depend on the
@@ -38,6 +39,8 @@ pub(super) struct OwedLine<'a> {
     pub owed: u32,
     pub rule: SlaRule<'a>,
     pub ship_by: DateTime<Utc>,
+    /// When an approved reroute handed the line to its source.
+    pub rerouted_at: Option<DateTime<Utc>>,
 }
 
 impl OwedLine<'_> {
@@ -54,9 +57,12 @@ pub(super) enum ShipSource<'a> {
     Shipment(&'a Observed<WarehouseShipment>),
     /// Marked shipped with no shipment (label) known for it.
     Order(&'a Observed<WarehouseOrder>),
+    /// A drop-ship vendor's ship notice (856 or its API) for a PO.
+    Vendor(&'a Observed<PurchaseOrder>),
 }
 
-/// Goods the warehouse shipped that the storefront has not recorded.
+/// Goods the warehouse or a drop-ship vendor shipped that the storefront
+/// has not recorded.
 pub(super) struct ShipEvent<'a> {
     pub at: DateTime<Utc>,
     pub source: ShipSource<'a>,
@@ -69,19 +75,33 @@ impl ShipEvent<'_> {
         match self.source {
             ShipSource::Shipment(s) => s.observed_at,
             ShipSource::Order(o) => o.observed_at,
+            ShipSource::Vendor(po) => po.observed_at,
         }
     }
 
     /// Units per lower-cased SKU; `None` when the warehouse did not say what
     /// it shipped, in which case the whole in-house order is taken as shipped.
     fn shipped_by_sku(&self) -> Option<BTreeMap<String, u32>> {
-        let ShipSource::Shipment(shipment) = self.source else {
-            return None;
+        let items: Vec<(&str, u32)> = match self.source {
+            ShipSource::Shipment(shipment) => shipment
+                .value
+                .items
+                .iter()
+                .filter_map(|item| Some((item.sku.as_deref()?, item.quantity)))
+                .collect(),
+            ShipSource::Vendor(po) => po
+                .value
+                .lines
+                .iter()
+                .map(|line| (line.our_sku.as_str(), line.shipped))
+                .collect(),
+            ShipSource::Order(_) => return None,
         };
         let mut by_sku = BTreeMap::new();
-        for item in &shipment.value.items {
-            if let Some(sku) = item.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                *by_sku.entry(sku.to_lowercase()).or_insert(0) += item.quantity;
+        for (sku, quantity) in items {
+            let sku = sku.trim();
+            if !sku.is_empty() && quantity > 0 {
+                *by_sku.entry(sku.to_lowercase()).or_insert(0) += quantity;
             }
         }
         (!by_sku.is_empty()).then_some(by_sku)
@@ -116,7 +136,7 @@ impl<'a> Context<'a> {
         let storefront = facts.storefront.as_ref();
         let mut lines = storefront
             .filter(|sf| sf.value.cancelled_at.is_none())
-            .map(|sf| owed_lines(policy, &sf.value))
+            .map(|sf| owed_lines(policy, facts, &sf.value))
             .unwrap_or_default();
         let ship_events = ship_events(facts, &mut lines);
         Context {
@@ -155,6 +175,16 @@ impl<'a> Context<'a> {
             .filter(|s| !s.value.voided)
     }
 
+    /// The latest hand-over of in-house goods by an approved reroute (to
+    /// one of our warehouses), if any are still owed.
+    pub fn in_house_rerouted_at(&self) -> Option<DateTime<Utc>> {
+        self.lines
+            .iter()
+            .filter(|l| l.third_party.is_none() && l.owed > 0)
+            .filter_map(|l| l.rerouted_at)
+            .max()
+    }
+
     /// The earliest deadline over the goods still owed.
     pub fn ship_by(&self) -> Option<DateTime<Utc>> {
         self.lines
@@ -165,7 +195,11 @@ impl<'a> Context<'a> {
     }
 }
 
-fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLine<'a>> {
+fn owed_lines<'a>(
+    policy: &'a Policy,
+    facts: &'a OrderFacts,
+    order: &'a StorefrontOrder,
+) -> Vec<OwedLine<'a>> {
     // The storefront's own summary wins over line counts that lag behind it.
     if matches!(
         order.fulfillment_status,
@@ -181,6 +215,9 @@ fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLin
         .iter()
         .filter(|line| line.requires_shipping && line.owed > 0)
         .map(|line| {
+            if let Some(moved) = rerouted(policy, facts, line) {
+                return moved;
+            }
             let vendor = line.vendor.as_deref().and_then(|v| policy.vendor(v));
             let rule = sla::rule_for_vendor_line(policy, vendor, order, line);
             // A drop-ship vendor's own cutoff ends its day, not the shop's.
@@ -205,9 +242,64 @@ fn owed_lines<'a>(policy: &'a Policy, order: &'a StorefrontOrder) -> Vec<OwedLin
                 owed: line.owed,
                 ship_by,
                 rule,
+                rerouted_at: None,
             }
         })
         .collect()
+}
+
+/// A line whose goods an approved reroute sent elsewhere: from then on the
+/// source it chose ships them (a vendor drop-ships them, our warehouse ships
+/// them in-house) by the date the reroute promised, whatever vendor the
+/// storefront still names on the line. The latest approval wins: a rerouted
+/// PO can be rerouted again.
+fn rerouted<'a>(
+    policy: &'a Policy,
+    facts: &'a OrderFacts,
+    line: &'a OrderLine,
+) -> Option<OwedLine<'a>> {
+    let sku = line.sku.as_deref()?.trim();
+    let (proposal, source) = facts
+        .reroutes
+        .iter()
+        .map(|p| &p.value)
+        .filter(|p| p.status == RerouteStatus::Approved)
+        .filter_map(|p| {
+            let alternate = p.alternates.get(p.chosen?)?;
+            if alternate.substitution {
+                return None;
+            }
+            let source = alternate
+                .sources
+                .iter()
+                .filter(|s| s.lines.iter().any(|(l, _, _)| l.eq_ignore_ascii_case(sku)))
+                .max_by_key(|s| s.promised_by)?;
+            Some((p, source))
+        })
+        .max_by_key(|(p, _)| p.decided_at)?;
+    let vendor = policy.vendor(&source.vendor_id);
+    let business_days = vendor
+        .and_then(|v| match (source.expedite_fee_cents, v.expedite) {
+            (Some(_), Some(expedite)) => Some(expedite.within_business_days),
+            _ => v.ship_within_business_days,
+        })
+        .unwrap_or(policy.sla.ship_within_business_days);
+    Some(OwedLine {
+        line,
+        third_party: vendor.filter(|v| v.third_party && v.location_id.is_none()),
+        owed: line.owed,
+        rule: SlaRule {
+            business_days,
+            source: SlaSource::Reroute {
+                proposal: Cow::Borrowed(&proposal.id),
+                to: Cow::Borrowed(&source.vendor_id),
+            },
+        },
+        ship_by: proposal
+            .promise_written
+            .map_or(source.promised_by, |(promise, _)| promise),
+        rerouted_at: proposal.decided_at,
+    })
 }
 
 /// Whether two tracking numbers are the same once trimmed, in either case.
@@ -221,8 +313,9 @@ fn same_tracking(a: &str, b: &str) -> bool {
     }
 }
 
-/// Warehouse shipments the storefront does not show yet, each allotted the
-/// owed units it accounts for (taken off `lines`). A shipment whose tracking
+/// Warehouse shipments and vendors' ship notices the storefront does not
+/// show yet, each allotted the owed units it accounts for (taken off
+/// `lines`). A shipment whose tracking
 /// number a storefront fulfilment already carries is reflected in the
 /// storefront's owed counts, so counting it again would hide goods still owed.
 fn ship_events<'a>(facts: &'a OrderFacts, lines: &mut [OwedLine<'a>]) -> Vec<ShipEvent<'a>> {
@@ -268,6 +361,33 @@ fn ship_events<'a>(facts: &'a OrderFacts, lines: &mut [OwedLine<'a>]) -> Vec<Shi
             });
         }
     }
+    events.extend(
+        facts
+            .purchase_orders
+            .iter()
+            .filter(|po| po.value.ack != AckState::Cancelled)
+            .filter(|po| po.value.lines.iter().any(|l| l.shipped > 0))
+            // Once the storefront carries any of the PO's packages, its owed
+            // counts reflect what the vendor shipped; counting the PO again
+            // could hide goods still owed.
+            .filter(|po| {
+                !po.value
+                    .packages
+                    .iter()
+                    .any(|p| recorded().any(|r| same_tracking(r, &p.tracking_number)))
+            })
+            .map(|po| ShipEvent {
+                at: po
+                    .value
+                    .packages
+                    .iter()
+                    .filter_map(|p| p.shipped_at)
+                    .max()
+                    .unwrap_or(po.observed_at),
+                source: ShipSource::Vendor(po),
+                covered: 0,
+            }),
+    );
     events.sort_by(|a, b| {
         a.at.cmp(&b.at)
             .then_with(|| source_id(a).cmp(&source_id(b)))
@@ -282,6 +402,7 @@ fn source_id<'a>(event: &ShipEvent<'a>) -> (u8, &'a str) {
     match event.source {
         ShipSource::Shipment(s) => (0, &s.value.id),
         ShipSource::Order(o) => (1, &o.value.id),
+        ShipSource::Vendor(po) => (2, &po.value.po_number),
     }
 }
 

@@ -2,7 +2,8 @@
 //! VENDOR_PARTIAL_ACK) as it arrives, and its silence past the vendor's
 //! confirmation SLA (VENDOR_NO_ACK); a reroute waiting for a human
 //! (REROUTE_PROPOSED); and before anything is ordered, the vendor's item map
-//! (SKU_UNMAPPED, DISCONTINUED, UOM_MISMATCH), its units once it answers
+//! (SKU_UNMAPPED, DISCONTINUED, UOM_MISMATCH), its promised ship day passing
+//! with goods unshipped (VENDOR_SHIP_LATE), its units once it answers
 //! (UOM_MISMATCH) and a substitute it offers (VENDOR_SUBSTITUTION).
 
 use super::context::Context;
@@ -14,6 +15,7 @@ use crate::domain::{
     AckState, Evidence, FindingCode, PurchaseOrder, PurchaseOrderLine, RerouteStatus,
     SubstitutionStatus, System, Verdict,
 };
+use crate::engine::reroute::unshipped;
 use crate::engine::ItemMapping;
 
 pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
@@ -61,11 +63,9 @@ pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
                 if ctx.cancelled() {
                     continue;
                 }
-                let Some(within) = ctx
-                    .policy
-                    .vendor(&po.vendor_id)
-                    .and_then(|v| v.confirm_within)
-                else {
+                let Some(within) = ctx.policy.vendor(&po.vendor_id).and_then(|v| {
+                    v.ack_window(ctx.policy, po.lines.iter().map(|l| l.our_sku.as_str()))
+                }) else {
                     continue;
                 };
                 let due = po.sent_at + within;
@@ -95,6 +95,87 @@ pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
             AckState::Cancelled => {}
         }
     }
+}
+
+/// VENDOR_SHIP_LATE: a vendor accepted a PO, named the day it would ship,
+/// and that day is over with goods the storefront still owes unshipped.
+/// Without a named day the vendor's SLA is the line's ship-by, which
+/// SLA_BREACH already watches.
+pub(super) fn shipments(ctx: &Context<'_>, out: &mut Outcome) {
+    if ctx.cancelled() {
+        return;
+    }
+    for po in &ctx.facts.purchase_orders {
+        let observed_at = po.observed_at;
+        let po = &po.value;
+        if !matches!(
+            po.ack,
+            AckState::Accepted | AckState::AcceptedWithChanges | AckState::PartiallyAccepted
+        ) {
+            continue;
+        }
+        let Some(promised) = po.promised_ship_date else {
+            continue;
+        };
+        let late: Vec<(&PurchaseOrderLine, u32)> = po
+            .lines
+            .iter()
+            .map(|l| (l, unshipped(l)))
+            .filter(|(l, missing)| *missing > 0 && still_owed(ctx, &l.our_sku))
+            .collect();
+        if late.is_empty() || !out.past(promised) {
+            continue;
+        }
+        let what: Vec<String> = late
+            .iter()
+            .map(|(l, missing)| {
+                format!(
+                    "{} {missing} of {}",
+                    l.our_sku,
+                    l.accepted.unwrap_or(l.ordered).min(l.ordered)
+                )
+            })
+            .collect();
+        let mut evidence = vec![Evidence::new(
+            System::Vendor,
+            format!("PO {} promised ship date", po.po_number),
+            text::iso(promised),
+            observed_at,
+        )];
+        evidence.extend(late.iter().map(|(l, _)| {
+            Evidence::new(
+                System::Vendor,
+                format!("PO {} line {} shipped", po.po_number, l.our_sku),
+                l.shipped.to_string(),
+                observed_at,
+            )
+        }));
+        out.add(
+            FindingCode::VendorShipLate,
+            Verdict::Blocked,
+            format!(
+                "Vendor {} promised to ship PO {} by {} and has not ({} unshipped), {} late",
+                po.vendor_id,
+                po.po_number,
+                text::shop_time(ctx.policy.sla.timezone, promised),
+                what.join(", "),
+                text::duration(ctx.now - promised)
+            ),
+            evidence,
+        );
+    }
+}
+
+/// Whether the storefront still owes goods of this SKU once every known
+/// shipment is counted.
+fn still_owed(ctx: &Context<'_>, sku: &str) -> bool {
+    ctx.lines.iter().any(|l| {
+        l.owed > 0
+            && l.line
+                .sku
+                .as_deref()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case(sku.trim()))
+    })
 }
 
 pub(super) fn reroutes(ctx: &Context<'_>, out: &mut Outcome) {

@@ -8,7 +8,9 @@ use super::context::{Context, ShipSource};
 use super::storefront::{financial_status, shipment_label, still_to_fulfil};
 use super::text;
 use super::Outcome;
-use crate::domain::{Evidence, FindingCode, System, Verdict, WarehouseStatus};
+use std::borrow::Cow;
+
+use crate::domain::{Evidence, FindingCode, PurchaseOrder, System, Verdict, WarehouseStatus};
 
 /// NOT_AT_WAREHOUSE: paid and owing goods, yet unknown to the warehouse once
 /// the hand-off tolerance has run out.
@@ -23,15 +25,25 @@ pub(super) fn handoff(ctx: &Context<'_>, out: &mut Outcome) {
         return;
     }
     let tolerance = ctx.policy.tolerances.warehouse_handoff;
-    if !out.past(sf.value.created_at + tolerance) {
+    // Goods a reroute moved to our warehouse reach it only from then on.
+    let moved_at = ctx
+        .in_house_rerouted_at()
+        .filter(|at| *at > sf.value.created_at);
+    let since = moved_at.unwrap_or(sf.value.created_at);
+    if !out.past(since + tolerance) {
         return;
     }
+    let placed = if moved_at.is_some() {
+        "Moved to our warehouse by a reroute"
+    } else {
+        "Placed"
+    };
     out.add(
         FindingCode::NotAtWarehouse,
         Verdict::Blocked,
         text::reason(format_args!(
-            "Placed {} ago and paid, {} to ship, but the warehouse has no order for it — past the {} hand-off tolerance",
-            text::duration(ctx.now - sf.value.created_at),
+            "{placed} {} ago and paid, {} to ship, but the warehouse has no order for it — past the {} hand-off tolerance",
+            text::duration(ctx.now - since),
             text::items(owed),
             text::duration(tolerance)
         )),
@@ -113,9 +125,19 @@ pub(super) fn sync(ctx: &Context<'_>, out: &mut Outcome) {
         (FindingCode::SyncDelay, Verdict::Info, "within")
     };
     let units: u32 = unsynced.iter().map(|e| e.covered).sum();
-    let label = match first.source {
-        ShipSource::Shipment(s) => shipment_label(s.value.tracking_number.as_deref()),
-        ShipSource::Order(o) => format!("order {} marked shipped", o.value.order_number),
+    let (place, label) = match first.source {
+        ShipSource::Shipment(s) => (
+            Cow::Borrowed("at the warehouse"),
+            shipment_label(s.value.tracking_number.as_deref()),
+        ),
+        ShipSource::Order(o) => (
+            Cow::Borrowed("at the warehouse"),
+            format!("order {} marked shipped", o.value.order_number),
+        ),
+        ShipSource::Vendor(po) => (
+            Cow::Owned(format!("by vendor {}", po.value.vendor_id)),
+            vendor_packages(&po.value),
+        ),
     };
     let mut evidence: Vec<Evidence> = unsynced
         .iter()
@@ -136,6 +158,12 @@ pub(super) fn sync(ctx: &Context<'_>, out: &mut Outcome) {
                 text::iso(event.at),
                 event.observed_at(),
             ),
+            ShipSource::Vendor(po) => Evidence::new(
+                System::Vendor,
+                format!("PO {} ship notice, shipped at", po.value.po_number),
+                text::iso(event.at),
+                event.observed_at(),
+            ),
         })
         .collect();
     evidence.push(Evidence::new(
@@ -148,7 +176,7 @@ pub(super) fn sync(ctx: &Context<'_>, out: &mut Outcome) {
         code,
         verdict,
         text::reason(format_args!(
-            "Shipped at the warehouse {} ago ({label}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
+            "Shipped {place} {} ago ({label}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
             text::duration(ctx.now - first.at),
             text::items(units),
             text::duration(tolerance)
@@ -226,4 +254,19 @@ pub(super) fn tracking(ctx: &Context<'_>, out: &mut Outcome) {
         ),
         evidence,
     );
+}
+
+/// "PO PO-1, tracking 1Z…, 1Z…": which vendor shipment the storefront has not
+/// heard of.
+fn vendor_packages(po: &PurchaseOrder) -> String {
+    let tracking: Vec<&str> = po
+        .packages
+        .iter()
+        .map(|p| p.tracking_number.as_str())
+        .collect();
+    if tracking.is_empty() {
+        format!("PO {}, no tracking number", po.po_number)
+    } else {
+        format!("PO {}, tracking {}", po.po_number, tracking.join(", "))
+    }
 }
