@@ -792,5 +792,62 @@ async fn a_reroute_to_our_own_warehouse_moves_the_fulfilment_order() {
     assert_eq!(handle.order_metafields(storefront_id).len(), 1);
     let trail = trail(&db.url, &order).await;
     assert!(trail[0].starts_with("reroute-approve"), "{trail:?}");
+
+    // The warehouse takes the moved rug as an order of its own, ships it
+    // with a tracked label within the day, and the storefront records
+    // that parcel: the order is fulfilled and owes nothing.
+    let events = |shown: &Value| -> Vec<String> {
+        shown["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["system"].as_str().unwrap(),
+                    e["event"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let mut shown = Value::Null;
+    for _ in 0..8 {
+        handle.advance(TimeDelta::hours(4));
+        deck.ok(handle.now(), &["sync", "--once"]);
+        shown = deck.show(handle.now(), &order);
+        if events(&shown)
+            .iter()
+            .any(|e| e.starts_with("storefront fulfilment"))
+        {
+            break;
+        }
+    }
+    let events = events(&shown);
+    assert!(
+        events.contains(&format!("warehouse warehouse order {order} created")),
+        "{events:#?}"
+    );
+    let tracking = events
+        .iter()
+        .find_map(|e| {
+            e.strip_prefix("warehouse shipped via ")?
+                .split_once(", tracking ")
+        })
+        .map(|(_, number)| number.to_string())
+        .unwrap_or_else(|| panic!("the warehouse never shipped: {events:#?}"));
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("storefront fulfilment") && e.ends_with(&tracking)),
+        "{events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("carrier ") && e.contains(&tracking)),
+        "{events:#?}"
+    );
+    assert_ne!(shown["queue"], "blocked", "{:?}", codes(&shown));
+    assert!(!codes(&shown).contains(&"THIRD_PARTY_VENDOR".to_string()));
     handle.shutdown().await.unwrap();
 }

@@ -69,6 +69,11 @@ pub struct Builder<'r> {
     sf: Vec<(DateTime<Utc>, SfChange)>,
     wh: Vec<(DateTime<Utc>, WhChange)>,
     scans: Vec<Scan>,
+    /// When the storefront records a drop-ship vendor's parcel, if the
+    /// vendor holding the PO ships the one planned here. Only the truth
+    /// uses it: the storefront fulfils drop-shipped goods on the vendor's
+    /// ship notice alone (see `server::deliveries`), never by plan.
+    pub vendor_recorded: Option<DateTime<Utc>>,
     pub spans: Spans,
 }
 
@@ -120,6 +125,7 @@ impl<'r> Builder<'r> {
             sf: Vec::new(),
             wh: Vec::new(),
             scans: Vec::new(),
+            vendor_recorded: None,
             spans: Spans::default(),
             rng,
         };
@@ -315,18 +321,10 @@ impl<'r> Builder<'r> {
             .sf
             .iter()
             .find_map(|(at, change)| matches!(change, SfChange::Fulfilled { .. }).then_some(*at));
-        self.carrier_spans(synced);
+        self.carrier_spans(synced.or(self.vendor_recorded));
         if let Some(synced) = synced {
-            let follow: Vec<(DateTime<Utc>, SfChange)> = self
-                .scans
-                .iter()
-                .filter(|scan| scan.at > synced)
-                .filter_map(|scan| {
-                    scan.event
-                        .shopify_status()
-                        .map(|status| (scan.at, SfChange::Shipment(status)))
-                })
-                .collect();
+            let follow: Vec<(DateTime<Utc>, SfChange)> =
+                shipment_updates(&self.scans, synced).collect();
             self.sf.extend(follow);
             self.sf.sort_by_key(|(at, _)| *at);
         }
@@ -401,6 +399,41 @@ impl<'r> Builder<'r> {
             }
         }
     }
+}
+
+/// The storefront's `shipment_status` changes that `scans` after `synced`
+/// (when it recorded the parcel) bring.
+pub fn shipment_updates(
+    scans: &[Scan],
+    synced: DateTime<Utc>,
+) -> impl Iterator<Item = (DateTime<Utc>, SfChange)> + '_ {
+    scans
+        .iter()
+        .filter(move |scan| scan.at > synced)
+        .filter_map(|scan| {
+            scan.event
+                .shopify_status()
+                .map(|status| (scan.at, SfChange::Shipment(status)))
+        })
+}
+
+/// How long after a drop-ship vendor's parcel leaves the storefront records
+/// it (the ship notice reaches the shop through the vendor's integration):
+/// half an hour to four hours, fixed by the order and the moment, so that
+/// the world's plan and the vendor that ships the planned parcel agree.
+pub fn vendor_record_lag(order_name: &str, shipped_at: DateTime<Utc>) -> TimeDelta {
+    let spread = (hours(4) - minutes(30)).num_seconds() as u64;
+    let hash = fnv(order_name.trim().trim_start_matches('#'))
+        ^ (shipped_at.timestamp() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    minutes(30) + TimeDelta::seconds((hash % (spread + 1)) as i64)
+}
+
+/// FNV-1a: a hash that stays the same across builds and platforms, unlike
+/// the standard library's.
+pub fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xCBF2_9CE4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3)
+    })
 }
 
 /// Where a world's parcel serials start: orders take two each from here,

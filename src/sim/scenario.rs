@@ -12,7 +12,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use super::builder::{after, away_from_cutoff, hours, minutes, Anchor, Builder, Role};
+use super::builder::{
+    after, away_from_cutoff, hours, minutes, vendor_record_lag, Anchor, Builder, Role,
+};
 use super::calendar;
 use super::catalog::VENDOR_DOCK;
 use super::plan::{Financial, OrderPlan, ScanEvent, SfChange, WhChange};
@@ -249,19 +251,25 @@ fn lay_out(b: &mut Builder<'_>, anchor: Anchor) -> Option<DateTime<Utc>> {
             b.breach(until, Some(shipped), deadline);
             b.ship_and_sync(shipped, (minutes(10), minutes(90)));
         }
-        // A drop-shipped line the vendor ships within its own SLA. Truth:
-        // THIRD_PARTY_VENDOR until the vendor's fulfilment, then ok.
+        // A drop-shipped line the vendor ships within its own SLA, the
+        // storefront recording the vendor's parcel hours later. The vendor
+        // ships this parcel only if orderdeck sent it the PO in time (the
+        // default config sends every pass's POs to `acme`, which
+        // acknowledges within the hour); the storefront never fulfils it by
+        // itself. Truth: THIRD_PARTY_VENDOR until the storefront records
+        // it, then ok.
         Scenario::ThirdPartyVendor => {
             b.place(anchor, days(1), days(5), |_, _| true);
             b.pay();
             b.origin = VENDOR_DOCK;
             let due = calendar::ship_by(b.t0, calendar::VENDOR_BUSINESS_DAYS);
             let shipped = (b.anchor + b.between(days(1), days(3))).min(due - days(1));
-            b.storefront(shipped, SfChange::Fulfilled { tracked: true });
+            let recorded = shipped + vendor_record_lag(&b.name(), shipped);
+            b.vendor_recorded = Some(recorded);
             let delivered = shipped + b.between(hours(48), hours(96));
             b.journey(shipped, delivered);
             b.spans
-                .add(FindingCode::ThirdPartyVendor, b.t0, Some(shipped));
+                .add(FindingCode::ThirdPartyVendor, b.t0, Some(recorded));
         }
         // Shipped under an hour ago; the storefront hears before the sync
         // tolerance runs out. Truth: SYNC_DELAY, then ok.

@@ -75,9 +75,10 @@ pub fn dhl_routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     )
 }
 
-/// The parcel behind `number`, a world order's or one a drop-ship vendor
-/// shipped, with only the scans its carrier has made by the backend's
-/// moment; `None` while the carrier knows nothing of it.
+/// The parcel behind `number`, a world order's, one a drop-ship vendor
+/// shipped or one our warehouse shipped goods moved to it in, with only the
+/// scans its carrier has made by the backend's moment; `None` while the
+/// carrier knows nothing of it.
 fn tracked(
     shared: &Shared,
     carrier: Carrier,
@@ -91,7 +92,13 @@ fn tracked(
         .and_then(|plan| plan.parcel.as_ref())
     {
         Some(parcel) => parcel.clone(),
-        None => lock(&shared.vendors).parcel(carrier, number, at)?,
+        None => {
+            let vendors = lock(&shared.vendors).parcel(carrier, number, at);
+            match vendors {
+                Some(parcel) => parcel,
+                None => lock(&shared.writes).moved_parcel(carrier, number)?.clone(),
+            }
+        }
     };
     let seen = parcel.scans_at(at).len();
     (seen > 0).then(|| ParcelPlan {

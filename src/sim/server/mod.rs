@@ -2,6 +2,7 @@
 //! the world's clock, request counting, rate limits and injected faults.
 
 mod carriers;
+mod deliveries;
 mod inventory;
 mod limits;
 mod shipstation;

@@ -154,17 +154,18 @@ pub(super) async fn serve_async<F: std::future::Future<Output = Response>>(
     }
 }
 
-/// A warehouse order's planned state now (writes not included).
-pub(super) fn state_of(shared: &Shared, order_id: u64) -> Option<WhState> {
-    visible(shared)
+/// A warehouse order's planned state now (writes not included), among the
+/// world's and those for goods `moved` to the warehouse.
+pub(super) fn state_of(shared: &Shared, moved: &[OrderPlan], order_id: u64) -> Option<WhState> {
+    visible(shared, moved)
         .into_iter()
         .find(|(id, _, _)| *id == order_id)
         .map(|(_, _, state)| state)
 }
 
 /// The `orderId` of the warehouse order with this `orderKey`.
-pub(super) fn order_id_by_key(shared: &Shared, key: &str) -> Option<u64> {
-    visible(shared)
+pub(super) fn order_id_by_key(shared: &Shared, moved: &[OrderPlan], key: &str) -> Option<u64> {
+    visible(shared, moved)
         .into_iter()
         .find(|(_, plan, _)| plan.order_key.to_string() == key.trim())
         .map(|(id, _, _)| id)
@@ -262,15 +263,31 @@ fn descending(pairs: &[(String, String)]) -> bool {
     param(pairs, "sortDir").is_some_and(|d| d.eq_ignore_ascii_case("DESC"))
 }
 
-/// The warehouse orders at the backend's moment.
-fn visible(shared: &Shared) -> Vec<(u64, &OrderPlan, WhState)> {
-    let states = shared.warehouse_states(shared.view(Backend::ShipStation));
-    shared
+/// The warehouse orders at the backend's moment, in `orderId` order: the
+/// world's and those for drop-shipped goods `moved` to the warehouse.
+fn visible<'a>(shared: &'a Shared, moved: &'a [OrderPlan]) -> Vec<(u64, &'a OrderPlan, WhState)> {
+    let at = shared.view(Backend::ShipStation);
+    let states = shared.warehouse_states(at);
+    let mut visible: Vec<(u64, &OrderPlan, WhState)> = shared
         .world
         .warehouse_orders()
         .zip(states.iter())
         .filter_map(|((id, plan), state)| state.clone().map(|state| (id, plan, state)))
-        .collect()
+        .collect();
+    let before = visible.len();
+    visible.extend(moved.iter().filter_map(|plan| {
+        let order_id = plan.warehouse.as_ref()?.order_id;
+        Some((order_id, plan, plan.warehouse_state(at)?))
+    }));
+    if visible.len() > before {
+        visible.sort_by_key(|(id, ..)| *id);
+    }
+    visible
+}
+
+/// The orders the warehouse ships for moved goods, as they stand now.
+fn moved(shared: &Shared) -> Vec<OrderPlan> {
+    lock(&shared.writes).warehouse_orders().to_vec()
 }
 
 fn list_orders(shared: &Shared, pairs: &[(String, String)]) -> Result<Response, String> {
@@ -281,7 +298,8 @@ fn list_orders(shared: &Shared, pairs: &[(String, String)]) -> Result<Response, 
     let ordered = range(pairs, "orderDateStart", "orderDateEnd")?;
     let created = range(pairs, "createDateStart", "createDateEnd")?;
     let modified = range(pairs, "modifyDateStart", "modifyDateEnd")?;
-    let mut found: Vec<(u64, &OrderPlan, WhState)> = visible(shared)
+    let moved = moved(shared);
+    let mut found: Vec<(u64, &OrderPlan, WhState)> = visible(shared, &moved)
         .into_iter()
         .filter(|(_, plan, state)| {
             number.is_none_or(|n| plan.order_number().starts_with(n.trim_start_matches('#')))
@@ -332,8 +350,9 @@ async fn order(
     headers: HeaderMap,
 ) -> Response {
     serve(&shared, &headers, || {
+        let moved = moved(&shared);
         let found = id.parse::<u64>().ok().and_then(|id| {
-            visible(&shared)
+            visible(&shared, &moved)
                 .into_iter()
                 .find(|(order_id, _, _)| *order_id == id)
         });
@@ -373,7 +392,8 @@ fn list_shipments(shared: &Shared, pairs: &[(String, String)]) -> Result<Respons
         param(pairs, "includeShipmentItems").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let at = shared.view(Backend::ShipStation);
     let mut found: Vec<Shipped> = Vec::new();
-    for (id, plan, state) in visible(shared) {
+    let moved = moved(shared);
+    for (id, plan, state) in visible(shared, &moved) {
         let Some((shipped_at, tracked)) = state.shipped else {
             continue;
         };

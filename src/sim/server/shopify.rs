@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::deliveries::Deliveries;
 use super::{endpoint, error, form_pairs, lock, param, reply, Shared};
 use crate::sim::options::{Backend, Endpoint, SHOPIFY_ACCESS_TOKEN};
 use crate::sim::plan::{OrderPlan, SfState};
@@ -320,15 +321,19 @@ fn select(order: Value, fields: &Option<Vec<String>>) -> Value {
     }
 }
 
-/// The order with its state at `at`, if it exists then and passes `filters`.
+/// The order as the storefront has it at `at`, with its state then, if it
+/// exists then and passes `filters`.
 fn admitted<'w>(
     filters: &Filters,
     at: DateTime<Utc>,
+    deliveries: &Deliveries,
     (id, plan): (u64, &'w OrderPlan),
-) -> Option<(u64, &'w OrderPlan, SfState)> {
-    plan.storefront_state(at)
-        .filter(|state| filters.admits(id, plan, state))
-        .map(|state| (id, plan, state))
+) -> Option<(u64, Cow<'w, OrderPlan>, SfState)> {
+    let plan = deliveries.view(plan);
+    let state = plan.storefront_state(at)?;
+    filters
+        .admits(id, &plan, &state)
+        .then_some((id, plan, state))
 }
 
 /// Orders created through the API, as they stand for one request: their
@@ -341,11 +346,12 @@ fn created(shared: &Shared) -> Vec<(u64, OrderPlan)> {
 fn matching(shared: &Shared, filters: &Filters) -> usize {
     let at = shared.view(Backend::Shopify);
     let created = created(shared);
+    let deliveries = Deliveries::at(shared, at);
     shared
         .world
         .storefront_orders()
         .chain(created.iter().map(|(id, plan)| (*id, plan)))
-        .filter_map(|entry| admitted(filters, at, entry))
+        .filter_map(|entry| admitted(filters, at, &deliveries, entry))
         .count()
 }
 
@@ -369,17 +375,14 @@ pub(super) fn fulfillment_order_status(shared: &Shared, id: u64) -> Option<Strin
     fulfillment_order["status"].as_str().map(str::to_string)
 }
 
-/// The order's (one) fulfilment order now, writes included, with the SKU
-/// and quantity of its line.
-pub(super) fn fulfillment_order_now(
-    shared: &Shared,
-    id: u64,
-) -> Option<(Value, &'static str, u32)> {
+/// The order's (one) fulfilment order now, writes included, with the
+/// order's plan.
+pub(super) fn fulfillment_order_now(shared: &Shared, id: u64) -> Option<(Value, OrderPlan)> {
     let (id, plan, state) = lookup(shared, &id.to_string())?;
     let mut orders = wire::shopify::fulfillment_orders(&plan, id, &state);
     lock(&shared.writes).fulfillment_orders_overlay(id, &mut orders);
     let first = orders.into_iter().next()?;
-    Some((first, plan.line.sku, plan.line.quantity))
+    Some((first, plan.into_owned()))
 }
 
 async fn list(
@@ -439,7 +442,8 @@ async fn list(
     // Orders are walked in id order and only those near the page have their
     // state worked out: a shop of many pages costs each page its own.
     let at = shared.view(Backend::Shopify);
-    let admitted = |entry| admitted(&filters, at, entry);
+    let deliveries = Deliveries::at(&shared, at);
+    let admitted = |entry| admitted(&filters, at, &deliveries, entry);
     let created = created(&shared);
     let orders_by_id = || {
         shared
@@ -447,7 +451,7 @@ async fn list(
             .storefront_orders()
             .chain(created.iter().map(|(id, plan)| (*id, plan)))
     };
-    let page: Vec<(u64, &OrderPlan, SfState)> = match before {
+    let page: Vec<(u64, Cow<OrderPlan>, SfState)> = match before {
         Some(before) => {
             let mut earlier: Vec<_> = orders_by_id()
                 .take_while(|(id, _)| *id < before)
@@ -571,7 +575,13 @@ fn lookup<'w>(shared: &'w Shared, id: &str) -> Option<(u64, Cow<'w, OrderPlan>, 
                 .map(|(_, plan)| plan.clone())?,
         ),
     };
-    let state = plan.storefront_state(shared.view(Backend::Shopify))?;
+    let at = shared.view(Backend::Shopify);
+    let deliveries = Deliveries::at(shared, at);
+    let plan = match plan {
+        Cow::Borrowed(plan) => deliveries.view(plan),
+        Cow::Owned(plan) => Cow::Owned(deliveries.view(&plan).into_owned()),
+    };
+    let state = plan.storefront_state(at)?;
     Some((id, plan, state))
 }
 

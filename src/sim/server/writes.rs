@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
 use serde_json::{json, Value};
 
 use super::{error, lock, reply, Shared};
@@ -26,7 +26,9 @@ use crate::sim::catalog::{
     WAREHOUSE_SAFETY_STOCK,
 };
 use crate::sim::options::Backend;
-use crate::sim::plan::{Financial, Line, OrderPlan, Shipping, StorefrontPlan, WhStatus};
+use crate::sim::plan::{
+    Carrier, Financial, Line, OrderPlan, ParcelPlan, Shipping, StorefrontPlan, WhStatus,
+};
 use crate::sim::scenario::Scenario;
 use crate::sim::wire::{self, shopify_time};
 
@@ -49,6 +51,9 @@ pub struct Writes {
     /// Shopify order id → the location its fulfilment order was moved to,
     /// and the units of which inventory item went with it.
     moved: HashMap<u64, (u64, u64, u32)>,
+    /// The orders our warehouse ships for drop-shipped goods moved to it,
+    /// in the order they were moved.
+    warehouse_orders: Vec<OrderPlan>,
     /// Idempotency key → the answer given.
     answers: HashMap<String, (StatusCode, Value)>,
     /// Changes made (not counting repeats answered from `answers`).
@@ -123,6 +128,19 @@ impl Writes {
             .filter(|(at, item, _)| *at == location && *item == inventory_item_id)
             .map(|(.., units)| units)
             .sum()
+    }
+
+    /// The orders our warehouse ships for drop-shipped goods moved to it.
+    pub fn warehouse_orders(&self) -> &[OrderPlan] {
+        &self.warehouse_orders
+    }
+
+    /// The parcel our warehouse ships moved goods in under `number`.
+    pub fn moved_parcel(&self, carrier: Carrier, number: &str) -> Option<&ParcelPlan> {
+        self.warehouse_orders
+            .iter()
+            .filter_map(|plan| plan.parcel.as_ref())
+            .find(|p| p.carrier == carrier && p.tracking_number == number.trim())
     }
 
     /// Where the order's fulfilment order was moved, if it was.
@@ -378,7 +396,9 @@ fn moved_to(location: u64) -> Value {
 /// `POST /admin/api/{version}/fulfillment_orders/{id}/move.json`: an open
 /// fulfilment order moved to one of the shop's own locations, which must
 /// stock the item (as Shopify requires). The simulator's orders have one
-/// line, so the whole fulfilment order moves.
+/// line, so the whole fulfilment order moves. Drop-shipped goods moved to
+/// the warehouse become a ShipStation order there, which the warehouse
+/// ships (`super::deliveries`).
 pub async fn shopify_move(
     State(shared): State<Arc<Shared>>,
     Path((_version, fo_id)): Path<(String, String)>,
@@ -398,10 +418,13 @@ pub async fn shopify_move(
         .map(|fo| fo / 10);
     let found = order_id
         .and_then(|id| super::shopify::fulfillment_order_now(&shared, id).map(|found| (id, found)));
+    let now = shared.clock.now();
+    let moved_at = now.duration_trunc(TimeDelta::seconds(1)).unwrap_or(now);
     once(&shared, Backend::Shopify, &headers, |writes| {
-        let Some((id, (mut fulfillment_order, sku, quantity))) = found else {
+        let Some((id, (mut fulfillment_order, plan))) = found else {
             return (StatusCode::NOT_FOUND, json!({"errors": "Not Found"}));
         };
+        let (sku, quantity) = (plan.line.sku, plan.line.quantity);
         let status = fulfillment_order["status"].as_str().unwrap_or_default();
         if status != "open" {
             return shopify_invalid(&format!(
@@ -424,6 +447,16 @@ pub async fn shopify_move(
             );
         };
         writes.moved.insert(id, (to, item, quantity));
+        let shipped_by_us = writes
+            .warehouse_orders
+            .iter()
+            .any(|order| order.order_key == plan.order_key);
+        if to == WAREHOUSE_LOCATION_ID && drop_shipped(sku) && !shipped_by_us {
+            let nth = writes.warehouse_orders.len() as u64;
+            let order =
+                super::deliveries::warehouse_order(&shared.world, &plan, quantity, moved_at, nth);
+            writes.warehouse_orders.push(order);
+        }
         fulfillment_order["assigned_location_id"] = json!(to);
         fulfillment_order["assigned_location"] = moved_to(to);
         (
@@ -590,7 +623,8 @@ fn warehouse_status(shared: &Shared, writes: &Writes, order_id: u64) -> Option<W
     if let Some((status, _)) = writes.warehouse.get(&order_id) {
         return Some(*status);
     }
-    super::shipstation::state_of(shared, order_id).map(|state| state.status)
+    super::shipstation::state_of(shared, writes.warehouse_orders(), order_id)
+        .map(|state| state.status)
 }
 
 /// `POST /orders/holduntil`.
@@ -671,9 +705,10 @@ pub async fn shipstation_create_order(
     body: Bytes,
 ) -> Response {
     let request = json_body(&body).unwrap_or(Value::Null);
+    let moved = lock(&shared.writes).warehouse_orders().to_vec();
     let existing = request["orderKey"]
         .as_str()
-        .and_then(|key| super::shipstation::order_id_by_key(&shared, key));
+        .and_then(|key| super::shipstation::order_id_by_key(&shared, &moved, key));
     super::shipstation::serve_async(&shared, &headers, || {
         once(&shared, Backend::ShipStation, &headers, |writes| {
             let Some(order_id) = existing else {

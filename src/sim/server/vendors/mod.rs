@@ -6,7 +6,8 @@
 //! takes orders and never acknowledges (nor ships) them, and `lowstock`
 //! answers like `acme` but has run out of rugs: the demo's drop-ship
 //! vendor, so a fresh demo has reroutes waiting for a decision. Each ships
-//! what it accepted, on or before the date it promised.
+//! what it accepted, on or before the date it promised, and the storefront
+//! records the parcel some hours later (`super::deliveries`).
 
 mod shipping;
 
@@ -143,6 +144,18 @@ struct SimPo {
     shipment: Option<Shipment>,
 }
 
+/// A parcel a vendor shipped for the order its PO names.
+pub struct VendorParcel {
+    /// The PO's `order_reference`: the storefront order's name.
+    pub order_reference: String,
+    pub shipped_at: DateTime<Utc>,
+    pub carrier: Carrier,
+    pub tracking_number: String,
+    /// Its journey when the vendor booked it itself; `None` for the parcel
+    /// the world planned, which the world knows.
+    pub own: Option<ParcelPlan>,
+}
+
 /// Every vendor's purchase orders and the answers given per key.
 #[derive(Default)]
 pub struct VendorBook {
@@ -197,6 +210,30 @@ impl VendorBook {
             .get(&(carrier, number.trim().to_string()))?;
         let po = self.pos.get(&(vendor.clone(), po.clone()))?;
         behaviour(vendor)?.shipped(po, at)?.own.clone()
+    }
+
+    /// Every parcel a vendor had shipped by `at`, oldest first.
+    pub fn shipped(&self, at: DateTime<Utc>) -> Vec<VendorParcel> {
+        let mut shipped: Vec<VendorParcel> = self
+            .pos
+            .iter()
+            .filter_map(|((vendor, _), po)| {
+                let shipment = behaviour(vendor)?.shipped(po, at)?;
+                Some(VendorParcel {
+                    order_reference: po.order_reference.clone(),
+                    shipped_at: shipment.shipped_at,
+                    carrier: shipment.carrier,
+                    tracking_number: shipment.tracking_number.clone(),
+                    own: shipment.own.clone(),
+                })
+            })
+            .collect();
+        // The map's order is arbitrary; two parcels for one order (a
+        // reroute's) must come out the same way every time.
+        shipped.sort_by(|a, b| {
+            (a.shipped_at, &a.tracking_number).cmp(&(b.shipped_at, &b.tracking_number))
+        });
+        shipped
     }
 
     /// A PO `vendor` takes now, with the promise and the parcel it plans.

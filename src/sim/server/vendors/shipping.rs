@@ -1,15 +1,16 @@
 //! When a simulated vendor ships a purchase order it took, and the parcel
 //! it ships. An order the world planned as drop-shipped already has a
-//! parcel (its storefront fulfilment carries the number): a vendor that
-//! can still make it ships that one, so the storefront, the vendor and the
-//! carrier agree. Otherwise the vendor books its own parcel, with a journey
-//! the carriers report like any other.
+//! parcel (its ground truth expects the storefront to record it): a vendor
+//! that can still make it ships that one, so the world's plan, the vendor
+//! and the carrier agree. Otherwise the vendor books its own parcel, with a
+//! journey the carriers report like any other. Either way the storefront
+//! records the parcel only once the vendor has shipped it.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::sim::builder::{self, hours, Builder, Role};
+use crate::sim::builder::{self, fnv, hours, Builder, Role};
 use crate::sim::catalog::VENDOR_DOCK;
 use crate::sim::plan::{Carrier, ParcelPlan};
 use crate::sim::scenario::Scenario;
@@ -112,12 +113,4 @@ pub(super) fn plan(world: &World, taken: &Taken<'_>) -> Plan {
             own: Some(own),
         },
     }
-}
-
-/// FNV-1a: a hash that stays the same across builds and platforms, unlike
-/// the standard library's.
-fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xCBF2_9CE4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01B3)
-    })
 }
