@@ -614,19 +614,38 @@ async fn a_reroute_to_an_edi_vendor_goes_out_as_an_850() {
     assert_eq!(best["vendor_id"], "harbor-edi", "first by priority");
     assert_eq!(best["lines"][0][2], 40, "the 846's ATP");
 
+    let outbox_files = || -> Vec<std::path::PathBuf> {
+        let mut files: Vec<_> = std::fs::read_dir(&outbox)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    };
+    // The 846 was acknowledged; nothing else is there.
+    let before = outbox_files();
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert!(
+        before[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("997-"),
+        "{before:?}"
+    );
     let new_po = format!("{po}-R-HARBOR-EDI");
     let preview = deck.ok(t1, &["act", &order, "reroute-approve"]);
     assert!(
         preview.contains(&format!("write an 850 for PO {new_po}")),
         "{preview}"
     );
-    assert!(!outbox.exists(), "a preview writes nothing");
+    assert_eq!(outbox_files(), before, "a preview writes nothing");
 
     deck.ok(t1, &approve(&order, None));
     assert_eq!(handle.vendor_po_cancelled("silent", &po), Some(true));
-    let written: Vec<std::path::PathBuf> = std::fs::read_dir(&outbox)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let written: Vec<std::path::PathBuf> = outbox_files()
+        .into_iter()
+        .filter(|p| !before.contains(p))
         .collect();
     assert_eq!(written.len(), 1, "{written:?}");
     let sent = std::fs::read_to_string(&written[0]).unwrap();
@@ -671,11 +690,14 @@ async fn a_reroute_to_an_edi_vendor_goes_out_as_an_850() {
     let metafields = handle.order_metafields(storefront_id);
     assert_eq!(metafields.len(), 1);
     assert_eq!(metafields[0]["value"], "2026-11-27");
-    assert_eq!(
-        std::fs::read_dir(&outbox).unwrap().count(),
-        1,
-        "no second 850 from later passes"
-    );
+    let named = |prefix: &str| {
+        outbox_files()
+            .iter()
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+            .count()
+    };
+    assert_eq!(named("850-"), 1, "no second 850 from later passes");
+    assert_eq!(named("997-"), 2, "the 846 and the 855 acknowledged");
     handle.shutdown().await.unwrap();
 }
 

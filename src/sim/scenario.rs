@@ -256,8 +256,10 @@ fn lay_out(b: &mut Builder<'_>, anchor: Anchor) -> Option<DateTime<Utc>> {
         // ships this parcel only if orderdeck sent it the PO in time (the
         // default config sends every pass's POs to `acme`, which
         // acknowledges within the hour); the storefront never fulfils it by
-        // itself. Truth: THIRD_PARTY_VENDOR until the storefront records
-        // it, then ok.
+        // itself. Truth: THIRD_PARTY_VENDOR until the vendor ships; then,
+        // from its ship notice, SYNC_DELAY until the storefront records the
+        // parcel (FULFILMENT_NOT_SYNCED once that takes longer than the sync
+        // tolerance), then ok.
         Scenario::ThirdPartyVendor => {
             b.place(anchor, days(1), days(5), |_, _| true);
             b.pay();
@@ -269,7 +271,8 @@ fn lay_out(b: &mut Builder<'_>, anchor: Anchor) -> Option<DateTime<Utc>> {
             let delivered = shipped + b.between(hours(48), hours(96));
             b.journey(shipped, delivered);
             b.spans
-                .add(FindingCode::ThirdPartyVendor, b.t0, Some(recorded));
+                .add(FindingCode::ThirdPartyVendor, b.t0, Some(shipped));
+            b.sync_spans(shipped, Some(recorded));
         }
         // Shipped under an hour ago; the storefront hears before the sync
         // tolerance runs out. Truth: SYNC_DELAY, then ok.
