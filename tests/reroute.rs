@@ -801,6 +801,12 @@ async fn a_reroute_to_our_own_warehouse_moves_the_fulfilment_order() {
         text.contains(&format!("RUG-160 x{units} moved to warehouse secaucus")),
         "{text}"
     );
+    assert!(
+        text.contains(
+            "promise to the customer: the warehouse's SLA, written on the next sync pass"
+        ),
+        "{text}"
+    );
 
     // The next pass writes the warehouse's promise; the rug left its stock.
     handle.advance(TimeDelta::minutes(10));

@@ -168,7 +168,18 @@ pub fn decision_steps(
             time(at)
         )),
         None if proposal.status == RerouteStatus::Approved => {
-            out.push("  promise to the customer: written once the new vendor confirms".to_string())
+            // Our warehouse needs no confirmation: its SLA is written on the
+            // next pass. A vendor's promise waits for its acknowledgement.
+            let all_ours = proposal
+                .chosen
+                .and_then(|i| proposal.alternates.get(i))
+                .is_some_and(|a| a.sources.iter().all(|s| s.location_id.is_some()));
+            out.push(if all_ours {
+                "  promise to the customer: the warehouse's SLA, written on the next sync pass"
+                    .to_string()
+            } else {
+                "  promise to the customer: written once the new vendor confirms".to_string()
+            })
         }
         None => {}
     }
