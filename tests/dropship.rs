@@ -5,14 +5,15 @@
 //! vendor acknowledges it, ships it with tracking by the date it promised,
 //! the carrier tracks the parcel to the door, and the order leaves its
 //! queue as each step lands. A rerouted order ships from the new vendor
-//! and never from the one whose PO was cancelled; the vendors' injected
+//! and never from the one whose PO was cancelled; a vendor that lets the
+//! day it promised pass is VENDOR_SHIP_LATE and rerouted; the vendors' injected
 //! 429s and 5xx are retried and counted.
 
 mod dbs;
 mod deck;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use deck::{approve, codes, simulator, simulator_with, Deck};
+use deck::{approve, codes, simulator, simulator_with, trail, Deck};
 use orderdeck::domain::ShipmentStatus;
 use orderdeck::sim::{Backend, Endpoint, SimHandle};
 use orderdeck::store::Store;
@@ -264,6 +265,85 @@ async fn a_rerouted_order_ships_from_the_new_vendor_never_the_cancelled_one() {
     let (shown, _) = step(&handle, &deck, &order, TimeDelta::days(10));
     assert!(packages(po(&shown, &old_po)).is_empty());
     assert_eq!(packages(po(&shown, &new_po)).len(), 1);
+    handle.shutdown().await.unwrap();
+}
+
+/// `tardy` accepts with a ship day and lets it pass: VENDOR_SHIP_LATE, and
+/// a reroute proposal that waits for a human (the vendor may still ship),
+/// approved through `act`; the late PO is cancelled before it ships, the
+/// new vendor ships instead, and the audit log has the decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_past_the_day_it_promised_is_rerouted() {
+    let handle = simulator().await;
+    let db = dbs::sqlite().await;
+    let deck = Deck::at(&handle, db.url.clone(), "tardy", "");
+    deck.ok(handle.now(), &["sync", "--once"]);
+    let old_po = handle.vendor_pos("tardy").remove(0);
+    let order = old_po.trim_end_matches("-ACME-HOME").to_string();
+    let (shown, t1) = step(&handle, &deck, &order, TimeDelta::hours(1));
+    assert_eq!(po(&shown, &old_po)["ack"], "accepted");
+    let promised = time(&po(&shown, &old_po)["promised_ship_date"]);
+    assert!(!codes(&shown).contains(&"VENDOR_SHIP_LATE".to_string()));
+
+    // The day passes with nothing shipped.
+    let (shown, t2) = step(&handle, &deck, &order, promised - t1 + TimeDelta::hours(1));
+    assert!(packages(po(&shown, &old_po)).is_empty());
+    let found = codes(&shown);
+    assert!(found.contains(&"VENDOR_SHIP_LATE".to_string()), "{found:?}");
+    assert!(found.contains(&"REROUTE_PROPOSED".to_string()), "{found:?}");
+    assert_eq!(shown["queue"], "blocked");
+    let late = shown["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "VENDOR_SHIP_LATE")
+        .unwrap();
+    assert!(
+        late["reason"].as_str().unwrap().starts_with(&format!(
+            "Vendor acme-home promised to ship PO {old_po} by "
+        )),
+        "{late}"
+    );
+    let proposal = &shown["reroutes"][0];
+    assert_eq!(proposal["trigger"], "ship_late");
+    assert_eq!(proposal["status"], "proposed");
+    assert!(
+        proposal["needs_approval"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|why| why.as_str().unwrap().contains("may still ship it")),
+        "{proposal}"
+    );
+    let to = proposal["alternates"][0]["sources"][0]["vendor_id"]
+        .as_str()
+        .unwrap()
+        .to_uppercase();
+    assert_eq!(listed(&deck, t2, &order).as_deref(), Some("blocked"));
+
+    deck.ok(t2, &approve(&order, None));
+    assert_eq!(handle.vendor_po_cancelled("tardy", &old_po), Some(true));
+    let new_po = format!("{old_po}-R-{to}");
+    let (shown, _) = sync_until(&handle, &deck, &order, TimeDelta::hours(6), 24, |shown| {
+        !packages(po(shown, &new_po)).is_empty()
+    });
+    assert_eq!(po(&shown, &old_po)["ack"], "cancelled");
+    let found = codes(&shown);
+    assert!(
+        !found.contains(&"VENDOR_SHIP_LATE".to_string()),
+        "{found:?}"
+    );
+    // Three days on, when tardy would have shipped, it has not.
+    let (shown, _) = step(&handle, &deck, &order, TimeDelta::days(4));
+    assert!(packages(po(&shown, &old_po)).is_empty());
+    assert!(
+        trail(&db.url, &order)
+            .await
+            .iter()
+            .any(|e| e.starts_with("reroute-approve ")),
+        "{:?}",
+        trail(&db.url, &order).await
+    );
     handle.shutdown().await.unwrap();
 }
 

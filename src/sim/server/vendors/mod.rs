@@ -3,11 +3,12 @@
 //! Idempotency-Key, cancelled until they ship, acknowledged and shipped on
 //! the world's clock (see `shipping`). `acme` acknowledges within its SLA
 //! (with ATP for every order the world places), `northwind` too, `silent`
-//! takes orders and never acknowledges (nor ships) them, and `lowstock`
+//! takes orders and never acknowledges (nor ships) them, `lowstock`
 //! answers like `acme` but has run out of rugs: the demo's drop-ship
-//! vendor, so a fresh demo has reroutes waiting for a decision. Each ships
-//! what it accepted, on or before the date it promised, and the storefront
-//! records the parcel some hours later (`super::deliveries`).
+//! vendor, so a fresh demo has reroutes waiting for a decision, and `tardy`
+//! accepts like `acme` but ships three days after the date it promised.
+//! The others ship what they accepted on or before that date, and the
+//! storefront records the parcel some hours later (`super::deliveries`).
 
 mod shipping;
 
@@ -44,6 +45,8 @@ struct Behaviour {
     atp: i64,
     /// …except these, of which it has none.
     sold_out: &'static [&'static str],
+    /// Ships this long after the date it promised.
+    ships_late_by: TimeDelta,
 }
 
 impl Behaviour {
@@ -77,7 +80,7 @@ impl Behaviour {
     }
 }
 
-pub const VENDORS: [&str; 4] = ["acme", "northwind", "silent", "lowstock"];
+pub const VENDORS: [&str; 5] = ["acme", "northwind", "silent", "lowstock", "tardy"];
 
 fn behaviour(name: &str) -> Option<Behaviour> {
     let (acknowledges_after, ships_after, atp, sold_out): (_, _, _, &'static [&'static str]) =
@@ -99,14 +102,26 @@ fn behaviour(name: &str) -> Option<Behaviour> {
                 100_000,
                 &["RUG-160"],
             ),
+            "tardy" => (
+                Some(TimeDelta::minutes(30)),
+                TimeDelta::days(2),
+                100_000,
+                &[],
+            ),
             _ => return None,
         };
+    let ships_late_by = if name == "tardy" {
+        TimeDelta::days(3)
+    } else {
+        TimeDelta::zero()
+    };
     VENDORS.iter().find(|v| **v == name).map(|&name| Behaviour {
         name,
         acknowledges_after,
         ships_after,
         atp,
         sold_out,
+        ships_late_by,
     })
 }
 
@@ -269,6 +284,7 @@ impl VendorBook {
                     created_at: now,
                     acknowledged_at,
                     ships_within,
+                    ships_late_by: vendor.ships_late_by,
                     expedite: order.expedite,
                     serial: self.own_parcels.len() as u64,
                 },

@@ -43,6 +43,8 @@ pub(super) struct Taken<'a> {
     pub acknowledged_at: DateTime<Utc>,
     /// How long after a PO arrives the vendor promises to ship it.
     pub ships_within: TimeDelta,
+    /// A vendor that breaks its promise ships this long after it.
+    pub ships_late_by: TimeDelta,
     /// Paid to ship sooner: the world's parcel will do only if it leaves
     /// by the promise.
     pub expedite: bool,
@@ -59,6 +61,7 @@ pub(super) fn plan(world: &World, taken: &Taken<'_>) -> Plan {
     let planned = order
         .filter(|plan| plan.scenario == Scenario::ThirdPartyVendor)
         .and_then(|plan| plan.parcel.as_ref())
+        .filter(|_| taken.ships_late_by.is_zero())
         .filter(|parcel| {
             parcel.scans.first().is_some_and(|label| {
                 label.at > taken.acknowledged_at && (!taken.expedite || label.at <= promised)
@@ -77,11 +80,13 @@ pub(super) fn plan(world: &World, taken: &Taken<'_>) -> Plan {
             },
         };
     }
-    // Between a third of the way to the promise and an hour before it.
+    // Between a third of the way to the promise and an hour before it, for
+    // a vendor that keeps its word.
     let window = (promised - taken.acknowledged_at - hours(1)).max(hours(1));
     let shipped_at = taken.acknowledged_at
         + window / 3
-        + TimeDelta::seconds(rng.random_range(0..=(window * 2 / 3).num_seconds()));
+        + TimeDelta::seconds(rng.random_range(0..=(window * 2 / 3).num_seconds()))
+        + taken.ships_late_by;
     let carrier = Carrier::ALL[rng.random_range(0..Carrier::ALL.len())];
     let serial = builder::serial_base(world.seed()) + 2 * world.orders_made() + taken.serial;
     let tracking_number = builder::tracking_number(carrier, serial);
