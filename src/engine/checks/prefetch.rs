@@ -42,16 +42,40 @@ pub(super) fn facts(facts: &OrderFacts) {
             each(&fulfillment.tracking_numbers);
         }
     }
+    if let Some(orders) = &facts.fulfillment_orders {
+        for order in &orders.value {
+            text(&order.status);
+            each(&order.holds);
+        }
+    }
     for shipment in &facts.warehouse_shipments {
         text(&shipment.value.id);
-        if let Some(number) = &shipment.value.tracking_number {
-            text(number);
+        for optional in [&shipment.value.tracking_number, &shipment.value.order_id]
+            .into_iter()
+            .flatten()
+        {
+            text(optional);
         }
         each(&shipment.value.items);
     }
     for order in &facts.warehouse_orders {
         text(&order.value.id);
         text(&order.value.order_number);
+    }
+    // ...and last the text in the lists those elements point to: the
+    // tracking numbers every shipment is compared with, and the SKUs a
+    // shipment lists.
+    if let Some(sf) = &facts.storefront {
+        for fulfillment in &sf.value.fulfillments {
+            for number in &fulfillment.tracking_numbers {
+                text(number);
+            }
+        }
+    }
+    for shipment in &facts.warehouse_shipments {
+        for sku in shipment.value.items.iter().filter_map(|i| i.sku.as_ref()) {
+            text(sku);
+        }
     }
 }
 

@@ -1,8 +1,7 @@
 //! Checks about the promise to ship: the SLA deadline, and what legitimately
 //! suspends or replaces it (a deliberate hold, a third-party vendor's own SLA).
 
-use std::collections::BTreeMap;
-use std::fmt::{self, Display, Formatter};
+use std::fmt::{self, Display, Formatter, Write};
 
 use super::context::{Context, Hold, OwedLine};
 use super::text;
@@ -15,27 +14,36 @@ pub(super) fn holds(ctx: &Context<'_>, out: &mut Outcome) {
         return;
     }
     let zone = ctx.policy.sla.timezone;
-    let mut parts = Vec::new();
-    let mut evidence = Vec::new();
-    for hold in &ctx.holds {
+    let mut reason = String::with_capacity(160);
+    reason.push_str("On hold on purpose: ");
+    let mut evidence = Vec::with_capacity(2 * ctx.holds.len());
+    // Writing into a String cannot fail: the results below are ignored.
+    for (i, hold) in ctx.holds.iter().enumerate() {
+        if i > 0 {
+            reason.push_str("; ");
+        }
         match hold {
             Hold::Storefront {
                 order,
                 hold: Some(hold),
                 observed_at,
             } => {
-                let age = hold
-                    .held_since
-                    .map(|since| format!(" for {}", text::duration(ctx.now - since)))
-                    .unwrap_or_default();
                 let why = match hold.reason_notes.as_deref().map(str::trim) {
                     Some(notes) if !notes.is_empty() => format!("{}: \"{notes}\"", hold.reason),
                     _ => hold.reason.clone(),
                 };
-                parts.push(format!(
-                    "held in the storefront{age} ({})",
-                    why.replace('_', " ")
-                ));
+                reason.push_str("held in the storefront");
+                if let Some(since) = hold.held_since {
+                    let _ = write!(reason, " for {}", text::duration(ctx.now - since));
+                }
+                reason.push_str(" (");
+                for (j, piece) in why.split('_').enumerate() {
+                    if j > 0 {
+                        reason.push(' ');
+                    }
+                    reason.push_str(piece);
+                }
+                reason.push(')');
                 evidence.push(Evidence::new(
                     System::Storefront,
                     format!("fulfillment order {} hold", order.id),
@@ -56,10 +64,11 @@ pub(super) fn holds(ctx: &Context<'_>, out: &mut Outcome) {
                 hold: None,
                 observed_at,
             } => {
-                parts.push(format!(
+                let _ = write!(
+                    reason,
                     "fulfilment order {} is on hold in the storefront",
                     order.id
-                ));
+                );
                 evidence.push(Evidence::new(
                     System::Storefront,
                     format!("fulfillment order {} status", order.id),
@@ -68,15 +77,14 @@ pub(super) fn holds(ctx: &Context<'_>, out: &mut Outcome) {
                 ));
             }
             Hold::Warehouse(order) => {
-                let until = order
-                    .value
-                    .hold_until
-                    .map(|until| format!(" until {}", text::shop_time(zone, until)))
-                    .unwrap_or_default();
-                parts.push(format!(
-                    "on hold at the warehouse (order {}){until}",
+                let _ = write!(
+                    reason,
+                    "on hold at the warehouse (order {})",
                     order.value.order_number
-                ));
+                );
+                if let Some(until) = order.value.hold_until {
+                    let _ = write!(reason, " until {}", text::shop_time(zone, until));
+                }
                 evidence.push(Evidence::new(
                     System::Warehouse,
                     format!("order {} status", order.value.order_number),
@@ -94,15 +102,8 @@ pub(super) fn holds(ctx: &Context<'_>, out: &mut Outcome) {
             }
         }
     }
-    out.add(
-        FindingCode::OnHold,
-        Verdict::Info,
-        format!(
-            "On hold on purpose: {}; not counted as late while held",
-            parts.join("; ")
-        ),
-        evidence,
-    );
+    reason.push_str("; not counted as late while held");
+    out.add(FindingCode::OnHold, Verdict::Info, reason, evidence);
 }
 
 /// THIRD_PARTY_VENDOR: lines a drop-ship vendor ships, timed by its own SLA.
@@ -111,29 +112,37 @@ pub(super) fn third_party(ctx: &Context<'_>, out: &mut Outcome) {
     let Some(sf) = ctx.storefront else {
         return;
     };
-    let mut by_vendor: BTreeMap<&str, Vec<&OwedLine<'_>>> = BTreeMap::new();
-    for line in ctx.lines.iter().filter(|l| l.owed > 0) {
-        if let Some(vendor) = line.third_party {
-            by_vendor.entry(vendor.id.as_str()).or_default().push(line);
-        }
-    }
-    if by_vendor.is_empty() {
+    // By vendor id, and within a vendor in line order (the sort is stable).
+    let mut lines: Vec<(&str, &OwedLine<'_>)> = ctx
+        .lines
+        .iter()
+        .filter(|l| l.owed > 0)
+        .filter_map(|l| l.third_party.map(|vendor| (vendor.id.as_str(), l)))
+        .collect();
+    if lines.is_empty() {
         return;
     }
+    lines.sort_by(|a, b| a.0.cmp(b.0));
     let zone = ctx.policy.sla.timezone;
-    let mut parts = Vec::new();
-    let mut evidence = Vec::new();
-    for (vendor, lines) in &by_vendor {
-        let units = lines.iter().map(|l| l.owed).sum();
-        if let Some(first) = lines.iter().min_by_key(|l| l.ship_by) {
-            parts.push(format!(
+    let mut reason = String::from("Drop-shipped by a third-party vendor: ");
+    let mut evidence = Vec::with_capacity(lines.len());
+    for (i, group) in lines.chunk_by(|a, b| a.0 == b.0).enumerate() {
+        let vendor = group[0].0;
+        let units: u32 = group.iter().map(|(_, l)| l.owed).sum();
+        if let Some((_, first)) = group.iter().min_by_key(|(_, l)| l.ship_by) {
+            if i > 0 {
+                reason.push_str("; ");
+            }
+            // Writing into a String cannot fail.
+            let _ = write!(
+                reason,
                 "{} from {vendor}, due by {} ({})",
                 text::items(units),
                 text::shop_time(zone, first.ship_by),
                 first.rule
-            ));
+            );
         }
-        evidence.extend(lines.iter().map(|l| {
+        evidence.extend(group.iter().map(|(_, l)| {
             Evidence::new(
                 System::Storefront,
                 format!("line {} vendor", l.label()),
@@ -145,7 +154,7 @@ pub(super) fn third_party(ctx: &Context<'_>, out: &mut Outcome) {
     out.add(
         FindingCode::ThirdPartyVendor,
         Verdict::Info,
-        format!("Drop-shipped by a third-party vendor: {}", parts.join("; ")),
+        reason,
         evidence,
     );
 }
@@ -159,24 +168,28 @@ pub(super) fn deadline(ctx: &Context<'_>, out: &mut Outcome) {
     if ctx.held() {
         return;
     }
-    let owed: Vec<&OwedLine<'_>> = ctx.lines.iter().filter(|l| l.owed > 0).collect();
-    let late: Vec<&OwedLine<'_>> = owed
-        .iter()
-        .copied()
-        .filter(|l| out.past(l.ship_by))
-        .collect();
-    let (lines, code, verdict) = if late.is_empty() {
-        (owed, FindingCode::SlaOnTime, Verdict::Pass)
+    let owed = || ctx.lines.iter().filter(|l| l.owed > 0);
+    // Every owed line's deadline is a moment the answer changes at.
+    let mut late = false;
+    for line in owed() {
+        late |= out.past(line.ship_by);
+    }
+    let (code, verdict) = if late {
+        (FindingCode::SlaBreach, Verdict::Overdue)
     } else {
-        (late, FindingCode::SlaBreach, Verdict::Overdue)
+        (FindingCode::SlaOnTime, Verdict::Pass)
     };
-    let Some(first) = lines.iter().min_by_key(|l| l.ship_by) else {
+    // The late lines when any is late, else every owed line: picked again
+    // wherever they are needed rather than collected.
+    let now = ctx.now;
+    let lines = move || owed().filter(move |l| !late || now > l.ship_by);
+    let Some(first) = lines().min_by_key(|l| l.ship_by) else {
         return;
     };
-    let units: u32 = lines.iter().map(|l| l.owed).sum();
+    let units: u32 = lines().map(|l| l.owed).sum();
     let when = text::shop_time(ctx.policy.sla.timezone, first.ship_by);
-    let what = describe_lines(&lines);
-    let reason = if code == FindingCode::SlaBreach {
+    let what = describe_lines(lines());
+    let reason = if late {
         text::reason(format_args!(
             "{} still owed ({what}), {} past the ship-by deadline {when} ({})",
             text::items(units),
@@ -191,14 +204,14 @@ pub(super) fn deadline(ctx: &Context<'_>, out: &mut Outcome) {
             text::duration(first.ship_by - ctx.now)
         ))
     };
-    let mut evidence = Vec::with_capacity(1 + 2 * lines.len());
+    let mut evidence = Vec::with_capacity(1 + 2 * lines().count());
     evidence.push(Evidence::new(
         System::Storefront,
         "created_at",
         text::iso(sf.value.created_at),
         sf.observed_at,
     ));
-    for line in &lines {
+    for line in lines() {
         evidence.push(Evidence::new(
             System::Storefront,
             format!("line {} still owed", line.label()),
@@ -217,22 +230,32 @@ pub(super) fn deadline(ctx: &Context<'_>, out: &mut Outcome) {
 
 /// "SKU-1 ×2, SKU-2 ×1, and 3 more lines": enough to recognise the goods;
 /// written straight into the reason.
-fn describe_lines<'a>(lines: &'a [&'a OwedLine<'a>]) -> impl Display + 'a {
+fn describe_lines<'a, 'b: 'a, I>(lines: I) -> impl Display
+where
+    I: Iterator<Item = &'a OwedLine<'b>> + Clone,
+{
     DescribeLines(lines)
 }
 
-struct DescribeLines<'a>(&'a [&'a OwedLine<'a>]);
+struct DescribeLines<I>(I);
 
-impl Display for DescribeLines<'_> {
+impl<'a, 'b: 'a, I> Display for DescribeLines<I>
+where
+    I: Iterator<Item = &'a OwedLine<'b>> + Clone,
+{
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         const SHOWN: usize = 3;
-        for (i, line) in self.0.iter().take(SHOWN).enumerate() {
+        let mut rest = 0;
+        for (i, line) in self.0.clone().enumerate() {
+            if i >= SHOWN {
+                rest += 1;
+                continue;
+            }
             if i > 0 {
                 f.write_str(", ")?;
             }
             write!(f, "{} ×{}", line.label(), line.owed)?;
         }
-        let rest = self.0.len().saturating_sub(SHOWN);
         if rest > 0 {
             let noun = if rest == 1 { "line" } else { "lines" };
             write!(f, ", and {rest} more {noun}")?;

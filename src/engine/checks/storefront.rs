@@ -1,6 +1,8 @@
 //! Checks about the order's standing in the storefront: whether it exists
 //! there, was cancelled, refunded or replaced.
 
+use std::fmt::{self, Display, Formatter, Write};
+
 use super::context::Context;
 use super::text;
 use super::Outcome;
@@ -18,34 +20,37 @@ pub(super) fn presence(ctx: &Context<'_>, out: &mut Outcome) {
     if orders.is_empty() && shipments.is_empty() {
         return;
     }
-    let mut known: Vec<String> = orders
-        .iter()
-        .map(|o| {
-            format!(
-                "order {} ({})",
-                o.value.order_number,
-                o.value.status.as_str()
-            )
-        })
-        .collect();
-    let mut evidence: Vec<Evidence> = orders
-        .iter()
-        .map(|o| {
-            Evidence::new(
-                System::Warehouse,
-                format!("order {} status", o.value.order_number),
-                o.value.status.as_str(),
-                o.observed_at,
-            )
-        })
-        .collect();
-    for shipment in shipments {
+    let mut reason = String::with_capacity(128);
+    reason.push_str("The warehouse has ");
+    let mut evidence = Vec::with_capacity(orders.len() + shipments.len());
+    // Writing into a String cannot fail: the results below are ignored.
+    for (i, o) in orders.iter().enumerate() {
+        if i > 0 {
+            reason.push_str(", ");
+        }
+        let _ = write!(
+            reason,
+            "order {} ({})",
+            o.value.order_number,
+            o.value.status.as_str()
+        );
+        evidence.push(Evidence::new(
+            System::Warehouse,
+            format!("order {} status", o.value.order_number),
+            o.value.status.as_str(),
+            o.observed_at,
+        ));
+    }
+    for (i, shipment) in shipments.iter().enumerate() {
+        if i > 0 || !orders.is_empty() {
+            reason.push_str(", ");
+        }
         let label = shipment_label(shipment.value.tracking_number.as_deref());
-        known.push(if shipment.value.voided {
-            format!("a voided shipment ({label})")
+        let _ = if shipment.value.voided {
+            write!(reason, "a voided shipment ({label})")
         } else {
-            format!("a shipment ({label})")
-        });
+            write!(reason, "a shipment ({label})")
+        };
         evidence.push(Evidence::new(
             System::Warehouse,
             format!("shipment {} for order", shipment.value.id),
@@ -53,13 +58,11 @@ pub(super) fn presence(ctx: &Context<'_>, out: &mut Outcome) {
             shipment.observed_at,
         ));
     }
+    reason.push_str(", but the storefront has no such order");
     out.add(
         FindingCode::NotInStorefront,
         Verdict::Blocked,
-        format!(
-            "The warehouse has {}, but the storefront has no such order",
-            known.join(", ")
-        ),
+        reason,
         evidence,
     );
 }
@@ -73,30 +76,44 @@ pub(super) fn cancellation(ctx: &Context<'_>, out: &mut Outcome) {
     let Some(cancelled_at) = sf.value.cancelled_at else {
         return;
     };
-    let because = sf
-        .value
-        .cancel_reason
-        .as_deref()
-        .map(|reason| format!(" ({reason})"))
-        .unwrap_or_default();
     let mut evidence = vec![Evidence::new(
         System::Storefront,
         "cancelled_at",
         text::iso(cancelled_at),
         sf.observed_at,
     )];
-    let mut live = Vec::new();
+    let mut reason = String::with_capacity(160);
+    // Writing into a String cannot fail: the results below are ignored.
+    let _ = write!(
+        reason,
+        "Cancelled in the storefront on {}",
+        text::shop_time(ctx.policy.sla.timezone, cancelled_at)
+    );
+    if let Some(because) = sf.value.cancel_reason.as_deref() {
+        let _ = write!(reason, " ({because})");
+    }
+    let mut live = 0;
+    let mut next = |reason: &mut String| {
+        reason.push_str(if live == 0 {
+            ", but at the warehouse "
+        } else {
+            "; "
+        });
+        live += 1;
+    };
     for order in ctx
         .facts
         .warehouse_orders
         .iter()
         .filter(|o| o.value.status.is_live())
     {
-        live.push(format!(
+        next(&mut reason);
+        let _ = write!(
+            reason,
             "order {} is {}",
             order.value.order_number,
             order.value.status.as_str()
-        ));
+        );
         evidence.push(Evidence::new(
             System::Warehouse,
             format!("order {} status", order.value.order_number),
@@ -105,11 +122,13 @@ pub(super) fn cancellation(ctx: &Context<'_>, out: &mut Outcome) {
         ));
     }
     for shipment in ctx.live_shipments() {
-        live.push(format!(
+        next(&mut reason);
+        let _ = write!(
+            reason,
             "shipped {} ago ({})",
             text::duration(ctx.now - shipment.value.shipped_at),
             shipment_label(shipment.value.tracking_number.as_deref())
-        ));
+        );
         evidence.push(Evidence::new(
             System::Warehouse,
             format!("shipment {} shipped_at", shipment.value.id),
@@ -117,24 +136,14 @@ pub(super) fn cancellation(ctx: &Context<'_>, out: &mut Outcome) {
             shipment.observed_at,
         ));
     }
-    let when = text::shop_time(ctx.policy.sla.timezone, cancelled_at);
-    if live.is_empty() {
-        out.add(
-            FindingCode::Cancelled,
-            Verdict::Info,
-            format!(
-                "Cancelled in the storefront on {when}{because}; nothing is live at the warehouse"
-            ),
-            evidence,
-        );
+    if live == 0 {
+        reason.push_str("; nothing is live at the warehouse");
+        out.add(FindingCode::Cancelled, Verdict::Info, reason, evidence);
     } else {
         out.add(
             FindingCode::CancelledButActive,
             Verdict::Blocked,
-            format!(
-                "Cancelled in the storefront on {when}{because}, but at the warehouse {}",
-                live.join("; ")
-            ),
+            reason,
             evidence,
         );
     }
@@ -218,11 +227,20 @@ pub(super) fn replacements(ctx: &Context<'_>, out: &mut Outcome) {
     );
 }
 
-/// How operators name a warehouse shipment: by its tracking number.
-pub(super) fn shipment_label(tracking: Option<&str>) -> String {
-    match tracking.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(number) => format!("label {number}"),
-        None => "label without tracking".to_string(),
+/// How operators name a warehouse shipment: by its tracking number. Written
+/// straight into the text it appears in.
+pub(super) fn shipment_label(tracking: Option<&str>) -> impl Display + '_ {
+    ShipmentLabel(tracking.map(str::trim).filter(|t| !t.is_empty()))
+}
+
+struct ShipmentLabel<'a>(Option<&'a str>);
+
+impl Display for ShipmentLabel<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(number) => write!(f, "label {number}"),
+            None => f.write_str("label without tracking"),
+        }
     }
 }
 

@@ -2,13 +2,12 @@
 //! warehouse cancelling, shipments the storefront has not heard of, and
 //! parcels without tracking.
 
-use chrono::{DateTime, Utc};
+use std::fmt::Write;
 
 use super::context::{Context, ShipSource};
 use super::storefront::{financial_status, shipment_label, still_to_fulfil};
 use super::text;
 use super::Outcome;
-use std::borrow::Cow;
 
 use crate::domain::{Evidence, FindingCode, PurchaseOrder, System, Verdict, WarehouseStatus};
 
@@ -114,8 +113,8 @@ pub(super) fn sync(ctx: &Context<'_>, out: &mut Outcome) {
     let Some(sf) = ctx.storefront else {
         return;
     };
-    let unsynced: Vec<_> = ctx.ship_events.iter().filter(|e| e.covered > 0).collect();
-    let Some(first) = unsynced.first() else {
+    let unsynced = || ctx.ship_events.iter().filter(|e| e.covered > 0);
+    let Some(first) = unsynced().next() else {
         return;
     };
     let tolerance = ctx.policy.tolerances.sync_lag;
@@ -124,72 +123,78 @@ pub(super) fn sync(ctx: &Context<'_>, out: &mut Outcome) {
     } else {
         (FindingCode::SyncDelay, Verdict::Info, "within")
     };
-    let units: u32 = unsynced.iter().map(|e| e.covered).sum();
-    let (place, label) = match first.source {
-        ShipSource::Shipment(s) => (
-            Cow::Borrowed("at the warehouse"),
-            shipment_label(s.value.tracking_number.as_deref()),
-        ),
-        ShipSource::Order(o) => (
-            Cow::Borrowed("at the warehouse"),
-            format!("order {} marked shipped", o.value.order_number),
-        ),
-        ShipSource::Vendor(po) => (
-            Cow::Owned(format!("by vendor {}", po.value.vendor_id)),
-            vendor_packages(&po.value),
-        ),
-    };
-    let mut evidence: Vec<Evidence> = unsynced
-        .iter()
-        .map(|event| match event.source {
-            ShipSource::Shipment(s) => Evidence::new(
-                System::Warehouse,
-                format!(
-                    "shipment {} ({}) shipped at",
-                    s.value.id,
-                    shipment_label(s.value.tracking_number.as_deref())
-                ),
-                text::iso(event.at),
-                event.observed_at(),
+    let units: u32 = unsynced().map(|e| e.covered).sum();
+    let mut evidence: Vec<Evidence> = Vec::with_capacity(unsynced().count() + 1);
+    evidence.extend(unsynced().map(|event| match event.source {
+        ShipSource::Shipment(s) => Evidence::new(
+            System::Warehouse,
+            format!(
+                "shipment {} ({}) shipped at",
+                s.value.id,
+                shipment_label(s.value.tracking_number.as_deref())
             ),
-            ShipSource::Order(o) => Evidence::new(
-                System::Warehouse,
-                format!("order {} status shipped, modified at", o.value.order_number),
-                text::iso(event.at),
-                event.observed_at(),
-            ),
-            ShipSource::Vendor(po) => Evidence::new(
-                System::Vendor,
-                format!("PO {} ship notice, shipped at", po.value.po_number),
-                text::iso(event.at),
-                event.observed_at(),
-            ),
-        })
-        .collect();
+            text::iso(event.at),
+            event.observed_at(),
+        ),
+        ShipSource::Order(o) => Evidence::new(
+            System::Warehouse,
+            format!("order {} status shipped, modified at", o.value.order_number),
+            text::iso(event.at),
+            event.observed_at(),
+        ),
+        ShipSource::Vendor(po) => Evidence::new(
+            System::Vendor,
+            format!("PO {} ship notice, shipped at", po.value.po_number),
+            text::iso(event.at),
+            event.observed_at(),
+        ),
+    }));
     evidence.push(Evidence::new(
         System::Storefront,
         "fulfillment_status",
         sf.value.fulfillment_status.as_str(),
         sf.observed_at,
     ));
-    out.add(
-        code,
-        verdict,
-        text::reason(format_args!(
-            "Shipped {place} {} ago ({label}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
+    let reason = match first.source {
+        ShipSource::Shipment(s) => text::reason(format_args!(
+            "Shipped at the warehouse {} ago ({}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
             text::duration(ctx.now - first.at),
+            shipment_label(s.value.tracking_number.as_deref()),
             text::items(units),
             text::duration(tolerance)
         )),
-        evidence,
-    );
+        ShipSource::Order(o) => text::reason(format_args!(
+            "Shipped at the warehouse {} ago (order {} marked shipped); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
+            text::duration(ctx.now - first.at),
+            o.value.order_number,
+            text::items(units),
+            text::duration(tolerance)
+        )),
+        ShipSource::Vendor(po) => text::reason(format_args!(
+            "Shipped by vendor {} {} ago ({}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
+            po.value.vendor_id,
+            text::duration(ctx.now - first.at),
+            vendor_packages(&po.value),
+            text::items(units),
+            text::duration(tolerance)
+        )),
+    };
+    out.add(code, verdict, reason, evidence);
 }
 
 /// NO_TRACKING: goods went out without a tracking number, for longer than
-/// the tolerance allows.
+/// the tolerance allows. The names and evidence are written only for the
+/// parcels past it.
 pub(super) fn tracking(ctx: &Context<'_>, out: &mut Outcome) {
     let tolerance = ctx.policy.tolerances.no_tracking;
-    let mut untracked: Vec<(String, DateTime<Utc>, Evidence)> = Vec::new();
+    let mut listed = String::new();
+    let mut evidence = Vec::new();
+    // Writing into a String cannot fail: the results below are ignored.
+    let separate = |listed: &mut String| {
+        if !listed.is_empty() {
+            listed.push_str("; ");
+        }
+    };
     if let Some(sf) = ctx.storefront {
         let ships = |line_id: &str| {
             sf.value
@@ -204,15 +209,22 @@ pub(super) fn tracking(ctx: &Context<'_>, out: &mut Outcome) {
                 // Digital goods and the like are fulfilled without a parcel.
                 && (f.lines.is_empty() || f.lines.iter().any(|l| ships(&l.line_id)))
         }) {
-            untracked.push((
-                format!("storefront fulfilment {}", fulfillment.id),
-                fulfillment.created_at,
-                Evidence::new(
-                    System::Storefront,
-                    format!("fulfillment {} tracking numbers", fulfillment.id),
-                    "none",
-                    sf.observed_at,
-                ),
+            let since = fulfillment.created_at;
+            if !out.past(since + tolerance) {
+                continue;
+            }
+            separate(&mut listed);
+            let _ = write!(
+                listed,
+                "storefront fulfilment {}, {} old",
+                fulfillment.id,
+                text::duration(ctx.now - since)
+            );
+            evidence.push(Evidence::new(
+                System::Storefront,
+                format!("fulfillment {} tracking numbers", fulfillment.id),
+                "none",
+                sf.observed_at,
             ));
         }
     }
@@ -222,36 +234,34 @@ pub(super) fn tracking(ctx: &Context<'_>, out: &mut Outcome) {
             .as_deref()
             .is_none_or(|n| n.trim().is_empty())
     }) {
-        untracked.push((
-            format!("warehouse shipment {}", shipment.value.id),
-            shipment.value.shipped_at,
-            Evidence::new(
-                System::Warehouse,
-                format!("shipment {} tracking number", shipment.value.id),
-                "none",
-                shipment.observed_at,
-            ),
+        let since = shipment.value.shipped_at;
+        if !out.past(since + tolerance) {
+            continue;
+        }
+        separate(&mut listed);
+        let _ = write!(
+            listed,
+            "warehouse shipment {}, {} old",
+            shipment.value.id,
+            text::duration(ctx.now - since)
+        );
+        evidence.push(Evidence::new(
+            System::Warehouse,
+            format!("shipment {} tracking number", shipment.value.id),
+            "none",
+            shipment.observed_at,
         ));
     }
-    let mut parts = Vec::new();
-    let mut evidence = Vec::new();
-    for (name, since, proof) in untracked {
-        if out.past(since + tolerance) {
-            parts.push(format!("{name}, {} old", text::duration(ctx.now - since)));
-            evidence.push(proof);
-        }
-    }
-    if parts.is_empty() {
+    if evidence.is_empty() {
         return;
     }
     out.add(
         FindingCode::NoTracking,
         Verdict::Blocked,
-        format!(
-            "Shipped without a tracking number for longer than the {} tolerance: {}",
+        text::reason(format_args!(
+            "Shipped without a tracking number for longer than the {} tolerance: {listed}",
             text::duration(tolerance),
-            parts.join("; ")
-        ),
+        )),
         evidence,
     );
 }
