@@ -283,6 +283,17 @@ fn goods_moved_to_our_warehouse_are_ours_to_ship() {
     assert!(reason(&soon, "SLA_ON_TIME")
         .contains("1 business day from reroute RR-1001-ACME-HOME to secaucus"));
 
+    // A product whose vendor field happens to spell the warehouse's id is
+    // still an in-house line on the shop's SLA, not the warehouse's.
+    let named = Order::placed(PLACED)
+        .lines(vec![vendor_line("l1", "SKU-1", 1, 1, "Secaucus")])
+        .eval_with(&policy, "2026-11-03T15:00:00Z");
+    assert!(
+        reason(&named, "SLA_ON_TIME").contains("2 business days, default SLA"),
+        "{}",
+        reason(&named, "SLA_ON_TIME")
+    );
+
     let later = eval(&facts, &policy, "2026-11-12T20:00:00Z");
     assert_eq!(
         reason(&later, "NOT_AT_WAREHOUSE"),

@@ -249,6 +249,13 @@ impl VendorPolicy {
 }
 
 impl Policy {
+    /// The vendor a storefront line names: our warehouses are alternates
+    /// of reroutes, never a line's vendor, however a product's vendor field
+    /// is spelled.
+    pub fn line_vendor(&self, vendor: &str) -> Option<&VendorPolicy> {
+        self.vendor(vendor).filter(|v| v.location_id.is_none())
+    }
+
     pub fn vendor(&self, vendor: &str) -> Option<&VendorPolicy> {
         let vendor = vendor.trim();
         self.vendors

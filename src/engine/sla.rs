@@ -170,7 +170,10 @@ pub fn rule_for_line<'a>(
     order: &StorefrontOrder,
     line: &OrderLine,
 ) -> SlaRule<'a> {
-    let vendor = line.vendor.as_deref().and_then(|name| policy.vendor(name));
+    let vendor = line
+        .vendor
+        .as_deref()
+        .and_then(|name| policy.line_vendor(name));
     rule_for_vendor_line(policy, vendor, order, line)
 }
 

@@ -218,7 +218,7 @@ fn owed_lines<'a>(
             if let Some(moved) = rerouted(policy, facts, line) {
                 return moved;
             }
-            let vendor = line.vendor.as_deref().and_then(|v| policy.vendor(v));
+            let vendor = line.vendor.as_deref().and_then(|v| policy.line_vendor(v));
             let rule = sla::rule_for_vendor_line(policy, vendor, order, line);
             // A drop-ship vendor's own cutoff ends its day, not the shop's.
             let cutoff = vendor.and_then(|v| v.cutoff).unwrap_or(policy.sla.cutoff);
