@@ -108,6 +108,47 @@ async fn rejects(store: &Store) -> Vec<(Option<String>, String)> {
         .unwrap()
 }
 
+/// On SQLite: the trigram index holds exactly what the rows hold, and its
+/// triggers are the migration's, as a fresh store has them (an import
+/// narrows them inside its transaction and must put them back).
+async fn search_index_sound(db: &dbs::TestDb) {
+    if db.label == "sqlite" {
+        sqlite_search_index_sound(&db.store).await;
+    }
+}
+
+async fn sqlite_search_index_sound(store: &Store) {
+    sqlx::query("INSERT INTO orders_search (orders_search, rank) VALUES ('integrity-check', 1)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name";
+    let fresh = dbs::sqlite().await;
+    let expected: Vec<(String, String)> = sqlx::query_as(triggers)
+        .fetch_all(fresh.store.pool())
+        .await
+        .unwrap();
+    let found: Vec<(String, String)> = sqlx::query_as(triggers)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(found, expected);
+    assert!(expected
+        .iter()
+        .any(|(name, _)| name == "orders_search_update"));
+    // FTS5's settings too (the import's one pass raises `hashsize`).
+    let settings = "SELECT k, CAST(v AS TEXT) FROM orders_search_config ORDER BY k";
+    let expected: Vec<(String, String)> = sqlx::query_as(settings)
+        .fetch_all(fresh.store.pool())
+        .await
+        .unwrap();
+    let found: Vec<(String, String)> = sqlx::query_as(settings)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(found, expected);
+}
+
 async fn large_file_with_a_bad_order(db: dbs::TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let mut orders = storefront_orders(2_600);
@@ -171,6 +212,7 @@ async fn large_file_with_a_bad_order(db: dbs::TestDb) {
                 .unwrap();
         assert_eq!(hits.len(), 1, "{name}");
     }
+    search_index_sound(&db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,14 +299,60 @@ async fn search_after_a_first_and_a_later_import(db: dbs::TestDb) {
         "{}",
         db.label
     );
-    if db.label == "sqlite" {
-        // The trigram index holds exactly what the rows hold.
-        sqlx::query(
-            "INSERT INTO orders_search (orders_search, rank) VALUES ('integrity-check', 1)",
-        )
-        .execute(db.store.pool())
+    // The trigram index holds exactly what the rows hold.
+    search_index_sound(&db).await;
+}
+
+/// An order the file creates and a later batch of the same file changes
+/// (its buyer's e-mail), beside an order the store held before that the
+/// file changes too: the filter finds each by its new text only.
+async fn search_after_changes_within_one_import(db: dbs::TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = storefront_orders(2_600);
+    let first = write(
+        dir.path(),
+        "first.json",
+        &json!({ "orders": orders[..100] }),
+    );
+    import::import_file(&db.store, &policy(), Source::Storefront, &first, now())
         .await
         .unwrap();
+    let mut file: Vec<Value> = orders[100..2_500].to_vec();
+    for i in [10, 200] {
+        orders[i]["email"] = json!(format!("changed.{i}@example.test"));
+        orders[i]["updated_at"] = json!("2026-11-27T11:00:00Z");
+        file.push(orders[i].clone());
+    }
+    let later = write(dir.path(), "later.json", &json!({ "orders": file }));
+    let (report, _) = import::import_file(&db.store, &policy(), Source::Storefront, &later, now())
+        .await
+        .unwrap();
+    assert_eq!(report.documents, 2_402, "{}", db.label);
+    for i in [10, 200] {
+        let name = orders[i]["name"].as_str().unwrap().to_lowercase();
+        assert_eq!(
+            found(&db.store, &format!("{name} changed.{i}@")).await,
+            1,
+            "{}: {name}",
+            db.label
+        );
+        assert_eq!(
+            found(&db.store, &format!("changed.{i}@")).await,
+            scanned(&db.store, &format!("changed.{i}@")).await,
+            "{}",
+            db.label
+        );
+    }
+    let late = orders[2_400]["name"].as_str().unwrap().to_lowercase();
+    assert_eq!(found(&db.store, &late).await, 1, "{}: {late}", db.label);
+    search_index_sound(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_filter_finds_orders_changed_by_a_later_batch_of_the_same_import() {
+    search_after_changes_within_one_import(dbs::sqlite().await).await;
+    if let Some(pg) = dbs::postgres().await {
+        search_after_changes_within_one_import(pg).await;
     }
 }
 
@@ -330,6 +418,7 @@ async fn merge_across_batches(db: dbs::TestDb) {
         .await
         .unwrap();
     assert_eq!(count.0, 1_501, "{}", db.label);
+    search_index_sound(&db).await;
 
     let reference = dbs::sqlite().await;
     file_in_batches(&reference.store, Source::Warehouse, &body, 1_000).await;
@@ -407,6 +496,7 @@ async fn an_import_killed_part_way_and_run_again_ends_as_an_uninterrupted_one() 
             .await
             .unwrap();
         assert_eq!(count.0, 0, "a killed import left orders behind");
+        sqlite_search_index_sound(&store).await;
         store.close().await;
     }
     run_to_end(import_command(&killed, &file));
@@ -429,4 +519,26 @@ async fn an_import_killed_part_way_and_run_again_ends_as_an_uninterrupted_one() 
         n.0
     };
     assert_eq!(count(killed).await, count(clean).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_defers_the_search_index_of_a_migrated_store_and_puts_its_triggers_back() {
+    let db = dbs::sqlite().await;
+    let mut conn = db.store.pool().acquire().await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    let deferred = orderdeck::store::defer_search_index(&mut tx)
+        .await
+        .unwrap()
+        .expect("the migration's triggers are recognised");
+    let (narrowed,): (String,) = sqlx::query_as(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'orders_search_insert'",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    assert!(narrowed.contains("new.id <= 0"), "{narrowed}");
+    deferred.finish(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    drop(conn);
+    search_index_sound(&db).await;
 }

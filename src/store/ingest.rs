@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::params::{bind_all, id_chunks, insert_rows, placeholders, Param, Style};
+use super::params::{
+    bind_all, id_chunks, in_list, insert_rows, placeholders, rows_cap, statement_sizes, Param,
+    Style,
+};
 use super::results::{
     finding_rows, insert_findings, link_from_row, resolutions_by_key, summary_values,
     SUMMARY_COLUMNS, SUMMARY_COLUMN_NAMES,
@@ -325,24 +328,51 @@ impl Resolver {
     }
 }
 
+/// A document with the work on it that needs no database done: its facts
+/// as the store keeps them. Staging a batch on another thread than the
+/// writer's (as `import` does while the writer files the batch before)
+/// takes that work off the writer's path.
+#[derive(Debug)]
+pub struct StagedDoc {
+    doc: IncomingDoc,
+    facts: Result<String, serde_json::Error>,
+}
+
+impl StagedDoc {
+    pub fn new(doc: IncomingDoc) -> StagedDoc {
+        let facts = serde_json::to_string(&doc.content);
+        StagedDoc { doc, facts }
+    }
+}
+
 /// Files one batch of documents inside the caller's transaction.
 pub async fn ingest_batch(
     conn: &mut AnyConnection,
     docs: Vec<IncomingDoc>,
     engine: &(dyn Evaluate + Sync),
 ) -> Result<IngestOutcome, StoreError> {
+    let staged = docs.into_iter().map(StagedDoc::new).collect();
+    ingest_staged(conn, staged, engine).await
+}
+
+/// [`ingest_batch`] of documents staged beforehand.
+pub async fn ingest_staged(
+    conn: &mut AnyConnection,
+    docs: Vec<StagedDoc>,
+    engine: &(dyn Evaluate + Sync),
+) -> Result<IngestOutcome, StoreError> {
     let docs = newest_per_document(docs);
     if docs.is_empty() {
         return Ok(IngestOutcome::default());
     }
-    let keys: Vec<DocKeys> = docs.iter().map(|d| keys_of(&d.content)).collect();
+    let keys: Vec<DocKeys> = docs.iter().map(|d| keys_of(&d.doc.content)).collect();
     let mut resolver = load_matching_entities(conn, &keys).await?;
     let existing_count = resolver.entities.len();
 
     let mut slots = Vec::with_capacity(docs.len());
-    for (doc, doc_keys) in docs.iter().zip(&keys) {
+    for (staged, doc_keys) in docs.iter().zip(&keys) {
         let slot = resolver.resolve(doc_keys);
-        if let DocumentContent::StorefrontOrder(order) = &doc.content {
+        if let DocumentContent::StorefrontOrder(order) = &staged.doc.content {
             let entity = &mut resolver.entities[slot];
             entity.customer = order.customer_name.clone().or(entity.customer.take());
             entity.placed_at = Some(to_millis(order.created_at));
@@ -351,7 +381,7 @@ pub async fn ingest_batch(
     }
     let changed_at = docs
         .iter()
-        .map(|d| to_millis(d.fetched_at))
+        .map(|d| to_millis(d.doc.fetched_at))
         .max()
         .unwrap_or(0);
 
@@ -418,11 +448,11 @@ struct Replacing {
     replaces: Option<(String, ReplacementLink)>,
 }
 
-fn replacing_of(docs: &[IncomingDoc], slots: &[usize]) -> Vec<Replacing> {
+fn replacing_of(docs: &[StagedDoc], slots: &[usize]) -> Vec<Replacing> {
     docs.iter()
         .zip(slots)
-        .filter_map(|(doc, &slot)| {
-            let DocumentContent::StorefrontOrder(order) = &doc.content else {
+        .filter_map(|(staged, &slot)| {
+            let DocumentContent::StorefrontOrder(order) = &staged.doc.content else {
                 return None;
             };
             let replaces = order.replaces().map(|original| {
@@ -454,15 +484,15 @@ impl PayloadRow {
     /// The row, and the document's content for the facts of a new order
     /// (`order_id` is `None` until such an order is written).
     fn of(
-        doc: IncomingDoc,
+        staged: StagedDoc,
         order_id: Option<i64>,
     ) -> Result<(PayloadRow, DocumentContent), StoreError> {
-        let facts =
-            serde_json::to_string(&doc.content).map_err(|source| StoreError::CorruptFacts {
-                order_id: order_id.unwrap_or_default(),
-                kind: doc.content.kind().to_string(),
-                source,
-            })?;
+        let StagedDoc { doc, facts } = staged;
+        let facts = facts.map_err(|source| StoreError::CorruptFacts {
+            order_id: order_id.unwrap_or_default(),
+            kind: doc.content.kind().to_string(),
+            source,
+        })?;
         let row = PayloadRow {
             kind: doc.content.kind(),
             doc_id: doc.content.doc_id().to_string(),
@@ -533,12 +563,15 @@ async fn stored_links(
         .collect();
     let mut links: HashMap<String, Vec<ReplacementLink>> = HashMap::new();
     for chunk in id_chunks(name_keys) {
+        let (list, params) = in_list(
+            Style::of(conn),
+            1,
+            chunk.iter().cloned().map(Param::Text).collect(),
+        );
         let sql = format!(
             "SELECT original_key, replacement_order_id, replacement_name, replacement_storefront_id, created_at \
-             FROM replacement_links WHERE original_key IN ({})",
-            placeholders(Style::of(conn), 1, chunk.len())
+             FROM replacement_links WHERE original_key IN ({list})"
         );
-        let params = chunk.iter().cloned().map(Param::Text).collect();
         let rows = bind_all(sqlx::query(&sql), params)
             .fetch_all(&mut *conn)
             .await
@@ -576,13 +609,13 @@ const PAYLOAD_SUPERSEDES: &str =
      OR (length(excluded.raw) = length(payloads.raw) AND excluded.raw >= payloads.raw)))";
 
 /// Two snapshots of one document in one batch: keep the one the store would.
-fn newest_per_document(docs: Vec<IncomingDoc>) -> Vec<IncomingDoc> {
+fn newest_per_document(docs: Vec<StagedDoc>) -> Vec<StagedDoc> {
     let mut position: HashMap<(&'static str, String), usize> = HashMap::new();
-    let mut kept: Vec<IncomingDoc> = Vec::with_capacity(docs.len());
+    let mut kept: Vec<StagedDoc> = Vec::with_capacity(docs.len());
     for doc in docs {
-        let key = (doc.content.kind(), doc.content.doc_id().to_string());
+        let key = (doc.doc.content.kind(), doc.doc.content.doc_id().to_string());
         match position.get(&key) {
-            Some(&i) if supersedes(&doc, &kept[i]) => kept[i] = doc,
+            Some(&i) if supersedes(&doc.doc, &kept[i].doc) => kept[i] = doc,
             Some(_) => {}
             None => {
                 position.insert(key, kept.len());
@@ -615,8 +648,9 @@ async fn load_matching_entities(
     let mut params: Vec<Param> = Vec::new();
     let mut conditions = Vec::new();
     let list = |values: Vec<String>, params: &mut Vec<Param>| {
-        let text = placeholders(style, params.len() + 1, values.len());
-        params.extend(values.into_iter().map(Param::Text));
+        let values = values.into_iter().map(Param::Text).collect();
+        let (text, values) = in_list(style, params.len() + 1, values);
+        params.extend(values);
         text
     };
     let ids: Vec<String> = id_keys.iter().map(|k| k.to_string()).collect();
@@ -670,14 +704,17 @@ async fn load_matching_entities(
         slot_of_id.insert(id, slot);
     }
     if !tracking.is_empty() {
-        let sql = format!(
-            "SELECT tracking_number, order_id FROM order_tracking WHERE tracking_number IN ({})",
-            placeholders(Style::of(conn), 1, tracking.len())
+        let (list, params) = in_list(
+            Style::of(conn),
+            1,
+            tracking
+                .iter()
+                .map(|k| Param::Text(k.to_string()))
+                .collect(),
         );
-        let params = tracking
-            .iter()
-            .map(|k| Param::Text(k.to_string()))
-            .collect();
+        let sql = format!(
+            "SELECT tracking_number, order_id FROM order_tracking WHERE tracking_number IN ({list})"
+        );
         let rows = bind_all(sqlx::query(&sql), params)
             .fetch_all(&mut *conn)
             .await
@@ -821,7 +858,10 @@ async fn insert_new(
     }
     // Rows come back from RETURNING in no promised order, so each is matched
     // to its entity by a unique key it carries.
-    for chunk in keyed.chunks(1_000) {
+    let mut rest = keyed.as_slice();
+    for size in statement_sizes(keyed.len(), rows_cap(NEW_ORDER_COLUMNS)) {
+        let (chunk, after) = rest.split_at(size);
+        rest = after;
         let mut sql = head.clone();
         let mut params = Vec::with_capacity(chunk.len() * NEW_ORDER_COLUMNS);
         for (i, (slot, evaluation)) in chunk.iter().enumerate() {
@@ -967,11 +1007,14 @@ async fn relink_replacements(
     }
     let mut original_keys: BTreeSet<String> = BTreeSet::new();
     for chunk in id_chunks(&storefront_orders) {
-        let sql = format!(
-            "DELETE FROM replacement_links WHERE replacement_order_id IN ({}) RETURNING original_key",
-            placeholders(Style::of(conn), 1, chunk.len())
+        let (list, params) = in_list(
+            Style::of(conn),
+            1,
+            chunk.iter().map(|&id| Param::Int(id)).collect(),
         );
-        let params = chunk.iter().map(|&id| Param::Int(id)).collect();
+        let sql = format!(
+            "DELETE FROM replacement_links WHERE replacement_order_id IN ({list}) RETURNING original_key"
+        );
         let rows = bind_all(sqlx::query(&sql), params)
             .fetch_all(&mut *conn)
             .await
@@ -1000,21 +1043,24 @@ async fn relink_replacements(
         return Ok(Vec::new());
     }
     let keys: Vec<String> = original_keys.into_iter().collect();
-    let sql = format!(
-        "SELECT id FROM orders WHERE name_key IN ({})",
-        placeholders(Style::of(conn), 1, keys.len())
-    );
-    let rows = bind_all(
-        sqlx::query(&sql),
-        keys.into_iter().map(Param::Text).collect(),
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .context("finding replaced orders")?;
-    rows.iter()
-        .map(|row| {
-            row.try_get::<i64, _>("id")
-                .context("reading replaced orders")
-        })
-        .collect()
+    let mut ids = Vec::new();
+    for chunk in id_chunks(&keys) {
+        let (list, params) = in_list(
+            Style::of(conn),
+            1,
+            chunk.iter().cloned().map(Param::Text).collect(),
+        );
+        let sql = format!("SELECT id FROM orders WHERE name_key IN ({list})");
+        let rows = bind_all(sqlx::query(&sql), params)
+            .fetch_all(&mut *conn)
+            .await
+            .context("finding replaced orders")?;
+        for row in rows {
+            ids.push(
+                row.try_get::<i64, _>("id")
+                    .context("reading replaced orders")?,
+            );
+        }
+    }
+    Ok(ids)
 }

@@ -10,6 +10,7 @@ mod params;
 mod queries;
 mod reservations;
 mod results;
+mod search_index;
 mod summaries;
 mod sync_state;
 mod vendor_api;
@@ -17,7 +18,7 @@ mod vendor_edi;
 
 pub use action_runs::{ActionRun, Claim, NewRun, RunStatus};
 pub use audit::{entry_hash, AuditEntry, AuditFields, Verification, GENESIS_HASH};
-pub use ingest::{ingest_batch, Evaluate, IncomingDoc, IngestOutcome};
+pub use ingest::{ingest_batch, ingest_staged, Evaluate, IncomingDoc, IngestOutcome, StagedDoc};
 pub use jobs::{Job, JobStatus, NewJob};
 pub use queries::{
     insert_rejects, BreachRow, OrderDetail, OrderRow, PayloadRow, QueueSort, RejectRow,
@@ -26,6 +27,7 @@ pub use results::{
     due_for_evaluation, load_facts, prepare_evaluations, resolutions_of, write_evaluations,
     PreparedEvaluations,
 };
+pub use search_index::{defer_search_index, DeferredSearchIndex};
 pub use summaries::CachedSummary;
 pub use sync_state::{OpenParcel, OrderKeys, SourceHealth};
 pub use vendor_api::PoSend;

@@ -73,8 +73,40 @@ pub fn placeholders(style: Style, start: usize, count: usize) -> String {
     out
 }
 
-/// Runs `head VALUES (…), (…) tail` over `rows`, as few statements as the
-/// parameter limit allows.
+/// Rows one multi-row statement holds at most.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// Longest `IN (…)` list padded to a power of two (see [`in_list`]).
+const PADDED_LIST_MAX: usize = 1_024;
+
+/// How `total` rows are cut into statements: full statements of `cap` rows,
+/// then the rest by powers of two, largest first. sqlx keeps the statements
+/// a connection prepared by their text, so with a few recurring shapes each
+/// is compiled once per connection, where a row count never seen before is
+/// compiled afresh each time (for a 3,500-row insert that takes about as
+/// long as running it) and pushes a shape still in use out of the cache.
+pub fn statement_sizes(total: usize, cap: usize) -> Vec<usize> {
+    let cap = cap.max(1);
+    let mut sizes = vec![cap; total / cap];
+    let rest = total % cap;
+    let mut bit = usize::BITS;
+    while bit > 0 {
+        bit -= 1;
+        let size = 1usize << bit;
+        if rest & size != 0 {
+            sizes.push(size);
+        }
+    }
+    sizes
+}
+
+/// Rows per statement for rows of `width` values: the shapes' upper bound.
+pub fn rows_cap(width: usize) -> usize {
+    (MAX_PARAMS_PER_STATEMENT / width.max(1)).clamp(1, ROWS_PER_STATEMENT)
+}
+
+/// Runs `head VALUES (…), (…) tail` over `rows`, in statements of the sizes
+/// [`statement_sizes`] gives.
 pub async fn insert_rows(
     conn: &mut AnyConnection,
     head: &str,
@@ -86,26 +118,23 @@ pub async fn insert_rows(
         return Ok(());
     };
     let style = Style::of(conn);
-    let per_statement = (MAX_PARAMS_PER_STATEMENT / width.max(1)).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Param>> = rows.by_ref().take(per_statement).collect();
-        let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * width * 6);
+    let mut rows = rows.into_iter();
+    for size in statement_sizes(rows.len(), rows_cap(width)) {
+        let mut sql = String::with_capacity(head.len() + tail.len() + size * width * 6);
         sql.push_str(head);
         sql.push_str(" VALUES ");
-        let mut next = 1;
-        for (i, _) in chunk.iter().enumerate() {
+        let mut params: Vec<Param> = Vec::with_capacity(size * width);
+        for i in 0..size {
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push('(');
-            sql.push_str(&placeholders(style, next, width));
+            sql.push_str(&placeholders(style, i * width + 1, width));
             sql.push(')');
-            next += width;
+            params.extend(rows.next().into_iter().flatten());
         }
         sql.push(' ');
         sql.push_str(tail);
-        let params: Vec<Param> = chunk.into_iter().flatten().collect();
         bind_all(sqlx::query(&sql), params)
             .execute(&mut *conn)
             .await
@@ -114,7 +143,64 @@ pub async fn insert_rows(
     Ok(())
 }
 
+/// The placeholders of an `IN (…)` list of `values` from parameter `start`,
+/// and the values to bind. A list of up to 1,024 values is padded to a power
+/// of two by repeating its last value (which `IN` does not mind), so that the
+/// statements of one batch after another have the same text and are
+/// prepared once (see [`statement_sizes`]).
+pub fn in_list(style: Style, start: usize, mut values: Vec<Param>) -> (String, Vec<Param>) {
+    let len = values.len();
+    if len > 0 && len <= PADDED_LIST_MAX {
+        if let Some(last) = values.last().cloned() {
+            values.resize(len.next_power_of_two(), last);
+        }
+    }
+    (placeholders(style, start, values.len()), values)
+}
+
 /// `IN ($n, …)` over many ids or keys, split so no statement passes the limit.
 pub fn id_chunks<T>(ids: &[T]) -> impl Iterator<Item = &[T]> {
     ids.chunks(MAX_PARAMS_PER_STATEMENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_sizes_cover_the_rows_in_few_shapes() {
+        assert_eq!(statement_sizes(0, 1_000), Vec::<usize>::new());
+        assert_eq!(statement_sizes(1_000, 1_000), vec![1_000]);
+        assert_eq!(
+            statement_sizes(2_500, 1_000),
+            vec![1_000, 1_000, 256, 128, 64, 32, 16, 4]
+        );
+        assert_eq!(statement_sizes(7, 4), vec![4, 2, 1]);
+        for total in 0..3_000 {
+            let sizes = statement_sizes(total, 1_000);
+            assert_eq!(sizes.iter().sum::<usize>(), total);
+            assert!(sizes
+                .iter()
+                .all(|&s| s == 1_000 || (s.is_power_of_two() && s < 1_000)));
+        }
+    }
+
+    #[test]
+    fn in_lists_are_padded_to_a_power_of_two_with_their_last_value() {
+        let values = (1..=5).map(Param::Int).collect();
+        let (text, params) = in_list(Style::Anonymous, 1, values);
+        assert_eq!(text, "?, ?, ?, ?, ?, ?, ?, ?");
+        let ints: Vec<i64> = params
+            .iter()
+            .map(|p| match p {
+                Param::Int(v) => *v,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ints, vec![1, 2, 3, 4, 5, 5, 5, 5]);
+        let (text, params) = in_list(Style::Numbered, 3, vec![Param::Int(9)]);
+        assert_eq!((text.as_str(), params.len()), ("$3", 1));
+        let (text, params) = in_list(Style::Numbered, 1, Vec::new());
+        assert_eq!((text.as_str(), params.len()), ("", 0));
+    }
 }

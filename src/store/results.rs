@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::params::{bind_all, id_chunks, insert_rows, placeholders, Param, Style};
+use super::params::{bind_all, id_chunks, in_list, insert_rows, Param, Style};
 use super::{from_millis, to_millis, QueryContext, StoreError};
 use crate::domain::{DocumentContent, Finding, OrderFacts, ReplacementLink, Verdict};
 use crate::engine::{Evaluation, Listing};
@@ -18,8 +18,11 @@ pub async fn load_facts(
     let mut facts: HashMap<i64, OrderFacts> =
         ids.iter().map(|&id| (id, OrderFacts::default())).collect();
     for chunk in id_chunks(ids) {
-        let list = placeholders(Style::of(conn), 1, chunk.len());
-        let params: Vec<Param> = chunk.iter().map(|&id| Param::Int(id)).collect();
+        let (list, params) = in_list(
+            Style::of(conn),
+            1,
+            chunk.iter().map(|&id| Param::Int(id)).collect(),
+        );
         let sql = format!(
             "SELECT order_id, source, fetched_at, facts FROM payloads WHERE order_id IN ({list})"
         );
@@ -136,11 +139,9 @@ where
         return Ok(resolved);
     }
     for chunk in id_chunks(owners) {
-        let sql = format!(
-            "{select} ({})",
-            placeholders(Style::of(conn), 1, chunk.len())
-        );
-        let rows = bind_all(sqlx::query(&sql), chunk.to_vec())
+        let (list, params) = in_list(Style::of(conn), 1, chunk.to_vec());
+        let sql = format!("{select} ({list})");
+        let rows = bind_all(sqlx::query(&sql), params)
             .fetch_all(&mut *conn)
             .await
             .context("reading resolutions")?;
@@ -312,17 +313,16 @@ pub async fn write_evaluations(
     )
     .await?;
     for chunk in id_chunks(&ids) {
-        let sql = format!(
-            "DELETE FROM findings WHERE order_id IN ({})",
-            placeholders(Style::of(conn), 1, chunk.len())
-        );
-        bind_all(
-            sqlx::query(&sql),
+        let (list, params) = in_list(
+            Style::of(conn),
+            1,
             chunk.iter().map(|&id| Param::Int(id)).collect(),
-        )
-        .execute(&mut *conn)
-        .await
-        .context("replacing findings")?;
+        );
+        let sql = format!("DELETE FROM findings WHERE order_id IN ({list})");
+        bind_all(sqlx::query(&sql), params)
+            .execute(&mut *conn)
+            .await
+            .context("replacing findings")?;
     }
     insert_findings(conn, finding_rows).await
 }

@@ -14,7 +14,9 @@ use tokio::task::JoinHandle;
 
 use crate::connectors::{self, Item, Source};
 use crate::engine::Policy;
-use crate::store::{self, Backend, IncomingDoc, PreparedEvaluations, RejectRow, Store, StoreError};
+use crate::store::{
+    self, Backend, IncomingDoc, PreparedEvaluations, RejectRow, StagedDoc, Store, StoreError,
+};
 use crate::sync::reconcile;
 
 /// Documents per transaction step: large enough that statement overhead
@@ -111,10 +113,19 @@ pub async fn import_file(
         }
     };
     let origin = path.display().to_string();
-    let (batches, mut incoming) = mpsc::channel::<Vec<Item>>(4);
-    // Parsing runs on its own thread while this task writes the previous
-    // batch, so the two cores are both busy on a large file.
+    let (batches, mut incoming) = mpsc::channel::<Staged>(4);
+    // Parsing, and the work on each document that needs no database, runs
+    // on its own thread while this task writes the previous batch, so the
+    // two cores are both busy on a large file.
+    let parse_origin = origin.clone();
     let parser = tokio::task::spawn_blocking(move || {
+        let staged = |items: Vec<Item>| {
+            stage(split_items(
+                source,
+                vec![(parse_origin.clone(), items)],
+                now,
+            ))
+        };
         let mut batch = Vec::with_capacity(BATCH);
         let mut receiver_gone = false;
         let result = connectors::read_body(source, BufReader::new(file), &mut |item| {
@@ -124,11 +135,11 @@ pub async fn import_file(
             batch.push(item);
             if batch.len() >= BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                receiver_gone = batches.blocking_send(full).is_err();
+                receiver_gone = batches.blocking_send(staged(full)).is_err();
             }
         });
         if !batch.is_empty() && !receiver_gone {
-            let _ = batches.blocking_send(batch);
+            let _ = batches.blocking_send(staged(batch));
         }
         result
     });
@@ -160,6 +171,12 @@ pub async fn import_file(
         context: format!("importing {origin}"),
         source,
     })?;
+    // A large import fills the console's trigram index in one pass at the
+    // end, inside this transaction (see `store::defer_search_index`).
+    let deferred = match store.backend() {
+        Backend::Sqlite => store::defer_search_index(&mut tx).await?,
+        Backend::Postgres => None,
+    };
     let policy = Arc::new(policy.clone());
     // Orders new to the store are evaluated as they are filed, so each row is
     // written once. Re-evaluating the orders a batch changed needs their
@@ -167,11 +184,10 @@ pub async fn import_file(
     // the next batch, so the engine's time overlaps the database's.
     let mut evaluating: Option<JoinHandle<Result<PreparedEvaluations, StoreError>>> = None;
     let mut evaluated = 0;
-    while let Some(items) = incoming.recv().await {
-        let split = split_items(source, vec![(origin.clone(), items)], now);
+    while let Some(split) = incoming.recv().await {
         report.documents += split.docs.len();
         report.rejected.extend(split.reasons);
-        let outcome = store::ingest_batch(
+        let outcome = store::ingest_staged(
             &mut tx,
             split.docs,
             &reconcile::Engine {
@@ -208,6 +224,9 @@ pub async fn import_file(
         .and_then(|r| r.map_err(|e| e.to_string()));
     match parsed {
         Ok(_) => {
+            if let Some(deferred) = deferred {
+                deferred.finish(&mut tx).await?;
+            }
             tx.commit().await.map_err(|source| StoreError::Query {
                 context: format!("importing {origin}"),
                 source,
@@ -296,6 +315,21 @@ struct Split {
     rejects: Vec<RejectRow>,
     /// One reason per reject.
     reasons: Vec<String>,
+}
+
+/// A [`Split`] whose documents are staged for the store.
+struct Staged {
+    docs: Vec<StagedDoc>,
+    rejects: Vec<RejectRow>,
+    reasons: Vec<String>,
+}
+
+fn stage(split: Split) -> Staged {
+    Staged {
+        docs: split.docs.into_iter().map(StagedDoc::new).collect(),
+        rejects: split.rejects,
+        reasons: split.reasons,
+    }
 }
 
 fn split_items(source: Source, bodies: Vec<(String, Vec<Item>)>, now: DateTime<Utc>) -> Split {
