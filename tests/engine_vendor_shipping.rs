@@ -392,3 +392,110 @@ fn the_config_reads_a_vendor_s_category_terms() {
         assert!(error.message.contains(says), "{terms}: {}", error.message);
     }
 }
+
+/// A vendor that confirmed one sofa of three keeps delivering that one: the
+/// reroute sources the other two elsewhere and cancels nothing, the one
+/// confirmed stays held at the vendor, and the short PO is only history.
+#[test]
+fn a_partly_confirmed_po_keeps_what_it_confirmed() {
+    use orderdeck::actions::reroute::{decide, Request};
+    use orderdeck::actions::{Preflight, Preview};
+    use orderdeck::config::Config;
+    use orderdeck::domain::ReservationState;
+    use orderdeck::engine::reservation;
+
+    let policy = policy();
+    let mut partial = po(AckState::PartiallyAccepted, Some(1), 0);
+    partial.lines[0].ordered = 3;
+    let decided_at = t("2026-11-02T17:00:00Z");
+    let mut book = AtpBook::new();
+    book.entry("bluebird".to_string())
+        .or_default()
+        .insert("SOFA".to_string(), 5);
+    let proposal = propose(&partial, &policy, &book, decided_at, None).expect("a proposal");
+    assert_eq!(proposal.trigger, RerouteTrigger::PartialAck);
+    assert_eq!(
+        proposal.alternates[0].sources[0].lines,
+        [("SOFA".to_string(), 2, 5)]
+    );
+    let mut facts = with_po(
+        Order::placed(PLACED).lines(vec![vendor_line("l1", "SOFA", 3, 3, "acme-home")]),
+        partial.clone(),
+        "2026-11-02T16:00:00Z",
+    );
+    facts
+        .reroutes
+        .push(Observed::new(decided_at, proposal.clone()));
+
+    let vendors = Config::from_str_over_defaults(
+        "test.toml",
+        "[[vendors]]\nid = \"acme-home\"\nthird_party = true\napi_base_url = \"http://127.0.0.1:9/acme\"\napi_key_env = \"ACME_KEY\"\n\n\
+         [[vendors]]\nid = \"bluebird\"\nthird_party = true\napi_base_url = \"http://127.0.0.1:9/bluebird\"\napi_key_env = \"BLUEBIRD_KEY\"\n",
+    )
+    .expect("a valid config")
+    .vendors;
+    let mut preflight = Preflight::default();
+    let mut preview = Preview::default();
+    let request = Request {
+        approve: true,
+        alternate: None,
+        now: decided_at,
+        storefront_api: None,
+    };
+    decide(&facts, &vendors, &request, &mut preflight, &mut preview).expect("a decision");
+    assert!(preflight.first_block().is_none(), "{preflight:?}");
+    let urls: Vec<&str> = preview.requests.iter().map(|r| r.url.as_str()).collect();
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with("http://127.0.0.1:9/bluebird")),
+        "{urls:?}"
+    );
+    assert!(
+        !urls
+            .iter()
+            .any(|u| u.starts_with("http://127.0.0.1:9/acme")),
+        "nothing cancelled: {urls:?}"
+    );
+    assert!(
+        preview
+            .local
+            .iter()
+            .any(|l| l == "PO 1001-ACME-HOME stays with vendor acme-home for what it confirmed; nothing is cancelled"),
+        "{:?}",
+        preview.local
+    );
+    assert!(
+        !preview.local.iter().any(|l| l.contains("as cancelled")),
+        "{:?}",
+        preview.local
+    );
+
+    // Approved: the short PO is history, and its one sofa stays held.
+    let mut approved = proposal;
+    approved.status = RerouteStatus::Approved;
+    approved.chosen = Some(0);
+    approved.decided_at = Some(decided_at);
+    facts.reroutes[0].value = approved;
+    let evaluation = eval(&facts, &policy, "2026-11-02T18:00:00Z");
+    let short = evaluation
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::VendorPartialAck)
+        .expect("VENDOR_PARTIAL_ACK");
+    assert_eq!(short.verdict, Verdict::Info);
+    assert_eq!(
+        short.reason,
+        "Vendor acme-home confirmed only part of PO 1001-ACME-HOME (SOFA 1 of 3); the rest was rerouted by RR-1001-ACME-HOME"
+    );
+    let held = reservation::hold(
+        &partial,
+        &facts,
+        &[],
+        &AtpBook::new(),
+        &policy,
+        "1001",
+        decided_at,
+    );
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].units, held[0].state), (1, ReservationState::Firm));
+}

@@ -1,6 +1,7 @@
 //! `reroute-approve` and `reroute-reject`: an operator's decision on a
 //! reroute proposal. Approval sends a PO to each source of the chosen
-//! alternate and cancels the troubled PO at its vendor (exact requests in
+//! alternate and cancels the troubled PO at its vendor, unless the vendor
+//! confirmed part of it, which it keeps delivering (exact requests in
 //! the preview, all under the run's idempotency key), then files the new
 //! POs as sent, the old one as cancelled and the proposal as approved; the
 //! customer's new promise is written back to the storefront once the new
@@ -334,7 +335,17 @@ pub fn decide(
         new_pos.push(po);
     }
     let old_vendor = vendor(vendors, &old_po.vendor_id);
-    match old_vendor.map(|v| (v.api_base_url.as_deref(), edi_outbox(v))) {
+    let keeps_old = proposal.keeps_old_po();
+    if keeps_old {
+        preview.local.push(format!(
+            "PO {} stays with vendor {} for what it confirmed; nothing is cancelled",
+            old_po.po_number, old_po.vendor_id
+        ));
+    }
+    match old_vendor
+        .filter(|_| !keeps_old)
+        .map(|v| (v.api_base_url.as_deref(), edi_outbox(v)))
+    {
         Some((Some(base), _)) => preview.requests.push(PlannedRequest::vendor(
             &old_po.vendor_id,
             "POST",
@@ -354,6 +365,7 @@ pub fn decide(
                 old_po.vendor_id, old_po.po_number
             ),
         ),
+        None if keeps_old => {}
         None => preflight.info(
             "CANCEL_BY_HAND",
             format!(
@@ -367,7 +379,9 @@ pub fn decide(
         .map(|p| format!("PO {} as sent", p.po_number))
         .collect();
     filed.extend(moved.iter().map(|w| format!("the goods as moved to {w}")));
-    filed.push(format!("PO {} as cancelled", old_po.po_number));
+    if !keeps_old {
+        filed.push(format!("PO {} as cancelled", old_po.po_number));
+    }
     filed.push(format!("reroute {} as approved", proposal.id));
     preview.local.push(format!("file {}", filed.join("; ")));
     preview.local.push(
@@ -518,20 +532,22 @@ pub async fn apply(
             }
             store.mark_po_sent(&po.po_number, now).await?;
         }
-        let old_vendor = vendor(vendors, &decision.old_po.vendor_id);
-        if let Some(edi_vendor) = old_vendor.filter(|v| v.api_base_url.is_none()) {
-            let filed = already_filed(store, &decision.old_po.po_number).await?;
-            let cancelled = filed.is_some_and(|po| po.ack == AckState::Cancelled);
-            if !cancelled && edi_outbox(edi_vendor).is_ok() {
-                send_po_cancel(store, edi_vendor, &decision.old_po, now).await?;
+        if !proposal.keeps_old_po() {
+            let old_vendor = vendor(vendors, &decision.old_po.vendor_id);
+            if let Some(edi_vendor) = old_vendor.filter(|v| v.api_base_url.is_none()) {
+                let filed = already_filed(store, &decision.old_po.po_number).await?;
+                let cancelled = filed.is_some_and(|po| po.ack == AckState::Cancelled);
+                if !cancelled && edi_outbox(edi_vendor).is_ok() {
+                    send_po_cancel(store, edi_vendor, &decision.old_po, now).await?;
+                }
             }
+            let mut old = decision.old_po.clone();
+            old.ack = AckState::Cancelled;
+            old.revision += 1;
+            store.settle_po(&old.po_number, now).await?;
+            let raw = serde_json::to_string(&old).unwrap_or_default();
+            docs.push((DocumentContent::PurchaseOrder(old), raw));
         }
-        let mut old = decision.old_po.clone();
-        old.ack = AckState::Cancelled;
-        old.revision += 1;
-        store.settle_po(&old.po_number, now).await?;
-        let raw = serde_json::to_string(&old).unwrap_or_default();
-        docs.push((DocumentContent::PurchaseOrder(old), raw));
         proposal.status = RerouteStatus::Approved;
         proposal.new_po_numbers = decision
             .new_pos

@@ -308,3 +308,12 @@ pub struct RerouteProposal {
     #[serde(default)]
     pub revision: u32,
 }
+
+impl RerouteProposal {
+    /// Whether approving it leaves the troubled PO with its vendor: a PO the
+    /// vendor confirmed in part still brings what it confirmed, so only the
+    /// rest is sourced elsewhere and nothing is cancelled.
+    pub fn keeps_old_po(&self) -> bool {
+        self.trigger == RerouteTrigger::PartialAck
+    }
+}

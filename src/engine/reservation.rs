@@ -49,10 +49,11 @@ fn released(po: &PurchaseOrder, facts: &OrderFacts) -> bool {
         .storefront
         .as_ref()
         .is_some_and(|o| o.value.cancelled_at.is_some());
-    let rerouted_away = facts
-        .reroutes
-        .iter()
-        .any(|r| r.value.po_number == po.po_number && r.value.status == RerouteStatus::Approved);
+    let rerouted_away = facts.reroutes.iter().any(|r| {
+        r.value.po_number == po.po_number
+            && r.value.status == RerouteStatus::Approved
+            && !r.value.keeps_old_po()
+    });
     cancelled || rerouted_away || matches!(po.ack, AckState::Rejected | AckState::Cancelled)
 }
 

@@ -155,8 +155,13 @@ pub fn decision_steps(
             done.push(format!("new PO {}", proposal.new_po_numbers.join(", ")));
         }
         done.extend(moved);
+        let old = if proposal.keeps_old_po() {
+            "kept for what the vendor confirmed"
+        } else {
+            "cancelled"
+        };
         out.push(format!(
-            "  {}; PO {} cancelled",
+            "  {}; PO {} {old}",
             done.join("; "),
             proposal.po_number
         ));

@@ -45,18 +45,37 @@ pub(super) fn acknowledgements(ctx: &Context<'_>, out: &mut Outcome) {
                     .filter(|l| l.accepted.unwrap_or(l.ordered) < l.ordered)
                     .map(|l| format!("{} {} of {}", l.our_sku, l.accepted.unwrap_or(0), l.ordered))
                     .collect();
-                if !short.is_empty() {
-                    out.add(
+                if short.is_empty() {
+                    continue;
+                }
+                let confirmed_part = format!(
+                    "Vendor {} confirmed only part of PO {} ({})",
+                    po.vendor_id,
+                    po.po_number,
+                    short.join(", ")
+                );
+                // Once a reroute sources the rest, the short PO is history.
+                let rest_rerouted = ctx.facts.reroutes.iter().find(|r| {
+                    r.value.po_number == po.po_number
+                        && r.value.status == RerouteStatus::Approved
+                        && r.value.keeps_old_po()
+                });
+                match rest_rerouted {
+                    Some(reroute) => out.add(
                         FindingCode::VendorPartialAck,
-                        Verdict::Blocked,
+                        Verdict::Info,
                         format!(
-                            "Vendor {} confirmed only part of PO {} ({})",
-                            po.vendor_id,
-                            po.po_number,
-                            short.join(", ")
+                            "{confirmed_part}; the rest was rerouted by {}",
+                            reroute.value.id
                         ),
                         vec![state],
-                    );
+                    ),
+                    None => out.add(
+                        FindingCode::VendorPartialAck,
+                        Verdict::Blocked,
+                        confirmed_part,
+                        vec![state],
+                    ),
                 }
             }
             AckState::Sent => {
