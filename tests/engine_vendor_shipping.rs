@@ -206,6 +206,16 @@ fn a_vendor_past_the_day_it_promised_is_late() {
         proposal.alternates[0].sources[0].lines,
         [("SOFA".to_string(), 1, 4)]
     );
+
+    // Accepted without a day: late once the vendor's own SLA from the PO
+    // has run out (7 business days from Mon 11-02: the end of Wed 11-11).
+    let undated = po(AckState::Accepted, Some(1), 0);
+    let trigger = |now: &str| propose(&undated, &policy, &book, t(now), None).map(|p| p.trigger);
+    assert_eq!(trigger("2026-11-12T04:59:59Z"), None);
+    assert_eq!(
+        trigger("2026-11-12T05:00:00Z"),
+        Some(RerouteTrigger::ShipLate)
+    );
 }
 
 /// An approved reroute of the rejected PO, decided at `decided`.

@@ -169,7 +169,8 @@ pub enum RerouteTrigger {
     AtpShort,
     /// The vendor will ship a substitute for a line.
     Substitution,
-    /// The vendor accepted and has not shipped by the date it promised.
+    /// The vendor accepted and has not shipped by the date it promised (or,
+    /// naming none, by its SLA).
     ShipLate,
 }
 
@@ -181,7 +182,7 @@ impl RerouteTrigger {
             RerouteTrigger::NoAck => "the vendor has not acknowledged the PO in time",
             RerouteTrigger::AtpShort => "the vendor's ATP does not cover the PO",
             RerouteTrigger::Substitution => "the vendor offered a substitute",
-            RerouteTrigger::ShipLate => "the vendor has not shipped by the date it promised",
+            RerouteTrigger::ShipLate => "the vendor has not shipped in time",
         }
     }
 }

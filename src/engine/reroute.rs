@@ -42,7 +42,8 @@ pub fn trouble(
             Some(RerouteTrigger::PartialAck)
         }
         AckState::Accepted | AckState::AcceptedWithChanges => {
-            let late = po.promised_ship_date.is_some_and(|by| now > by);
+            let due = po.promised_ship_date.or_else(|| vendor_ship_by(po, policy));
+            let late = due.is_some_and(|by| now > by);
             (late && po.lines.iter().any(|l| unshipped(l) > 0)).then_some(RerouteTrigger::ShipLate)
         }
         AckState::Sent => {
@@ -81,6 +82,15 @@ fn needed(po: &PurchaseOrder, trigger: RerouteTrigger) -> Vec<(String, u32)> {
             (missing > 0).then(|| (l.our_sku.clone(), missing))
         })
         .collect()
+}
+
+/// When a vendor that accepted `po` without naming a ship day must ship
+/// it by its own SLA, counted from when the PO was sent (its cutoff and N).
+fn vendor_ship_by(po: &PurchaseOrder, policy: &Policy) -> Option<DateTime<Utc>> {
+    let vendor = policy.vendor(&po.vendor_id)?;
+    let days = vendor.ship_within_business_days?;
+    let cutoff = vendor.cutoff.unwrap_or(policy.sla.cutoff);
+    Some(sla::ship_by_after(&policy.sla, po.sent_at, days, cutoff))
 }
 
 /// What the vendor accepted of a line and has not shipped.
