@@ -234,7 +234,7 @@ pub fn decide(
             if i == chosen { " (chosen)" } else { "" },
             alt.describe(),
             alt.cost_cents.map_or("unknown".to_string(), money),
-            alt.promised_by.format("%Y-%m-%d")
+            alt.promised_by.format("%Y-%m-%d %H:%M UTC")
         );
         preflight.info("ALTERNATE", line);
     }
