@@ -328,6 +328,17 @@ impl Store {
             .transpose()
     }
 
+    /// Only what every system said about the order: the one read the vendor
+    /// pass needs per order, where `order_detail` makes four.
+    pub async fn order_facts(&self, id: i64) -> Result<OrderFacts, StoreError> {
+        let mut conn = self.pool.acquire().await.context("reading an order")?;
+        Ok(results::load_facts(&mut conn, &[id])
+            .await?
+            .pop()
+            .map(|(_, facts)| facts)
+            .unwrap_or_default())
+    }
+
     pub async fn order_detail(&self, id: i64) -> Result<Option<OrderDetail>, StoreError> {
         let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
         let Some(row) = sqlx::query(&sql)

@@ -114,7 +114,7 @@ pub async fn refresh(
         }
         if !facts.contains_key(&order_ref) {
             let found = match store.find_order(&order_ref).await? {
-                Some(id) => store.order_detail(id).await?.map(|d| d.facts),
+                Some(id) => Some(store.order_facts(id).await?),
                 None => None,
             };
             facts.insert(order_ref.clone(), found.unwrap_or_default());

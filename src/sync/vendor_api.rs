@@ -151,10 +151,8 @@ pub async fn pass(
 async fn create_pos(ctx: &Pass<'_>) -> Result<(), StoreError> {
     let vendors = &ctx.connections.order_vendors;
     for id in ctx.store.orders_needing_pos().await? {
-        let Some(detail) = ctx.store.order_detail(id).await? else {
-            continue;
-        };
-        let Some(order) = &detail.facts.storefront else {
+        let facts = ctx.store.order_facts(id).await?;
+        let Some(order) = &facts.storefront else {
             continue;
         };
         let order = &order.value;
@@ -439,9 +437,7 @@ async fn run_automatic(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), St
         if proposal.status != RerouteStatus::Automatic {
             continue;
         }
-        let Some(detail) = ctx.store.order_detail(order_id).await? else {
-            continue;
-        };
+        let facts = ctx.store.order_facts(order_id).await?;
         let mut preflight = Preflight::default();
         let mut preview = Preview::default();
         let request = Request {
@@ -451,7 +447,7 @@ async fn run_automatic(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), St
             storefront_api: ctx.connections.storefront.as_ref().ok().map(|c| c.url("")),
         };
         let decision = actions::reroute::decide(
-            &detail.facts,
+            &facts,
             &ctx.connections.order_vendors,
             &request,
             &mut preflight,
@@ -521,14 +517,11 @@ async fn write_promises(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), S
         if !waiting_for_promise(&proposal) {
             continue;
         }
-        let Some(detail) = ctx.store.order_detail(order_id).await? else {
+        let facts = ctx.store.order_facts(order_id).await?;
+        let Some(order) = &facts.storefront else {
             continue;
         };
-        let Some(order) = &detail.facts.storefront else {
-            continue;
-        };
-        let new_pos: Vec<&PurchaseOrder> = detail
-            .facts
+        let new_pos: Vec<&PurchaseOrder> = facts
             .purchase_orders
             .iter()
             .map(|p| &p.value)

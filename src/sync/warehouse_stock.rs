@@ -113,15 +113,12 @@ async fn awaited_items(store: &Store) -> Result<BTreeMap<String, String>, StoreE
         let Some(id) = store.find_order(&order_ref).await? else {
             continue;
         };
-        let Some(detail) = store.order_detail(id).await? else {
-            continue;
-        };
-        let Some(storefront) = &detail.facts.storefront else {
+        let facts = store.order_facts(id).await?;
+        let Some(storefront) = &facts.storefront else {
             continue;
         };
         let wanted = &skus[&order_ref];
-        let fo_lines = detail
-            .facts
+        let fo_lines = facts
             .fulfillment_orders
             .iter()
             .flat_map(|f| f.value.iter())
