@@ -625,6 +625,23 @@ async fn a_high_impact_action_needs_the_order_number_typed() {
         "{}",
         screen(&state)
     );
+    // Every reason code can be read, even at 80 columns.
+    let size = state.size;
+    state.size = (80, 24);
+    let narrow = screen(&state);
+    for code in [
+        "CUSTOMER_REQUEST",
+        "DAMAGED_IN_TRANSIT",
+        "LOST_IN_TRANSIT",
+        "WRONG_ITEM",
+        "ADDRESS_PROBLEM",
+        "VENDOR_FAILURE",
+        "DATA_FIX",
+        "OTHER",
+    ] {
+        assert!(narrow.contains(code), "{code} not shown: {narrow}");
+    }
+    state.size = size;
     // Reason given, order number not typed: refused.
     press(&mut state, &shop, "\tdata\t\t\t").await;
     feed(&mut state, &shop, keys(&[KeyCode::Enter])).await;

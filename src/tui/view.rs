@@ -1152,6 +1152,10 @@ fn plan_lines<'a>(theme: &Theme, review: &'a Review, lines: &mut Vec<Line<'a>>) 
     }
 }
 
+/// How wide a line of reason codes under the Reason field may run: the
+/// dialog's inner width at 80 columns, less the field's label.
+const REASON_CODES_WIDTH: usize = 62;
+
 fn review_lines<'a>(
     state: &State,
     theme: &Theme,
@@ -1170,9 +1174,27 @@ fn review_lines<'a>(
         "Reason",
         &review.reason,
         review.focus == ReviewFocus::Reason,
-        &format!("one of {}", state.identity.reason_codes.join(" ")),
+        "a code below, or its first letters",
         theme,
     ));
+    // The codes on lines of their own, short enough for an 80-column
+    // terminal: on one line the last of them were cut off.
+    if review.reason.lines().join("").trim().is_empty() {
+        let mut row = String::new();
+        for code in &state.identity.reason_codes {
+            if !row.is_empty() && row.len() + 1 + code.len() > REASON_CODES_WIDTH {
+                lines.push(Line::styled(format!("{:11} {row}", ""), theme.dim()));
+                row.clear();
+            }
+            if !row.is_empty() {
+                row.push(' ');
+            }
+            row.push_str(code);
+        }
+        if !row.is_empty() {
+            lines.push(Line::styled(format!("{:11} {row}", ""), theme.dim()));
+        }
+    }
     lines.push(field_line(
         "Note",
         &review.extra_note,
