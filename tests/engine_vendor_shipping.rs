@@ -509,3 +509,70 @@ fn a_partly_confirmed_po_keeps_what_it_confirmed() {
     assert_eq!(held.len(), 1);
     assert_eq!((held[0].units, held[0].state), (1, ReservationState::Firm));
 }
+
+/// When a PO is settled, so that the passes stop polling and weighing it:
+/// cancelled, or all the vendor confirmed shipped and any shortfall
+/// proposed elsewhere; never while it is unanswered or rejected.
+#[test]
+fn a_po_is_done_once_nothing_more_can_come_of_it() {
+    use orderdeck::engine::reroute::nothing_more_to_come;
+    let with = |ack: AckState, ordered: u32, accepted: Option<u32>, shipped: u32| {
+        let mut po = po(ack, accepted, shipped);
+        po.lines[0].ordered = ordered;
+        po
+    };
+    let cases = [
+        (
+            "cancelled",
+            with(AckState::Cancelled, 1, None, 0),
+            false,
+            true,
+        ),
+        ("sent", with(AckState::Sent, 1, None, 0), true, false),
+        (
+            "never acknowledged, all shipped",
+            with(AckState::Sent, 1, None, 1),
+            false,
+            true,
+        ),
+        (
+            "rejected",
+            with(AckState::Rejected, 1, Some(0), 0),
+            true,
+            false,
+        ),
+        (
+            "accepted, unshipped",
+            with(AckState::Accepted, 1, Some(1), 0),
+            false,
+            false,
+        ),
+        (
+            "accepted, shipped",
+            with(AckState::Accepted, 1, Some(1), 1),
+            false,
+            true,
+        ),
+        (
+            "accepted without quantities, shipped",
+            with(AckState::Accepted, 2, None, 2),
+            false,
+            true,
+        ),
+        (
+            "1 of 3, shipped, no proposal yet",
+            with(AckState::PartiallyAccepted, 3, Some(1), 1),
+            false,
+            false,
+        ),
+        (
+            "1 of 3, shipped, the rest proposed",
+            with(AckState::PartiallyAccepted, 3, Some(1), 1),
+            true,
+            true,
+        ),
+    ];
+    for (name, po, proposed, done) in cases {
+        assert_eq!(nothing_more_to_come(&po, proposed), done, "{name}");
+    }
+}

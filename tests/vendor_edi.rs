@@ -430,6 +430,40 @@ async fn inbox_round_trip(db: dbs::TestDb) {
     assert_eq!((po.lines[0].shipped, po.packages.len()), (1, 1));
     drop(conn);
 
+    // A vendor pass settles the PO that shipped all it ordered, so nothing
+    // polls or weighs it again; the rejected one stays open for a reroute.
+    for (number, order) in [("XX-1234", "2001"), ("SO/VINCE1", "2002")] {
+        let filed = {
+            let mut conn = setup.store.pool().acquire().await.unwrap();
+            orderdeck::store::purchase_order(&mut conn, number)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        setup
+            .store
+            .queue_po(&filed, order, &format!("key-{order}"), later)
+            .await
+            .unwrap();
+        setup.store.mark_po_sent(number, later).await.unwrap();
+    }
+    let connections = orderdeck::sync::connections::Connections::with_secrets(
+        &setup.config,
+        &|variable: &str| Err(format!("{variable} is not set")),
+    );
+    orderdeck::sync::vendor_api::pass(&setup.store, &policy, &connections, later)
+        .await
+        .unwrap();
+    let open: Vec<String> = setup
+        .store
+        .open_pos()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.po.po_number)
+        .collect();
+    assert_eq!(open, ["XX-1234"]);
+
     // A PO nobody sent is kept aside.
     let stranger = rejected
         .replace("XX-1234", "NOPE-1")

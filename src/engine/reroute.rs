@@ -93,6 +93,27 @@ fn vendor_ship_by(po: &PurchaseOrder, policy: &Policy) -> Option<DateTime<Utc>> 
     Some(sla::ship_by_after(&policy.sla, po.sent_at, days, cutoff))
 }
 
+/// Whether nothing more can come of `po`: cancelled, or everything the
+/// vendor confirmed has shipped and, where it confirmed less than ordered,
+/// the rest has a proposal (`proposed`) to source it elsewhere; a PO never
+/// acknowledged, once all it ordered has shipped. A rejected PO stays open:
+/// a later ATP can still give it a proposal.
+pub fn nothing_more_to_come(po: &PurchaseOrder, proposed: bool) -> bool {
+    match po.ack {
+        AckState::Cancelled => true,
+        AckState::Sent => po.lines.iter().all(|l| l.shipped >= l.ordered),
+        AckState::Accepted | AckState::AcceptedWithChanges | AckState::PartiallyAccepted => {
+            let all_shipped = po.lines.iter().all(|l| unshipped(l) == 0);
+            let short = po
+                .lines
+                .iter()
+                .any(|l| l.accepted.is_some_and(|a| a < l.ordered));
+            all_shipped && (proposed || !short)
+        }
+        AckState::Rejected => false,
+    }
+}
+
 /// What the vendor accepted of a line and has not shipped.
 pub fn unshipped(line: &PurchaseOrderLine) -> u32 {
     line.accepted

@@ -383,7 +383,9 @@ async fn poll_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
 }
 
 /// A proposal for each troubled PO that has none yet; each order sees its
-/// vendors' ATP less what other orders hold.
+/// vendors' ATP less what other orders hold. A PO from which nothing more
+/// can come (whichever channel it went by) is settled here, so the passes
+/// stop polling and weighing it.
 async fn propose(
     ctx: &Pass<'_>,
     atp: &AtpBook,
@@ -391,6 +393,7 @@ async fn propose(
     report: &mut VendorPass,
 ) -> Result<(), StoreError> {
     let mut docs = Vec::new();
+    let mut finished = Vec::new();
     for open in ctx.store.open_pos().await? {
         let Some(id) = ctx.store.find_order(&open.order_ref).await? else {
             continue;
@@ -409,6 +412,9 @@ async fn propose(
         };
         let id = format!("RR-{}", po.po_number);
         if detail.facts.reroutes.iter().any(|r| r.value.id == id) {
+            if reroute::nothing_more_to_come(po, true) {
+                finished.push(po.po_number.clone());
+            }
             continue;
         }
         let free = reservation::available(atp, held, &open.order_ref);
@@ -417,13 +423,22 @@ async fn propose(
         let ship_by = detail.row.ship_by;
         let proposal = substitution::propose(po, ctx.policy, &free, ctx.now, ship_by)
             .or_else(|| reroute::propose(po, ctx.policy, &free, ctx.now, ship_by));
+        if reroute::nothing_more_to_come(po, proposal.is_some()) {
+            finished.push(po.po_number.clone());
+        }
         if let Some(proposal) = proposal {
             let raw = serde_json::to_string(&proposal).unwrap_or_default();
             docs.push((DocumentContent::RerouteProposal(proposal), raw));
         }
     }
     report.proposals += docs.len();
-    file(ctx.store, ctx.policy, docs, "orderdeck:reroute", ctx.now).await
+    file(ctx.store, ctx.policy, docs, "orderdeck:reroute", ctx.now).await?;
+    // Only once its proposal is filed: a PO settled is never looked at
+    // again, by this step or by the polls.
+    for po_number in finished {
+        ctx.store.settle_po(&po_number, ctx.now).await?;
+    }
+    Ok(())
 }
 
 /// The action name the audit log gives a promise write-back.
