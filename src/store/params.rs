@@ -1,9 +1,14 @@
 //! Multi-row statements built at run time: one statement per ~1,000 rows is
 //! what makes SQLite fast through sqlx (a statement costs ~60 µs).
 
-use sqlx::any::AnyArguments;
+use std::borrow::Cow;
+
+use sqlx::any::{AnyArguments, AnyTypeInfo};
+use sqlx::encode::{Encode, IsNull};
+use sqlx::error::BoxDynError;
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection};
+use sqlx::{Any, AnyConnection, Type};
+use sqlx_core::any::{AnyArgumentBuffer, AnyValueKind};
 
 use super::{QueryContext, StoreError};
 
@@ -27,11 +32,35 @@ pub fn bind_all<'q>(
         query = match param {
             Param::Int(v) => query.bind(v),
             Param::OptInt(v) => query.bind(v),
-            Param::Text(v) => query.bind(v),
-            Param::OptText(v) => query.bind(v),
+            Param::Text(v) => query.bind(OwnedText(v)),
+            Param::OptText(Some(v)) => query.bind(OwnedText(v)),
+            Param::OptText(None) => query.bind(None::<String>),
         };
     }
     query
+}
+
+/// Text bound by moving it into the arguments: sqlx's `String` encodes by
+/// reference, so binding one copies it (a payload's whole body, on the
+/// writer's path while SQLite waits).
+struct OwnedText(String);
+
+impl Type<Any> for OwnedText {
+    fn type_info() -> AnyTypeInfo {
+        <String as Type<Any>>::type_info()
+    }
+}
+
+impl<'q> Encode<'q, Any> for OwnedText {
+    fn encode(self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        buf.0.push(AnyValueKind::Text(Cow::Owned(self.0)));
+        Ok(IsNull::No)
+    }
+
+    fn encode_by_ref(&self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        buf.0.push(AnyValueKind::Text(Cow::Owned(self.0.clone())));
+        Ok(IsNull::No)
+    }
 }
 
 /// How a statement names its parameters. PostgreSQL needs `$n`; SQLite
