@@ -949,6 +949,12 @@ async fn functional_acks(db: dbs::TestDb) {
     let (_, codes) = queue_and_codes(&setup.store, "#2997").await;
     assert!(!codes.contains(&"VENDOR_REJECTED".to_string()), "{codes:?}");
 
+    // A 997 answering one of ours (group FA) asks nothing of us.
+    drop_in(&setup, "a2-997.edi", &receipt_997(45, "FA", "777", "A")).await;
+    let reports = poll(&setup, now()).await;
+    assert_eq!(reports[0].outcome, FileOutcome::Applied { documents: 0 });
+    assert_eq!(reports[0].acknowledged_by, None);
+
     drop_in(&setup, "c-997.edi", &receipt_997(43, "PO", &group, "R")).await;
     let reports = poll(&setup, now()).await;
     assert_eq!(reports[0].outcome, FileOutcome::Applied { documents: 1 });

@@ -357,8 +357,8 @@ async fn poll_pos(ctx: &Pass<'_>, report: &mut VendorPass) -> Result<(), StoreEr
                 if changed {
                     report.documents += 1;
                     let origin = client.url(&format!("v1/purchase-orders/{}", po.po_number));
-                    let settled = po.ack == AckState::Cancelled
-                        || po.lines.iter().all(|l| l.shipped >= l.ordered);
+                    // A shortfall is settled by `propose`, once it has a proposal.
+                    let settled = reroute::nothing_more_to_come(&po, false);
                     let number = po.po_number.clone();
                     file(
                         ctx.store,

@@ -321,22 +321,15 @@ async fn apply_bytes(
         now,
     )
     .await?;
-    // Every group but a 997 is acknowledged, as trading partners expect;
-    // 997s themselves never are. A vendor with no outbox gets none.
+    // Applied files are acknowledged, as trading partners expect; a vendor
+    // with no outbox gets none.
     let acknowledgement = match vendor {
-        Some(vendor)
-            if vendor.edi_outbox.is_some()
-                && interchange.groups.iter().any(|g| g.functional_id != "FA") =>
-        {
-            let mut acknowledged = interchange.clone();
-            acknowledged.groups.retain(|g| g.functional_id != "FA");
-            Some(
-                write_to_outbox(&mut tx, vendor, "997", "", now, |separators, control| {
-                    edi::functional_ack_997(&acknowledged, separators, control, now)
-                })
-                .await?,
-            )
-        }
+        Some(vendor) if vendor.edi_outbox.is_some() && edi::wants_997(&interchange) => Some(
+            write_to_outbox(&mut tx, vendor, "997", "", now, |separators, control| {
+                edi::functional_ack_997(&interchange, separators, control, now)
+            })
+            .await?,
+        ),
         _ => None,
     };
     if let Some(written) = &acknowledgement {

@@ -10,6 +10,6 @@ pub mod outbound;
 pub mod sets;
 pub mod x12;
 
-pub use outbound::{functional_ack_997, po_cancel_860, purchase_order_850, Party};
+pub use outbound::{functional_ack_997, po_cancel_860, purchase_order_850, wants_997, Party};
 pub use sets::{read, VendorMessage};
 pub use x12::{parse, render, Interchange, Separators, X12Error};

@@ -195,10 +195,17 @@ pub fn po_cancel_860(
     )
 }
 
-/// The 997s acknowledging every group of `received`, a vendor's interchange
-/// that was applied whole: one set per group (AK1), each of its sets
-/// accepted (AK2/AK5 A) and the group with them (AK9 A). Sent from the
-/// party the vendor addressed (its ISA08) back to the vendor's ISA06.
+/// Whether `received` has a group a 997 answers: any but 997s (group FA),
+/// which X12 never acknowledges.
+pub fn wants_997(received: &Interchange) -> bool {
+    received.groups.iter().any(|g| g.functional_id != "FA")
+}
+
+/// The 997s acknowledging every group of `received` (but its 997s), a
+/// vendor's interchange that was applied whole: one set per group (AK1),
+/// each of its sets accepted (AK2/AK5 A) and the group with them (AK9 A).
+/// Sent from the party the vendor addressed (its ISA08) back to the
+/// vendor's ISA06.
 pub fn functional_ack_997(
     received: &Interchange,
     separators: Separators,
@@ -216,6 +223,7 @@ pub fn functional_ack_997(
     let sets = received
         .groups
         .iter()
+        .filter(|group| group.functional_id != "FA")
         .map(|group| {
             let mut segments = vec![Segment::new(
                 "AK1",
