@@ -205,6 +205,15 @@ impl VendorPolicy {
             .min()
     }
 
+    /// Its N: its paid faster one when `expedited` and it sells one, else
+    /// its own, else the shop's `default`.
+    pub fn ship_within(&self, default: u32, expedited: bool) -> u32 {
+        match self.expedite {
+            Some(expedite) if expedited => expedite.within_business_days,
+            _ => self.ship_within_business_days.unwrap_or(default),
+        }
+    }
+
     pub fn item(&self, sku: &str) -> ItemMapping<'_> {
         if self.items.is_empty() {
             return ItemMapping::AsIs;

@@ -85,12 +85,23 @@ fn needed(po: &PurchaseOrder, trigger: RerouteTrigger) -> Vec<(String, u32)> {
 }
 
 /// When a vendor that accepted `po` without naming a ship day must ship
-/// it by its own SLA, counted from when the PO was sent (its cutoff and N).
+/// it by its own SLA, counted from when the PO was sent.
 fn vendor_ship_by(po: &PurchaseOrder, policy: &Policy) -> Option<DateTime<Utc>> {
     let vendor = policy.vendor(&po.vendor_id)?;
-    let days = vendor.ship_within_business_days?;
+    Some(ship_by_from(vendor, policy, po.sent_at, po.expedite))
+}
+
+/// When `vendor` ships what it is asked for at `from`: its N (expedited or
+/// not) from its own cutoff.
+fn ship_by_from(
+    vendor: &VendorPolicy,
+    policy: &Policy,
+    from: DateTime<Utc>,
+    expedited: bool,
+) -> DateTime<Utc> {
+    let days = vendor.ship_within(policy.sla.ship_within_business_days, expedited);
     let cutoff = vendor.cutoff.unwrap_or(policy.sla.cutoff);
-    Some(sla::ship_by_after(&policy.sla, po.sent_at, days, cutoff))
+    sla::ship_by_after(&policy.sla, from, days, cutoff)
 }
 
 /// Whether nothing more can come of `po`: cancelled, or everything the
@@ -138,15 +149,10 @@ fn promise(
     now: DateTime<Utc>,
     ship_by: Option<DateTime<Utc>>,
 ) -> (DateTime<Utc>, Option<i64>) {
-    let days = vendor
-        .ship_within_business_days
-        .unwrap_or(policy.sla.ship_within_business_days);
-    let cutoff = vendor.cutoff.unwrap_or(policy.sla.cutoff);
-    let standard = sla::ship_by_after(&policy.sla, now, days, cutoff);
+    let standard = ship_by_from(vendor, policy, now, false);
     match (vendor.expedite, ship_by) {
         (Some(expedite), Some(by)) if standard > by => {
-            let faster =
-                sla::ship_by_after(&policy.sla, now, expedite.within_business_days, cutoff);
+            let faster = ship_by_from(vendor, policy, now, true);
             if faster <= by {
                 (faster, Some(expedite.fee_cents))
             } else {

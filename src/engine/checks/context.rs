@@ -278,12 +278,10 @@ fn rerouted<'a>(
         })
         .max_by_key(|(p, _)| p.decided_at)?;
     let vendor = policy.vendor(&source.vendor_id);
-    let business_days = vendor
-        .and_then(|v| match (source.expedite_fee_cents, v.expedite) {
-            (Some(_), Some(expedite)) => Some(expedite.within_business_days),
-            _ => v.ship_within_business_days,
-        })
-        .unwrap_or(policy.sla.ship_within_business_days);
+    let default = policy.sla.ship_within_business_days;
+    let business_days = vendor.map_or(default, |v| {
+        v.ship_within(default, source.expedite_fee_cents.is_some())
+    });
     Some(OwedLine {
         line,
         third_party: vendor.filter(|v| v.third_party && v.location_id.is_none()),
