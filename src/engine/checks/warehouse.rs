@@ -2,14 +2,14 @@
 //! warehouse cancelling, shipments the storefront has not heard of, and
 //! parcels without tracking.
 
-use std::fmt::Write;
+use std::fmt::{self, Display, Formatter, Write};
 
 use super::context::{Context, ShipSource};
 use super::storefront::{financial_status, shipment_label, still_to_fulfil};
 use super::text;
 use super::Outcome;
 
-use crate::domain::{Evidence, FindingCode, PurchaseOrder, System, Verdict, WarehouseStatus};
+use crate::domain::{Evidence, FindingCode, System, Verdict, WarehouseStatus};
 
 /// NOT_AT_WAREHOUSE: paid and owing goods, yet unknown to the warehouse once
 /// the hand-off tolerance has run out.
@@ -155,30 +155,14 @@ pub(super) fn sync(ctx: &Context<'_>, out: &mut Outcome) {
         sf.value.fulfillment_status.as_str(),
         sf.observed_at,
     ));
-    let reason = match first.source {
-        ShipSource::Shipment(s) => text::reason(format_args!(
-            "Shipped at the warehouse {} ago ({}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
-            text::duration(ctx.now - first.at),
-            shipment_label(s.value.tracking_number.as_deref()),
-            text::items(units),
-            text::duration(tolerance)
-        )),
-        ShipSource::Order(o) => text::reason(format_args!(
-            "Shipped at the warehouse {} ago (order {} marked shipped); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
-            text::duration(ctx.now - first.at),
-            o.value.order_number,
-            text::items(units),
-            text::duration(tolerance)
-        )),
-        ShipSource::Vendor(po) => text::reason(format_args!(
-            "Shipped by vendor {} {} ago ({}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
-            po.value.vendor_id,
-            text::duration(ctx.now - first.at),
-            vendor_packages(&po.value),
-            text::items(units),
-            text::duration(tolerance)
-        )),
-    };
+    let reason = text::reason(format_args!(
+        "Shipped {} {} ago ({}); the storefront still shows {} unfulfilled — {verdict_text} the {} sync tolerance",
+        Shipper(&first.source),
+        text::duration(ctx.now - first.at),
+        Shipped(&first.source),
+        text::items(units),
+        text::duration(tolerance)
+    ));
     out.add(code, verdict, reason, evidence);
 }
 
@@ -266,17 +250,43 @@ pub(super) fn tracking(ctx: &Context<'_>, out: &mut Outcome) {
     );
 }
 
-/// "PO PO-1, tracking 1Z…, 1Z…": which vendor shipment the storefront has not
-/// heard of.
-fn vendor_packages(po: &PurchaseOrder) -> String {
-    let tracking: Vec<&str> = po
-        .packages
-        .iter()
-        .map(|p| p.tracking_number.as_str())
-        .collect();
-    if tracking.is_empty() {
-        format!("PO {}, no tracking number", po.po_number)
-    } else {
-        format!("PO {}, tracking {}", po.po_number, tracking.join(", "))
+/// Who shipped: "at the warehouse", "by vendor acme-home".
+struct Shipper<'a, 'b>(&'a ShipSource<'b>);
+
+impl Display for Shipper<'_, '_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            ShipSource::Shipment(_) | ShipSource::Order(_) => f.write_str("at the warehouse"),
+            ShipSource::Vendor(po) => write!(f, "by vendor {}", po.value.vendor_id),
+        }
+    }
+}
+
+/// What the storefront has not heard of: "label 1Z…", "order 1001 marked
+/// shipped", "PO PO-1, tracking 1Z…, 1Z…".
+struct Shipped<'a, 'b>(&'a ShipSource<'b>);
+
+impl Display for Shipped<'_, '_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            ShipSource::Shipment(s) => {
+                write!(f, "{}", shipment_label(s.value.tracking_number.as_deref()))
+            }
+            ShipSource::Order(o) => write!(f, "order {} marked shipped", o.value.order_number),
+            ShipSource::Vendor(po) => {
+                write!(f, "PO {}, ", po.value.po_number)?;
+                if po.value.packages.is_empty() {
+                    return f.write_str("no tracking number");
+                }
+                f.write_str("tracking ")?;
+                for (i, package) in po.value.packages.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(&package.tracking_number)?;
+                }
+                Ok(())
+            }
+        }
     }
 }
