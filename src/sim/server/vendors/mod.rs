@@ -83,37 +83,41 @@ impl Behaviour {
 pub const VENDORS: [&str; 5] = ["acme", "northwind", "silent", "lowstock", "tardy"];
 
 fn behaviour(name: &str) -> Option<Behaviour> {
-    let (acknowledges_after, ships_after, atp, sold_out): (_, _, _, &'static [&'static str]) =
-        match name {
-            // Enough for every order the world places: its ground truth has
-            // no reroutes, and orderdeck holds each PO's units against this
-            // ATP.
-            "acme" => (
-                Some(TimeDelta::minutes(30)),
-                TimeDelta::days(2),
-                100_000,
-                &[],
-            ),
-            "northwind" => (Some(TimeDelta::minutes(20)), TimeDelta::days(3), 25, &[]),
-            "silent" => (None, TimeDelta::days(2), 10, &[]),
-            "lowstock" => (
-                Some(TimeDelta::minutes(30)),
-                TimeDelta::days(2),
-                100_000,
-                &["RUG-160"],
-            ),
-            "tardy" => (
-                Some(TimeDelta::minutes(30)),
-                TimeDelta::days(2),
-                100_000,
-                &[],
-            ),
-            _ => return None,
-        };
-    let ships_late_by = if name == "tardy" {
-        TimeDelta::days(3)
-    } else {
-        TimeDelta::zero()
+    let half_hour = Some(TimeDelta::minutes(30));
+    let on_time = TimeDelta::zero();
+    let (acknowledges_after, ships_after, atp, sold_out, ships_late_by): (
+        _,
+        _,
+        _,
+        &'static [&'static str],
+        _,
+    ) = match name {
+        // Enough for every order the world places: its ground truth has no
+        // reroutes, and orderdeck holds each PO's units against this ATP.
+        "acme" => (half_hour, TimeDelta::days(2), 100_000, &[], on_time),
+        "northwind" => (
+            Some(TimeDelta::minutes(20)),
+            TimeDelta::days(3),
+            25,
+            &[],
+            on_time,
+        ),
+        "silent" => (None, TimeDelta::days(2), 10, &[], on_time),
+        "lowstock" => (
+            half_hour,
+            TimeDelta::days(2),
+            100_000,
+            &["RUG-160"],
+            on_time,
+        ),
+        "tardy" => (
+            half_hour,
+            TimeDelta::days(2),
+            100_000,
+            &[],
+            TimeDelta::days(3),
+        ),
+        _ => return None,
     };
     VENDORS.iter().find(|v| **v == name).map(|&name| Behaviour {
         name,
