@@ -13,7 +13,7 @@ mod dbs;
 mod deck;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use deck::{approve, codes, simulator, simulator_with, trail, Deck};
+use deck::{approve, codes, simulator, simulator_with, timeline, trail, Deck};
 use orderdeck::domain::ShipmentStatus;
 use orderdeck::sim::{Backend, Endpoint, SimHandle};
 use orderdeck::store::Store;
@@ -57,21 +57,6 @@ fn po<'a>(shown: &'a Value, po_number: &str) -> &'a Value {
 
 fn packages(po: &Value) -> &Vec<Value> {
     po["packages"].as_array().unwrap()
-}
-
-fn timeline(shown: &Value) -> Vec<String> {
-    shown["timeline"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {}",
-                e["system"].as_str().unwrap(),
-                e["event"].as_str().unwrap()
-            )
-        })
-        .collect()
 }
 
 fn time(value: &Value) -> DateTime<Utc> {

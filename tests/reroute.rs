@@ -11,7 +11,7 @@ mod dbs;
 mod deck;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use deck::{approve, codes, simulator, trail, Deck};
+use deck::{approve, codes, simulator, timeline, trail, Deck};
 use orderdeck::actions::Identity;
 use orderdeck::sim::{SimHandle, VENDOR_API_KEY_ENV, WAREHOUSE_LOCATION_ID};
 use orderdeck::store::Store;
@@ -824,33 +824,19 @@ async fn a_reroute_to_our_own_warehouse_moves_the_fulfilment_order() {
     // The warehouse takes the moved rug as an order of its own, ships it
     // with a tracked label within the day, and the storefront records
     // that parcel: the order is fulfilled and owes nothing.
-    let events = |shown: &Value| -> Vec<String> {
-        shown["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                format!(
-                    "{} {}",
-                    e["system"].as_str().unwrap(),
-                    e["event"].as_str().unwrap()
-                )
-            })
-            .collect()
-    };
     let mut shown = Value::Null;
     for _ in 0..8 {
         handle.advance(TimeDelta::hours(4));
         deck.ok(handle.now(), &["sync", "--once"]);
         shown = deck.show(handle.now(), &order);
-        if events(&shown)
+        if timeline(&shown)
             .iter()
             .any(|e| e.starts_with("storefront fulfilment"))
         {
             break;
         }
     }
-    let events = events(&shown);
+    let events = timeline(&shown);
     assert!(
         events.contains(&format!("warehouse warehouse order {order} created")),
         "{events:#?}"

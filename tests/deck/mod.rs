@@ -142,3 +142,19 @@ pub fn approve<'a>(order: &'a str, alternate: Option<&'a str>) -> Vec<&'a str> {
     }
     args
 }
+
+/// The order's cross-system timeline from `show --json`, as "system event".
+pub fn timeline(shown: &Value) -> Vec<String> {
+    shown["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["system"].as_str().unwrap(),
+                e["event"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
