@@ -629,16 +629,7 @@ async fn a_high_impact_action_needs_the_order_number_typed() {
     let size = state.size;
     state.size = (80, 24);
     let narrow = screen(&state);
-    for code in [
-        "CUSTOMER_REQUEST",
-        "DAMAGED_IN_TRANSIT",
-        "LOST_IN_TRANSIT",
-        "WRONG_ITEM",
-        "ADDRESS_PROBLEM",
-        "VENDOR_FAILURE",
-        "DATA_FIX",
-        "OTHER",
-    ] {
+    for code in orderdeck::actions::REASON_CODES {
         assert!(narrow.contains(code), "{code} not shown: {narrow}");
     }
     state.size = size;
