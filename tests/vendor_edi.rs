@@ -880,6 +880,57 @@ async fn edi_reroute_round_trip(db: dbs::TestDb) {
     drop(conn);
     let (_, codes) = queue_and_codes(&store, "#2077").await;
     assert!(!codes.contains(&"VENDOR_NO_ACK".to_string()), "{codes:?}");
+
+    // acme confirms one of three: approving the reroute of the other two
+    // sends harbor an 850 for them and cancels nothing at acme.
+    let mut partial = po("PO-78", "#2078", &[("OUR-1", "OUR-1", 3)]);
+    partial.vendor_id = "acme-home".to_string();
+    partial.ack = AckState::PartiallyAccepted;
+    partial.lines[0].accepted = Some(1);
+    vendor_edi::send_purchase_order(&store, &policy, &config.vendors[0], partial.clone(), now())
+        .await
+        .unwrap();
+    let proposal = propose(&partial, &policy, &atp, later, None).unwrap();
+    let facts = OrderFacts {
+        purchase_orders: vec![Observed::new(now(), partial.clone())],
+        reroutes: vec![Observed::new(later, proposal)],
+        ..OrderFacts::default()
+    };
+    let decision = decide(
+        &facts,
+        &config.vendors,
+        &request,
+        &mut Preflight::default(),
+        &mut Preview::default(),
+    )
+    .expect("a decision");
+    let acme_before = outbox_files(&root.join("acme/out")).len();
+    apply(
+        &store,
+        &policy,
+        &config.vendors,
+        &decision,
+        "carol",
+        "key-2",
+        later,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        outbox_files(&root.join("acme/out")).len(),
+        acme_before,
+        "no 860 for a PO the vendor partly confirmed"
+    );
+    let harbor = outbox_files(&root.join("harbor/out"));
+    let rest = &harbor.last().unwrap().1.groups[0].sets[0].segments;
+    let po1 = rest.iter().find(|s| s.id == "PO1").unwrap();
+    assert_eq!((po1.el(2), rest[0].el(3)), ("2", "PO-78-R-HARBOR-SUPPLY"));
+    let mut conn = store.pool().acquire().await.unwrap();
+    let kept = orderdeck::store::purchase_order(&mut conn, "PO-78")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.ack, AckState::PartiallyAccepted);
 }
 
 #[tokio::test]
