@@ -454,6 +454,23 @@ fn a_partly_confirmed_po_keeps_what_it_confirmed() {
     };
     decide(&facts, &vendors, &request, &mut preflight, &mut preview).expect("a decision");
     assert!(preflight.first_block().is_none(), "{preflight:?}");
+    // The alternate's promise with its time and zone, not a bare UTC date
+    // a day off from the shop's.
+    let alternate = preflight
+        .checks
+        .iter()
+        .find(|c| c.code == "ALTERNATE")
+        .expect("the alternate listed");
+    assert!(
+        alternate.reason.ends_with(&format!(
+            "promised by {}",
+            proposal.alternates[0]
+                .promised_by
+                .format("%Y-%m-%d %H:%M UTC")
+        )),
+        "{}",
+        alternate.reason
+    );
     let urls: Vec<&str> = preview.requests.iter().map(|r| r.url.as_str()).collect();
     assert!(
         urls.iter()
