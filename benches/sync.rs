@@ -293,17 +293,21 @@ async fn dump_payloads(db: &Path, dir: &Path) -> Vec<(Source, PathBuf)> {
             "shipstation-shipments.json",
         ),
     ] {
-        let raws: Vec<(String,)> =
-            sqlx::query_as("SELECT raw FROM payloads WHERE source = $1 ORDER BY order_id")
-                .bind(kind)
-                .fetch_all(store.pool())
-                .await
-                .expect("reading payloads");
+        let raws: Vec<String> = sqlx::query_as::<_, (Vec<u8>,)>(
+            "SELECT raw FROM payloads WHERE source = $1 ORDER BY order_id",
+        )
+        .bind(kind)
+        .fetch_all(store.pool())
+        .await
+        .expect("reading payloads")
+        .into_iter()
+        .map(|(raw,)| orderdeck::store::unpack(&raw).expect("a stored body"))
+        .collect();
         let path = dir.join(file);
         let mut out = BufWriter::new(File::create(&path).expect("creating a payload file"));
         write!(out, "{{\"{key}\":[").unwrap();
         let mut first = true;
-        for (raw,) in &raws {
+        for raw in &raws {
             // A fulfilment-order document keeps its order's elements as an
             // array; the body lists the elements themselves.
             let elements = if kind == "storefront.fulfillment_orders" {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
+use super::body::{pack, PackedBody};
 use super::params::{
     bind_all, id_chunks, in_list, insert_rows, placeholders, rows_cap, statement_sizes, Param,
     Style,
@@ -334,14 +335,17 @@ impl Resolver {
 /// takes that work off the writer's path.
 #[derive(Debug)]
 pub struct StagedDoc {
+    /// Its `raw` is moved into `body`.
     doc: IncomingDoc,
+    body: PackedBody,
     facts: Result<String, serde_json::Error>,
 }
 
 impl StagedDoc {
-    pub fn new(doc: IncomingDoc) -> StagedDoc {
+    pub fn new(mut doc: IncomingDoc) -> StagedDoc {
         let facts = serde_json::to_string(&doc.content);
-        StagedDoc { doc, facts }
+        let body = pack(&std::mem::take(&mut doc.raw));
+        StagedDoc { doc, body, facts }
     }
 }
 
@@ -476,7 +480,7 @@ struct PayloadRow {
     version: i64,
     fetched_at: DateTime<Utc>,
     origin: String,
-    raw: String,
+    body: PackedBody,
     facts: String,
 }
 
@@ -487,7 +491,7 @@ impl PayloadRow {
         staged: StagedDoc,
         order_id: Option<i64>,
     ) -> Result<(PayloadRow, DocumentContent), StoreError> {
-        let StagedDoc { doc, facts } = staged;
+        let StagedDoc { doc, body, facts } = staged;
         let facts = facts.map_err(|source| StoreError::CorruptFacts {
             order_id: order_id.unwrap_or_default(),
             kind: doc.content.kind().to_string(),
@@ -499,7 +503,7 @@ impl PayloadRow {
             version: doc.content.version(),
             fetched_at: doc.fetched_at,
             origin: doc.origin,
-            raw: doc.raw,
+            body,
             facts,
         };
         Ok((row, doc.content))
@@ -594,19 +598,19 @@ async fn stored_links(
 
 /// Whether a snapshot replaces the stored one: the system's own clock
 /// decides; on a tie the fuller body wins (a trimmed `fields=` response must
-/// not shadow a whole one), then the body's text, so arrival order never
-/// matters. `PAYLOAD_SUPERSEDES` says the same in SQL.
-fn supersedes(new: &IncomingDoc, old: &IncomingDoc) -> bool {
-    let (new_version, old_version) = (new.content.version(), old.content.version());
+/// not shadow a whole one), then the stored body's bytes, so arrival order
+/// never matters. `PAYLOAD_SUPERSEDES` says the same in SQL.
+fn supersedes(new: &StagedDoc, old: &StagedDoc) -> bool {
+    let (new_version, old_version) = (new.doc.content.version(), old.doc.content.version());
     new_version > old_version
         || (new_version == old_version
-            && (new.raw.chars().count(), &new.raw) >= (old.raw.chars().count(), &old.raw))
+            && (new.body.chars, &new.body.bytes) >= (old.body.chars, &old.body.bytes))
 }
 
 const PAYLOAD_SUPERSEDES: &str =
     "payloads.version < excluded.version OR (payloads.version = excluded.version \
-     AND (length(excluded.raw) > length(payloads.raw) \
-     OR (length(excluded.raw) = length(payloads.raw) AND excluded.raw >= payloads.raw)))";
+     AND (excluded.raw_chars > payloads.raw_chars \
+     OR (excluded.raw_chars = payloads.raw_chars AND excluded.raw >= payloads.raw)))";
 
 /// Two snapshots of one document in one batch: keep the one the store would.
 fn newest_per_document(docs: Vec<StagedDoc>) -> Vec<StagedDoc> {
@@ -615,7 +619,7 @@ fn newest_per_document(docs: Vec<StagedDoc>) -> Vec<StagedDoc> {
     for doc in docs {
         let key = (doc.doc.content.kind(), doc.doc.content.doc_id().to_string());
         match position.get(&key) {
-            Some(&i) if supersedes(&doc.doc, &kept[i].doc) => kept[i] = doc,
+            Some(&i) if supersedes(&doc, &kept[i]) => kept[i] = doc,
             Some(_) => {}
             None => {
                 position.insert(key, kept.len());
@@ -901,7 +905,7 @@ async fn insert_new(
     Ok(())
 }
 
-/// Moves each document's raw body into the store: nothing reads it after.
+/// Moves each document's packed body into the store: nothing reads it after.
 async fn upsert_payloads(
     conn: &mut AnyConnection,
     payloads: Vec<PayloadRow>,
@@ -918,17 +922,19 @@ async fn upsert_payloads(
                 Param::Int(payload.version),
                 Param::Int(to_millis(payload.fetched_at)),
                 Param::Text(payload.origin),
-                Param::Text(payload.raw),
+                Param::Int(payload.body.chars),
+                Param::Bytes(payload.body.bytes),
                 Param::Text(payload.facts),
             ]
         })
         .collect();
     insert_rows(
         conn,
-        "INSERT INTO payloads (order_id, source, doc_id, version, fetched_at, origin, raw, facts)",
+        "INSERT INTO payloads (order_id, source, doc_id, version, fetched_at, origin, raw_chars, raw, facts)",
         &format!(
             "ON CONFLICT (order_id, source, doc_id) DO UPDATE SET version = excluded.version, \
-             fetched_at = excluded.fetched_at, origin = excluded.origin, raw = excluded.raw, \
+             fetched_at = excluded.fetched_at, origin = excluded.origin, \
+             raw_chars = excluded.raw_chars, raw = excluded.raw, \
              facts = excluded.facts WHERE {PAYLOAD_SUPERSEDES}"
         ),
         rows,

@@ -4,6 +4,7 @@
 
 mod action_runs;
 mod audit;
+mod body;
 mod ingest;
 mod jobs;
 mod params;
@@ -18,6 +19,7 @@ mod vendor_edi;
 
 pub use action_runs::{ActionRun, Claim, NewRun, RunStatus};
 pub use audit::{entry_hash, AuditEntry, AuditFields, Verification, GENESIS_HASH};
+pub use body::{pack, unpack, PackedBody};
 pub use ingest::{ingest_batch, ingest_staged, Evaluate, IncomingDoc, IngestOutcome, StagedDoc};
 pub use jobs::{Job, JobStatus, NewJob};
 pub use queries::{
@@ -72,6 +74,8 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("a stored payload body cannot be read: {0}")]
+    CorruptBody(String),
     #[error("no data directory for this user; pass --db")]
     NoDataDir,
 }

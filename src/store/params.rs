@@ -19,6 +19,7 @@ pub enum Param {
     OptInt(Option<i64>),
     Text(String),
     OptText(Option<String>),
+    Bytes(Vec<u8>),
 }
 
 /// Both engines accept far more, but a bounded statement keeps memory flat.
@@ -35,6 +36,7 @@ pub fn bind_all<'q>(
             Param::Text(v) => query.bind(OwnedText(v)),
             Param::OptText(Some(v)) => query.bind(OwnedText(v)),
             Param::OptText(None) => query.bind(None::<String>),
+            Param::Bytes(v) => query.bind(OwnedBytes(v)),
         };
     }
     query
@@ -59,6 +61,27 @@ impl<'q> Encode<'q, Any> for OwnedText {
 
     fn encode_by_ref(&self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
         buf.0.push(AnyValueKind::Text(Cow::Owned(self.0.clone())));
+        Ok(IsNull::No)
+    }
+}
+
+/// Bytes bound by moving them into the arguments, as [`OwnedText`].
+struct OwnedBytes(Vec<u8>);
+
+impl Type<Any> for OwnedBytes {
+    fn type_info() -> AnyTypeInfo {
+        <Vec<u8> as Type<Any>>::type_info()
+    }
+}
+
+impl<'q> Encode<'q, Any> for OwnedBytes {
+    fn encode(self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        buf.0.push(AnyValueKind::Blob(Cow::Owned(self.0)));
+        Ok(IsNull::No)
+    }
+
+    fn encode_by_ref(&self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
+        buf.0.push(AnyValueKind::Blob(Cow::Owned(self.0.clone())));
         Ok(IsNull::No)
     }
 }

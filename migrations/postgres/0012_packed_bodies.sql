@@ -1,0 +1,7 @@
+-- Raw payload bodies are stored LZ4-compressed (`store::body`): they were
+-- most of the bytes an import wrote. Bodies stored before become their
+-- UTF-8 bytes, and `raw_chars` keeps each body's length in characters for
+-- the rule that the fuller of two snapshots with the same version wins.
+ALTER TABLE payloads ADD COLUMN raw_chars BIGINT NOT NULL DEFAULT 0;
+UPDATE payloads SET raw_chars = length(raw);
+ALTER TABLE payloads ALTER COLUMN raw TYPE BYTEA USING convert_to(raw, 'UTF8');
