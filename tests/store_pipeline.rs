@@ -6,6 +6,7 @@
 
 mod dbs;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -73,7 +74,9 @@ async fn load(
         .0
 }
 
-async fn queue_of(store: &Store, name: &str) -> (Queue, Vec<FindingCode>) {
+type QueueAndCodes = (Queue, Vec<FindingCode>);
+
+async fn queue_of(store: &Store, name: &str) -> QueueAndCodes {
     let id = store
         .find_order(name)
         .await
@@ -222,6 +225,88 @@ async fn an_older_snapshot_never_replaces_a_newer_one() {
         let (queue, codes) = queue_of(&db.store, "1003").await;
         assert_eq!(queue, Queue::Informational, "{}", db.label);
         assert_eq!(codes, vec![FindingCode::Cancelled], "{}", db.label);
+    }
+}
+
+/// Two snapshots with the same `updated_at` and the same length: which one
+/// the store keeps is decided by their stored bytes, the same in Rust (one
+/// file) and in SQL (two files), on both engines, whichever comes first.
+#[tokio::test]
+async fn a_tie_between_snapshots_settles_the_same_whichever_arrives_first() {
+    let body_chars = |order: &Value| {
+        serde_json::to_string(&json!({"order": order}))
+            .expect("json")
+            .chars()
+            .count()
+    };
+    let open = shopify_order(
+        504,
+        "#1004",
+        "2026-11-20T09:00:00-05:00",
+        "2026-11-20T10:00:00-05:00",
+        "paid",
+    );
+    let mut cancelled = open.clone();
+    cancelled["cancelled_at"] = json!("2026-11-20T10:00:00-05:00");
+    let mut open = open;
+    open["tags"] = json!("x".repeat(body_chars(&cancelled) - body_chars(&open)));
+    assert_eq!(
+        body_chars(&open),
+        body_chars(&cancelled),
+        "a tie needs bodies of one length"
+    );
+    let now = at("2026-11-30T15:00:00Z");
+    let arrivals: [(&str, Vec<Value>); 6] = [
+        ("cancelled alone", vec![json!({"order": cancelled})]),
+        ("open alone", vec![json!({"order": open})]),
+        (
+            "cancelled, then open",
+            vec![json!({"order": cancelled}), json!({"order": open})],
+        ),
+        (
+            "open, then cancelled",
+            vec![json!({"order": open}), json!({"order": cancelled})],
+        ),
+        (
+            "one file, cancelled first",
+            vec![json!({"orders": [cancelled, open]})],
+        ),
+        (
+            "one file, open first",
+            vec![json!({"orders": [open, cancelled]})],
+        ),
+    ];
+    let mut outcomes: BTreeMap<&str, Vec<(&str, QueueAndCodes)>> = BTreeMap::new();
+    for (arrival, bodies) in &arrivals {
+        for db in dbs::all().await {
+            let dir = tempfile::tempdir().expect("dir");
+            for (i, body) in bodies.iter().enumerate() {
+                let report = load(
+                    &db.store,
+                    Source::Storefront,
+                    &write(dir.path(), &format!("{i}.json"), body),
+                    now,
+                )
+                .await;
+                assert!(report.error.is_none() && report.rejected.is_empty());
+            }
+            let outcome = queue_of(&db.store, "1004").await;
+            outcomes
+                .entry(db.label)
+                .or_default()
+                .push((arrival, outcome));
+        }
+    }
+    for (label, outcomes) in outcomes {
+        assert_ne!(
+            outcomes[0].1, outcomes[1].1,
+            "{label}: the two snapshots must be told apart for the test to mean anything"
+        );
+        let settled = &outcomes[2].1;
+        assert!(settled == &outcomes[0].1 || settled == &outcomes[1].1);
+        for (arrival, outcome) in &outcomes[2..] {
+            assert_eq!(outcome, settled, "{label}: {arrival}");
+        }
     }
 }
 

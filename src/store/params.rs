@@ -33,55 +33,51 @@ pub fn bind_all<'q>(
         query = match param {
             Param::Int(v) => query.bind(v),
             Param::OptInt(v) => query.bind(v),
-            Param::Text(v) => query.bind(OwnedText(v)),
-            Param::OptText(Some(v)) => query.bind(OwnedText(v)),
+            Param::Text(v) => query.bind(Owned(v)),
+            Param::OptText(Some(v)) => query.bind(Owned(v)),
             Param::OptText(None) => query.bind(None::<String>),
-            Param::Bytes(v) => query.bind(OwnedBytes(v)),
+            Param::Bytes(v) => query.bind(Owned(v)),
         };
     }
     query
 }
 
-/// Text bound by moving it into the arguments: sqlx's `String` encodes by
-/// reference, so binding one copies it (a payload's whole body, on the
-/// writer's path while SQLite waits).
-struct OwnedText(String);
+/// A value bound by moving it into the arguments: sqlx's `String` and
+/// `Vec<u8>` encode by reference, so binding one copies it (a payload's
+/// whole body, on the writer's path while SQLite waits).
+struct Owned<T>(T);
 
-impl Type<Any> for OwnedText {
-    fn type_info() -> AnyTypeInfo {
-        <String as Type<Any>>::type_info()
+/// The argument a value moves into.
+trait IntoAnyValue: Clone + Type<Any> {
+    fn into_any_value(self) -> AnyValueKind<'static>;
+}
+
+impl IntoAnyValue for String {
+    fn into_any_value(self) -> AnyValueKind<'static> {
+        AnyValueKind::Text(Cow::Owned(self))
     }
 }
 
-impl<'q> Encode<'q, Any> for OwnedText {
+impl IntoAnyValue for Vec<u8> {
+    fn into_any_value(self) -> AnyValueKind<'static> {
+        AnyValueKind::Blob(Cow::Owned(self))
+    }
+}
+
+impl<T: IntoAnyValue> Type<Any> for Owned<T> {
+    fn type_info() -> AnyTypeInfo {
+        T::type_info()
+    }
+}
+
+impl<'q, T: IntoAnyValue> Encode<'q, Any> for Owned<T> {
     fn encode(self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
-        buf.0.push(AnyValueKind::Text(Cow::Owned(self.0)));
+        buf.0.push(self.0.into_any_value());
         Ok(IsNull::No)
     }
 
     fn encode_by_ref(&self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
-        buf.0.push(AnyValueKind::Text(Cow::Owned(self.0.clone())));
-        Ok(IsNull::No)
-    }
-}
-
-/// Bytes bound by moving them into the arguments, as [`OwnedText`].
-struct OwnedBytes(Vec<u8>);
-
-impl Type<Any> for OwnedBytes {
-    fn type_info() -> AnyTypeInfo {
-        <Vec<u8> as Type<Any>>::type_info()
-    }
-}
-
-impl<'q> Encode<'q, Any> for OwnedBytes {
-    fn encode(self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
-        buf.0.push(AnyValueKind::Blob(Cow::Owned(self.0)));
-        Ok(IsNull::No)
-    }
-
-    fn encode_by_ref(&self, buf: &mut AnyArgumentBuffer<'q>) -> Result<IsNull, BoxDynError> {
-        buf.0.push(AnyValueKind::Blob(Cow::Owned(self.0.clone())));
+        buf.0.push(self.0.clone().into_any_value());
         Ok(IsNull::No)
     }
 }
