@@ -196,7 +196,7 @@ async fn a_malformed_body_or_a_missing_secret_fails_only_that_backend() {
 async fn carrier_replies_are_kept_as_sent(db: &dbs::TestDb) {
     let handle = simulator(300, |_| {}).await;
     clean_pass(db, &handle, &connections(&handle)).await;
-    let rows: Vec<(String, Vec<u8>, String, i64)> = sqlx::query_as(
+    let rows: Vec<(String, Vec<u8>, Vec<u8>, i64)> = sqlx::query_as(
         "SELECT doc_id, raw, facts, fetched_at FROM payloads WHERE source = 'carrier.tracking'",
     )
     .fetch_all(db.store.pool())
@@ -206,6 +206,7 @@ async fn carrier_replies_are_kept_as_sent(db: &dbs::TestDb) {
     let mut shapes = BTreeSet::new();
     for (number, raw, facts, fetched_at) in rows {
         let raw = orderdeck::store::unpack(&raw).unwrap();
+        let facts = orderdeck::store::unpack(&facts).unwrap();
         assert_eq!(fetched_at, handle.now().timestamp_millis(), "{number}");
         assert_ne!(raw, facts, "{number}: the normalised parcel, not the reply");
         let mut parcels = Vec::new();

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
-use super::body::{pack, PackedBody};
+use super::body::{compress, pack, PackedBody};
 use super::params::{
     bind_all, id_chunks, in_list, insert_rows, placeholders, rows_cap, statement_sizes, Param,
     Style,
@@ -338,12 +338,13 @@ pub struct StagedDoc {
     /// Its `raw` is moved into `body`.
     doc: IncomingDoc,
     body: PackedBody,
-    facts: Result<String, serde_json::Error>,
+    /// Packed as the body is.
+    facts: Result<Vec<u8>, serde_json::Error>,
 }
 
 impl StagedDoc {
     pub fn new(mut doc: IncomingDoc) -> StagedDoc {
-        let facts = serde_json::to_string(&doc.content);
+        let facts = serde_json::to_string(&doc.content).map(|json| compress(&json));
         let body = pack(&std::mem::take(&mut doc.raw));
         StagedDoc { doc, body, facts }
     }
@@ -481,7 +482,7 @@ struct PayloadRow {
     fetched_at: DateTime<Utc>,
     origin: String,
     body: PackedBody,
-    facts: String,
+    facts: Vec<u8>,
 }
 
 impl PayloadRow {
@@ -924,7 +925,7 @@ async fn upsert_payloads(
                 Param::Text(payload.origin),
                 Param::Int(payload.body.chars),
                 Param::Bytes(payload.body.bytes),
-                Param::Text(payload.facts),
+                Param::Bytes(payload.facts),
             ]
         })
         .collect();

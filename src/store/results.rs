@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 use super::params::{bind_all, id_chunks, in_list, insert_rows, Param, Style};
-use super::{from_millis, to_millis, QueryContext, StoreError};
+use super::{from_millis, to_millis, unpack, QueryContext, StoreError};
 use crate::domain::{DocumentContent, Finding, OrderFacts, ReplacementLink, Verdict};
 use crate::engine::{Evaluation, Listing};
 
@@ -34,7 +34,8 @@ pub async fn load_facts(
             let order_id: i64 = row.try_get("order_id").context("reading stored facts")?;
             let kind: String = row.try_get("source").context("reading stored facts")?;
             let fetched_at: i64 = row.try_get("fetched_at").context("reading stored facts")?;
-            let json: String = row.try_get("facts").context("reading stored facts")?;
+            let packed: Vec<u8> = row.try_get("facts").context("reading stored facts")?;
+            let json = unpack(&packed)?;
             let content: DocumentContent =
                 serde_json::from_str(&json).map_err(|source| StoreError::CorruptFacts {
                     order_id,

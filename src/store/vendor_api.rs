@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{from_millis, to_millis, QueryContext, Store, StoreError};
+use super::{from_millis, to_millis, unpack, QueryContext, Store, StoreError};
 use crate::domain::{DocumentContent, PurchaseOrder, RerouteProposal, REROUTE_KIND};
 
 /// A PO orderdeck created, and where its sending stands.
@@ -168,8 +168,8 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let order_id: i64 = row.try_get("order_id").context("reading payloads")?;
-            let facts: String = row.try_get("facts").context("reading payloads")?;
-            match serde_json::from_str(&facts) {
+            let packed: Vec<u8> = row.try_get("facts").context("reading payloads")?;
+            match serde_json::from_str(&unpack(&packed)?) {
                 Ok(DocumentContent::RerouteProposal(proposal)) => out.push((order_id, proposal)),
                 Ok(_) => {}
                 Err(source) => {

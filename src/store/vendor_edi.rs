@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 use super::params::{insert_rows, Param};
-use super::{from_millis, to_millis, QueryContext, StoreError};
+use super::{from_millis, to_millis, unpack, QueryContext, StoreError};
 use crate::domain::{DocumentContent, PurchaseOrder, PURCHASE_ORDER_KIND};
 
 /// An interchange already applied that a new file repeats.
@@ -88,8 +88,8 @@ pub async fn purchase_order(
     .context("looking up a purchase order")?;
     let Some(row) = row else { return Ok(None) };
     let order_id: i64 = row.try_get("order_id").context("reading payloads")?;
-    let facts: String = row.try_get("facts").context("reading payloads")?;
-    match serde_json::from_str(&facts) {
+    let packed: Vec<u8> = row.try_get("facts").context("reading payloads")?;
+    match serde_json::from_str(&unpack(&packed)?) {
         Ok(DocumentContent::PurchaseOrder(po)) => Ok(Some(po)),
         Ok(_) => Ok(None),
         Err(source) => Err(StoreError::CorruptFacts {
