@@ -17,7 +17,7 @@ use orderdeck::config::Config;
 use orderdeck::connectors::{read_body, Source};
 use orderdeck::engine::Policy;
 use orderdeck::sim::shop::ShopGenerator;
-use orderdeck::store::{sqlite_url, Store};
+use orderdeck::store::{sqlite_url, BulkIndexes, Store};
 use orderdeck::sync::import;
 use serde_json::{json, Value};
 use sqlx::Acquire;
@@ -506,6 +506,13 @@ async fn an_import_killed_part_way_and_run_again_ends_as_an_uninterrupted_one() 
 
     let killed = Store::open(&sqlite_url(&killed)).await.unwrap();
     let clean = Store::open(&sqlite_url(&clean)).await.unwrap();
+    let migrated =
+        index_definitions(&mut dbs::sqlite().await.store.pool().acquire().await.unwrap()).await;
+    for store in [&killed, &clean] {
+        let mut conn = store.pool().acquire().await.unwrap();
+        assert_eq!(index_definitions(&mut conn).await, migrated);
+        assert_eq!(integrity(&mut conn).await, "ok");
+    }
     let outcomes = store_view::outcomes(&killed).await;
     assert_eq!(outcomes.len(), 6_000);
     assert_eq!(outcomes, store_view::outcomes(&clean).await);
@@ -541,4 +548,107 @@ async fn an_import_defers_the_search_index_of_a_migrated_store_and_puts_its_trig
     tx.commit().await.unwrap();
     drop(conn);
     search_index_sound(&db).await;
+}
+
+/// Every index SQLite keeps a definition of, as `(name, sql)`.
+async fn index_definitions(conn: &mut sqlx::AnyConnection) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+}
+
+/// Orders `from..=to` as an import would leave them, minus the columns the
+/// indexes do not need.
+async fn add_orders(conn: &mut sqlx::AnyConnection, from: i64, to: i64) {
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
+         INSERT INTO orders (id, storefront_id, name, name_key, queue, ship_by, placed_at, \
+         evaluated_at, next_eval_at, facts_changed_at) \
+         SELECT i, 'S' || i, '#' || i, i, CASE i % 3 WHEN 0 THEN 'overdue' ELSE 'ok' END, \
+         i * 1000, i * 900, 1, i * 2000, 1 FROM n",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+}
+
+async fn integrity(conn: &mut sqlx::AnyConnection) -> String {
+    let (verdict,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    verdict
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_import_builds_the_console_indexes_once_exactly_as_the_migrations_left_them() {
+    let db = dbs::sqlite().await;
+    let mut conn = db.store.pool().acquire().await.unwrap();
+    let migrated = index_definitions(&mut conn).await;
+    assert!(migrated
+        .iter()
+        .any(|(name, _)| name == "orders_queue_deadline"));
+
+    let mut tx = conn.begin().await.unwrap();
+    let mut indexes = BulkIndexes::start(&mut tx).await.unwrap();
+    add_orders(&mut tx, 1, 100).await;
+    indexes.after_batch(&mut tx).await.unwrap();
+    assert_eq!(
+        index_definitions(&mut tx).await,
+        migrated,
+        "a small import keeps them"
+    );
+    add_orders(&mut tx, 101, 6_000).await;
+    indexes.after_batch(&mut tx).await.unwrap();
+    let during: Vec<String> = index_definitions(&mut tx)
+        .await
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    for set_aside in ["orders_queue", "orders_queue_deadline", "findings_code"] {
+        assert!(!during.iter().any(|name| name == set_aside), "{during:?}");
+    }
+    assert!(
+        during.iter().any(|name| name == "orders_warehouse_key"),
+        "the import matches orders by it: {during:?}"
+    );
+    add_orders(&mut tx, 6_001, 7_000).await;
+    indexes.after_batch(&mut tx).await.unwrap();
+    indexes.finish(&mut tx).await.unwrap();
+    assert_eq!(index_definitions(&mut tx).await, migrated);
+    tx.commit().await.unwrap();
+    assert_eq!(integrity(&mut conn).await, "ok");
+    let (overdue,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM orders INDEXED BY orders_queue_deadline WHERE queue = 'overdue'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(overdue, 7_000 / 3);
+
+    // Into a store that large, an import of fewer orders than it holds
+    // keeps them.
+    let mut tx = conn.begin().await.unwrap();
+    let mut indexes = BulkIndexes::start(&mut tx).await.unwrap();
+    add_orders(&mut tx, 7_001, 13_000).await;
+    indexes.after_batch(&mut tx).await.unwrap();
+    assert_eq!(index_definitions(&mut tx).await, migrated);
+    indexes.finish(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // An import that fails after setting them aside gives them back with
+    // the rest of its rollback.
+    let mut tx = conn.begin().await.unwrap();
+    let mut indexes = BulkIndexes::start(&mut tx).await.unwrap();
+    add_orders(&mut tx, 13_001, 30_000).await;
+    indexes.after_batch(&mut tx).await.unwrap();
+    assert_ne!(index_definitions(&mut tx).await, migrated);
+    tx.rollback().await.unwrap();
+    assert_eq!(index_definitions(&mut conn).await, migrated);
+    assert_eq!(integrity(&mut conn).await, "ok");
 }

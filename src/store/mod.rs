@@ -5,6 +5,7 @@
 mod action_runs;
 mod audit;
 mod body;
+mod bulk_indexes;
 mod ingest;
 mod jobs;
 mod params;
@@ -20,6 +21,7 @@ mod vendor_edi;
 pub use action_runs::{ActionRun, Claim, NewRun, RunStatus};
 pub use audit::{entry_hash, AuditEntry, AuditFields, Verification, GENESIS_HASH};
 pub use body::{pack, unpack, PackedBody};
+pub use bulk_indexes::BulkIndexes;
 pub use ingest::{ingest_batch, ingest_staged, Evaluate, IncomingDoc, IngestOutcome, StagedDoc};
 pub use jobs::{Job, JobStatus, NewJob};
 pub use queries::{

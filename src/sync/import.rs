@@ -177,6 +177,12 @@ pub async fn import_file(
         Backend::Sqlite => store::defer_search_index(&mut tx).await?,
         Backend::Postgres => None,
     };
+    // And builds the console's other indexes once, if it turns out large
+    // (see `store::BulkIndexes`).
+    let mut bulk_indexes = match store.backend() {
+        Backend::Sqlite => Some(store::BulkIndexes::start(&mut tx).await?),
+        Backend::Postgres => None,
+    };
     let policy = Arc::new(policy.clone());
     // Orders new to the store are evaluated as they are filed, so each row is
     // written once. Re-evaluating the orders a batch changed needs their
@@ -212,6 +218,9 @@ pub async fn import_file(
             evaluated += prepared.len();
             store::write_evaluations(&mut tx, prepared).await?;
         }
+        if let Some(indexes) = bulk_indexes.as_mut() {
+            indexes.after_batch(&mut tx).await?;
+        }
     }
     if let Some(last) = evaluating.take() {
         let prepared = joined(last).await?;
@@ -226,6 +235,9 @@ pub async fn import_file(
         Ok(_) => {
             if let Some(deferred) = deferred {
                 deferred.finish(&mut tx).await?;
+            }
+            if let Some(indexes) = bulk_indexes {
+                indexes.finish(&mut tx).await?;
             }
             tx.commit().await.map_err(|source| StoreError::Query {
                 context: format!("importing {origin}"),
