@@ -799,3 +799,128 @@ async fn a_parcel_reported_before_its_shipment_joins_the_order() {
         assert_eq!(detail.facts.warehouse_shipments.len(), 1, "{}", db.label);
     }
 }
+
+/// A store written before bodies and facts were packed (migrations up to
+/// 0011: both as text) is migrated by `Store::open` and reads back the
+/// same: the order's facts, its body, and a new snapshot still superseding
+/// the old one.
+#[tokio::test]
+async fn a_store_written_before_packing_reads_back_after_its_migrations() {
+    let sqlite_dir = tempfile::tempdir().expect("dir");
+    let mut targets = vec![(
+        "sqlite",
+        format!(
+            "{}?mode=rwc",
+            orderdeck::store::sqlite_url(&sqlite_dir.path().join("old.sqlite"))
+        ),
+        "migrations/sqlite",
+    )];
+    targets.extend(
+        dbs::empty_postgres()
+            .await
+            .map(|url| ("postgres", url, "migrations/postgres")),
+    );
+    let order = shopify_order(
+        505,
+        "#1005",
+        "2026-11-23T09:00:00-05:00",
+        "2026-11-23T09:30:00-05:00",
+        "paid",
+    );
+    let body = serde_json::to_string(&json!({ "order": order })).expect("json");
+    let mut documents = Vec::new();
+    orderdeck::connectors::read_body(Source::Storefront, body.as_bytes(), &mut |item| {
+        if let orderdeck::connectors::Item::Document(doc) = item {
+            documents.push(doc);
+        }
+    })
+    .expect("read");
+    let document = documents.pop().expect("one document");
+    let facts = serde_json::to_string(&document.content).expect("facts");
+    let fetched = at("2026-11-23T15:00:00Z");
+
+    for (label, url, dir) in targets {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("connect");
+        let mut migrator = sqlx::migrate::Migrator::new(Path::new(dir))
+            .await
+            .expect("migrations");
+        migrator.migrations = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version <= 11)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        migrator.run(&pool).await.expect("migrations up to 0011");
+        sqlx::query(
+            "INSERT INTO orders (id, storefront_id, name, name_key, facts_changed_at) \
+             VALUES (1, '505', '#1005', '1005', 0)",
+        )
+        .execute(&pool)
+        .await
+        .expect("old order");
+        sqlx::query(
+            "INSERT INTO payloads (order_id, source, doc_id, version, fetched_at, origin, raw, facts) \
+             VALUES (1, $1, $2, $3, $4, 'old.json', $5, $6)",
+        )
+        .bind(document.content.kind())
+        .bind(document.content.doc_id().to_string())
+        .bind(document.content.version())
+        .bind(fetched.timestamp_millis())
+        .bind(document.raw.clone())
+        .bind(facts.clone())
+        .execute(&pool)
+        .await
+        .expect("old payload");
+        pool.close().await;
+
+        let store = Store::open(&url).await.expect("migrated");
+        let id = store
+            .find_order("1005")
+            .await
+            .expect("find")
+            .expect("order");
+        let detail = store
+            .order_detail(id)
+            .await
+            .expect("detail")
+            .expect("exists");
+        let storefront = detail.facts.storefront.as_ref().expect("old facts read");
+        assert_eq!(storefront.value.name, "#1005", "{label}");
+        assert_eq!(storefront.observed_at, fetched, "{label}");
+        let (raw,): (Vec<u8>,) = sqlx::query_as("SELECT raw FROM payloads")
+            .fetch_one(store.pool())
+            .await
+            .expect("raw");
+        assert_eq!(
+            orderdeck::store::unpack(&raw).expect("old body"),
+            document.raw,
+            "{label}"
+        );
+
+        // A newer snapshot of the order, packed, replaces the old text one.
+        let dir = tempfile::tempdir().expect("dir");
+        let mut cancelled = order.clone();
+        cancelled["updated_at"] = json!("2026-11-23T10:00:00-05:00");
+        cancelled["cancelled_at"] = json!("2026-11-23T10:00:00-05:00");
+        load(
+            &store,
+            Source::Storefront,
+            &write(dir.path(), "new.json", &json!({ "order": cancelled })),
+            fetched,
+        )
+        .await;
+        let (queue, codes) = queue_of(&store, "1005").await;
+        assert_eq!(
+            (queue, codes),
+            (Queue::Informational, vec![FindingCode::Cancelled]),
+            "{label}"
+        );
+        store.close().await;
+    }
+}

@@ -19,7 +19,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::{QueryContext, StoreError};
+use super::{highest_order_id, QueryContext, StoreError};
 
 /// The indexes the import itself never searches.
 const DEFERRABLE: [&str; 7] = [
@@ -48,7 +48,7 @@ impl BulkIndexes {
     /// On SQLite, inside the import's transaction, before its first batch.
     pub async fn start(conn: &mut AnyConnection) -> Result<BulkIndexes, StoreError> {
         Ok(BulkIndexes {
-            above: max_order_id(conn).await?,
+            above: highest_order_id(conn).await?,
             dropped: Vec::new(),
         })
     }
@@ -59,7 +59,7 @@ impl BulkIndexes {
         if !self.dropped.is_empty() {
             return Ok(());
         }
-        let created = max_order_id(conn).await? - self.above;
+        let created = highest_order_id(conn).await? - self.above;
         if created < MIN_CREATED.max(self.above) {
             return Ok(());
         }
@@ -99,13 +99,4 @@ impl BulkIndexes {
         }
         Ok(())
     }
-}
-
-async fn max_order_id(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    sqlx::query("SELECT COALESCE(MAX(id), 0) AS above FROM orders")
-        .fetch_one(&mut *conn)
-        .await
-        .context("reading the highest order id")?
-        .try_get("above")
-        .context("reading the highest order id")
 }

@@ -45,7 +45,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor, Row};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -76,7 +76,7 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("a stored payload body cannot be read: {0}")]
+    #[error("a stored payload cannot be unpacked: {0}")]
     CorruptBody(String),
     #[error("no data directory for this user; pass --db")]
     NoDataDir,
@@ -261,4 +261,15 @@ pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms)
         .single()
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The highest order id: the orders a transaction creates after reading it
+/// are those above it.
+pub(crate) async fn highest_order_id(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    sqlx::query("SELECT COALESCE(MAX(id), 0) AS above FROM orders")
+        .fetch_one(&mut *conn)
+        .await
+        .context("reading the highest order id")?
+        .try_get("above")
+        .context("reading the highest order id")
 }

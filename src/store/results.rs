@@ -3,12 +3,30 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::params::{bind_all, id_chunks, in_list, insert_rows, Param, Style};
 use super::{from_millis, to_millis, unpack, QueryContext, StoreError};
 use crate::domain::{DocumentContent, Finding, OrderFacts, ReplacementLink, Verdict};
 use crate::engine::{Evaluation, Listing};
+
+/// A payload row's `facts` column: unpacked, read, and on failure named by
+/// its order and kind.
+pub(super) fn stored_facts(
+    row: &AnyRow,
+    order_id: i64,
+    kind: &str,
+) -> Result<DocumentContent, StoreError> {
+    let packed: Vec<u8> = row.try_get("facts").context("reading stored facts")?;
+    let json = unpack(&packed)
+        .map_err(|e| StoreError::CorruptBody(format!("facts of order {order_id} ({kind}): {e}")))?;
+    serde_json::from_str(&json).map_err(|source| StoreError::CorruptFacts {
+        order_id,
+        kind: kind.to_string(),
+        source,
+    })
+}
 
 /// Every stored fact of each order in `ids`, replacement links included.
 pub async fn load_facts(
@@ -34,14 +52,7 @@ pub async fn load_facts(
             let order_id: i64 = row.try_get("order_id").context("reading stored facts")?;
             let kind: String = row.try_get("source").context("reading stored facts")?;
             let fetched_at: i64 = row.try_get("fetched_at").context("reading stored facts")?;
-            let packed: Vec<u8> = row.try_get("facts").context("reading stored facts")?;
-            let json = unpack(&packed)?;
-            let content: DocumentContent =
-                serde_json::from_str(&json).map_err(|source| StoreError::CorruptFacts {
-                    order_id,
-                    kind,
-                    source,
-                })?;
+            let content = stored_facts(&row, order_id, &kind)?;
             facts
                 .entry(order_id)
                 .or_default()

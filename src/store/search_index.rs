@@ -12,7 +12,7 @@
 
 use sqlx::{AnyConnection, Row};
 
-use super::{QueryContext, StoreError};
+use super::{highest_order_id, QueryContext, StoreError};
 
 /// The triggers of `migrations/sqlite/0006_search_index.sql`, as SQLite
 /// keeps them. Any other definition (a later migration) is left alone and
@@ -114,12 +114,7 @@ pub async fn defer_search_index(
     if stored != expected {
         return Ok(None);
     }
-    let above: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) AS above FROM orders")
-        .fetch_one(&mut *conn)
-        .await
-        .context(what)?
-        .try_get("above")
-        .context(what)?;
+    let above = highest_order_id(conn).await?;
     for ((name, _), sql) in TRIGGERS.iter().zip(narrowed(above)) {
         sqlx::query(&format!("DROP TRIGGER {name}"))
             .execute(&mut *conn)

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{from_millis, to_millis, unpack, QueryContext, Store, StoreError};
+use super::results::stored_facts;
+use super::{from_millis, to_millis, QueryContext, Store, StoreError};
 use crate::domain::{DocumentContent, PurchaseOrder, RerouteProposal, REROUTE_KIND};
 
 /// A PO orderdeck created, and where its sending stands.
@@ -168,17 +169,10 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let order_id: i64 = row.try_get("order_id").context("reading payloads")?;
-            let packed: Vec<u8> = row.try_get("facts").context("reading payloads")?;
-            match serde_json::from_str(&unpack(&packed)?) {
-                Ok(DocumentContent::RerouteProposal(proposal)) => out.push((order_id, proposal)),
-                Ok(_) => {}
-                Err(source) => {
-                    return Err(StoreError::CorruptFacts {
-                        order_id,
-                        kind: REROUTE_KIND.to_string(),
-                        source,
-                    })
-                }
+            if let DocumentContent::RerouteProposal(proposal) =
+                stored_facts(row, order_id, REROUTE_KIND)?
+            {
+                out.push((order_id, proposal));
             }
         }
         Ok(out)

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 use super::params::{insert_rows, Param};
-use super::{from_millis, to_millis, unpack, QueryContext, StoreError};
+use super::results::stored_facts;
+use super::{from_millis, to_millis, QueryContext, StoreError};
 use crate::domain::{DocumentContent, PurchaseOrder, PURCHASE_ORDER_KIND};
 
 /// An interchange already applied that a new file repeats.
@@ -88,15 +89,9 @@ pub async fn purchase_order(
     .context("looking up a purchase order")?;
     let Some(row) = row else { return Ok(None) };
     let order_id: i64 = row.try_get("order_id").context("reading payloads")?;
-    let packed: Vec<u8> = row.try_get("facts").context("reading payloads")?;
-    match serde_json::from_str(&unpack(&packed)?) {
-        Ok(DocumentContent::PurchaseOrder(po)) => Ok(Some(po)),
-        Ok(_) => Ok(None),
-        Err(source) => Err(StoreError::CorruptFacts {
-            order_id,
-            kind: PURCHASE_ORDER_KIND.to_string(),
-            source,
-        }),
+    match stored_facts(&row, order_id, PURCHASE_ORDER_KIND)? {
+        DocumentContent::PurchaseOrder(po) => Ok(Some(po)),
+        _ => Ok(None),
     }
 }
 

@@ -30,6 +30,19 @@ pub async fn sqlite() -> TestDb {
 /// A fresh schema on the PostgreSQL test server, or None (with the reason
 /// printed) when ORDERDECK_TEST_PG is not set.
 pub async fn postgres() -> Option<TestDb> {
+    let url = empty_postgres().await?;
+    let store = Store::open(&url).await.expect("open postgres");
+    Some(TestDb {
+        store,
+        url,
+        label: "postgres",
+        _dir: None,
+    })
+}
+
+/// The URL of a fresh, empty (unmigrated) schema on the PostgreSQL test
+/// server, or None as [`postgres`].
+pub async fn empty_postgres() -> Option<String> {
     let Ok(base) = std::env::var("ORDERDECK_TEST_PG") else {
         eprintln!("skipping PostgreSQL: ORDERDECK_TEST_PG is not set");
         return None;
@@ -50,14 +63,9 @@ pub async fn postgres() -> Option<TestDb> {
         .expect("create schema");
     conn.close().await.ok();
     let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
-    let store = Store::open(&url).await.expect("open postgres");
-    Some(TestDb {
-        store,
-        url,
-        label: "postgres",
-        _dir: None,
-    })
+    Some(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ))
 }
 
 /// SQLite always; PostgreSQL when configured.
