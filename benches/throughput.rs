@@ -14,8 +14,10 @@
 //! Each phase runs in a fresh child process (this executable, re-run with
 //! `ORDERDECK_BENCH_PHASE`), so the peak RSS it reports (VmHWM) is that
 //! phase's alone:
-//! 1. `engine`: `engine::evaluate` alone on one thread, over 20,000 distinct
-//!    orders' facts read through the real connectors;
+//! 1. `engine`: `engine::evaluate_each` alone on one thread, over 20,000 distinct
+//!    orders' facts read through the real connectors, a batch at a time as
+//!    the importer and sync evaluate (and, as a diagnostic, `engine::evaluate`
+//!    one call per order);
 //! 2. `import`: `sync::import::import_file` of one `{"orders": [...]}` file of
 //!    N generated Shopify orders into a fresh SQLite file, then the same at N/10;
 //! 3. `raw`: the limit of the same machine on the same bytes: serde_json
@@ -50,7 +52,7 @@ use serde_json::{json, Value};
 use orderdeck::config::Config;
 use orderdeck::connectors::{read_body, Item, Source};
 use orderdeck::domain::{DocumentContent, OrderFacts, ReplacementLink};
-use orderdeck::engine::{evaluate, Policy};
+use orderdeck::engine::{evaluate, evaluate_each, Policy};
 use orderdeck::sim::shop::{ListWriter, Scenario, ShopGenerator};
 use orderdeck::store::{pack, sqlite_url, Store};
 use orderdeck::sync::import::import_file;
@@ -229,7 +231,7 @@ fn summary(
     };
     row(
         &format!(
-            "engine::evaluate, 1 thread, {} calls",
+            "engine::evaluate_each, 1 thread, {} orders",
             group(get(engine, "count") as u64)
         ),
         engine_rate,
@@ -291,6 +293,10 @@ fn summary(
     println!(
         "engine per CPU second: {} (the loop's own CPU time; differs from the wall-clock rate when the machine is shared)",
         rate(get(engine, "cpu_rate"))
+    );
+    println!(
+        "(diagnostic) engine::evaluate one call per order: {} (each order waits for its own facts from memory)",
+        rate(get(engine, "single_rate"))
     );
     println!(
         "import / raw limit = {} / {} = {:.3} vs target {RATIO_TARGET} -> {} (raw limit with INSERT {})",
@@ -456,18 +462,30 @@ fn engine_phase() {
             .join(", ")
     );
 
+    // As the importer and sync evaluate: a batch at a time, the next
+    // orders' facts fetched from memory during the current one's checks.
     let started = Instant::now();
     let cpu_before = harness::cpu_seconds();
-    for i in 0..n {
-        let f = &facts[(i % ENGINE_FACTS) as usize];
-        black_box(evaluate(black_box(f), &policy, black_box(now)));
+    let mut done = 0;
+    while done < n {
+        let take = (n - done).min(ENGINE_FACTS) as usize;
+        evaluate_each(
+            &facts[..take],
+            |f| black_box(f),
+            &policy,
+            black_box(now),
+            |_, evaluation| {
+                black_box(evaluation);
+            },
+        );
+        done += take as u64;
     }
     let secs = started.elapsed().as_secs_f64();
     // On a shared machine the loop is not on a core all the time: its CPU
     // time says what one core does, the wall time what this run got.
     let cpu_secs = harness::cpu_seconds() - cpu_before;
     println!(
-        "engine::evaluate x {} on 1 thread: {:.3} s, {} orders/s, {:.0} ns/order; CPU {:.2} s, {} orders per CPU second",
+        "engine::evaluate_each x {} on 1 thread: {:.3} s, {} orders/s, {:.0} ns/order; CPU {:.2} s, {} orders per CPU second",
         group(n),
         secs,
         group((n as f64 / secs) as u64),
@@ -475,10 +493,25 @@ fn engine_phase() {
         cpu_secs,
         group((n as f64 / cpu_secs.max(0.01)) as u64)
     );
+
+    // Diagnostic: one call per order, each waiting for its own facts.
+    let started = Instant::now();
+    for i in 0..n {
+        let f = &facts[(i % ENGINE_FACTS) as usize];
+        black_box(evaluate(black_box(f), &policy, black_box(now)));
+    }
+    let single_secs = started.elapsed().as_secs_f64();
+    println!(
+        "(diagnostic) engine::evaluate, one call per order, x {}: {:.3} s, {} orders/s",
+        group(n),
+        single_secs,
+        group((n as f64 / single_secs) as u64),
+    );
     report("count", n as f64);
     report("secs", secs);
     report("rate", n as f64 / secs);
     report("cpu_rate", n as f64 / cpu_secs.max(0.01));
+    report("single_rate", n as f64 / single_secs);
 }
 
 // ---------------------------------------------------------------- import --

@@ -1,8 +1,9 @@
 //! Properties of the engine over random facts: one queue per order and the
 //! queue agrees with the findings; cancelled, fully refunded, held and
 //! drop-shipped-within-SLA orders are never overdue; the order of the facts
-//! does not matter; and `next_change_at` really is the next moment time alone
-//! can change the result.
+//! does not matter; `next_change_at` really is the next moment time alone
+//! can change the result; and evaluating many orders together gives each
+//! the result it gets alone.
 
 mod engine_common;
 
@@ -353,6 +354,22 @@ proptest! {
                 finding.verdict == Verdict::Overdue,
                 finding.code == FindingCode::SlaBreach
             );
+        }
+    }
+
+    #[test]
+    fn orders_evaluated_together_each_get_their_own_result(
+        orders in prop::collection::vec(facts(), 0..7),
+        now in moment(14),
+    ) {
+        let mut together = Vec::new();
+        engine::evaluate_each(&orders, |facts| facts, &policy(), now, |facts, evaluation| {
+            together.push((facts as *const OrderFacts, evaluation));
+        });
+        prop_assert_eq!(together.len(), orders.len());
+        for (facts, (handed, evaluation)) in orders.iter().zip(together) {
+            prop_assert!(std::ptr::eq(facts, handed), "each result comes with its own order");
+            prop_assert_eq!(evaluation, evaluate(facts, now));
         }
     }
 

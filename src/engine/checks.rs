@@ -44,6 +44,43 @@ const CHECKS: &[Check] = &[
 
 pub(super) fn evaluate(facts: &OrderFacts, policy: &Policy, now: DateTime<Utc>) -> Evaluation {
     prefetch::facts(facts);
+    evaluate_fetched(facts, policy, now)
+}
+
+/// [`evaluate`] for each of `orders` in turn, each result handed to `each`
+/// with its order. An order evaluated on its own waits for the memory of its
+/// facts (see [`prefetch`]); here the next two orders' facts are asked for
+/// while one is evaluated, so a batch of orders not in cache waits far less.
+pub(super) fn evaluate_each<'a, T>(
+    orders: &'a [T],
+    facts_of: impl Fn(&'a T) -> &'a OrderFacts,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    mut each: impl FnMut(&'a T, Evaluation),
+) {
+    if let Some(first) = orders.first() {
+        prefetch::lists(facts_of(first));
+        prefetch::texts(facts_of(first));
+    }
+    if let Some(second) = orders.get(1) {
+        prefetch::lists(facts_of(second));
+    }
+    for (turn, order) in orders.iter().enumerate() {
+        // Each order's facts are asked for in three steps, a turn apart,
+        // each step's addresses in what the one before brought in.
+        if let Some(later) = orders.get(turn + 2) {
+            prefetch::lists(facts_of(later));
+        }
+        if let Some(next) = orders.get(turn + 1) {
+            prefetch::texts(facts_of(next));
+        }
+        let facts = facts_of(order);
+        prefetch::nested(facts);
+        each(order, evaluate_fetched(facts, policy, now));
+    }
+}
+
+fn evaluate_fetched(facts: &OrderFacts, policy: &Policy, now: DateTime<Utc>) -> Evaluation {
     let facts = context::canonical(facts);
     let context = Context::new(&facts, policy, now);
     let mut outcome = Outcome {

@@ -78,3 +78,17 @@ pub fn apply_resolutions(mut evaluation: Evaluation, resolved: &[(String, String
 pub fn evaluate(facts: &OrderFacts, policy: &Policy, now: DateTime<Utc>) -> Evaluation {
     checks::evaluate(facts, policy, now)
 }
+
+/// [`evaluate`] for each of `orders`, in turn, each result handed to `each`
+/// with its order: the same results, faster for many orders than one call
+/// each (the next orders' facts are fetched from memory during the current
+/// one's checks).
+pub fn evaluate_each<'a, T>(
+    orders: &'a [T],
+    facts_of: impl Fn(&'a T) -> &'a OrderFacts,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    each: impl FnMut(&'a T, Evaluation),
+) {
+    checks::evaluate_each(orders, facts_of, policy, now, each);
+}

@@ -3,6 +3,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use chrono_tz::Tz;
 
+use super::checks::text::trimmed;
+
 /// Everything the engine needs to know about the shop's rules, built from the
 /// config once; the engine never reads config itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,7 +220,7 @@ impl VendorPolicy {
         if self.items.is_empty() {
             return ItemMapping::AsIs;
         }
-        let sku = sku.trim();
+        let sku = trimmed(sku);
         match self.items.iter().find(|i| i.sku.eq_ignore_ascii_case(sku)) {
             Some(item) => ItemMapping::Mapped(item),
             None => ItemMapping::Unmapped,
@@ -253,7 +255,7 @@ impl VendorPolicy {
     pub fn item_sold_as(&self, vendor_sku: &str) -> Option<&VendorItem> {
         self.items
             .iter()
-            .find(|i| i.vendor_sku.eq_ignore_ascii_case(vendor_sku.trim()))
+            .find(|i| i.vendor_sku.eq_ignore_ascii_case(trimmed(vendor_sku)))
     }
 }
 
@@ -266,7 +268,7 @@ impl Policy {
     }
 
     pub fn vendor(&self, vendor: &str) -> Option<&VendorPolicy> {
-        let vendor = vendor.trim();
+        let vendor = trimmed(vendor);
         self.vendors
             .iter()
             .find(|v| v.id.eq_ignore_ascii_case(vendor))

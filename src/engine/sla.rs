@@ -9,6 +9,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
+use super::checks::text::trimmed;
 use super::policy::{CategoryPolicy, Policy, SlaPolicy, VendorPolicy};
 use crate::domain::{OrderLine, StorefrontOrder};
 
@@ -214,7 +215,7 @@ pub(super) fn rule_for_vendor_line<'a>(
         if methods.is_empty() {
             return None;
         }
-        let method = lowercase(order.shipping_method.as_deref()?.trim());
+        let method = lowercase(trimmed(order.shipping_method.as_deref()?));
         let (method, days) = methods.get_key_value(method.as_ref())?;
         Some(SlaRule {
             business_days: *days,
@@ -236,10 +237,10 @@ pub(super) fn rule_for_vendor_line<'a>(
 
 /// The category a SKU falls in, by its prefix: the first that claims it.
 pub fn category_of<'a>(policy: &'a Policy, sku: &str) -> Option<&'a CategoryPolicy> {
-    let sku = sku.trim();
+    let sku = trimmed(sku);
     policy.sla.categories.iter().find(|c| {
         c.sku_prefixes.iter().any(|prefix| {
-            let prefix = prefix.trim();
+            let prefix = trimmed(prefix);
             // An empty prefix would silently claim every SKU.
             !prefix.is_empty() && starts_with_ignoring_case(sku, prefix)
         })

@@ -27,10 +27,23 @@ impl Evaluate for Engine<'_> {
     }
 
     fn evaluate(&self, facts: &OrderFacts, resolved: &[(String, String)]) -> (Evaluation, Listing) {
-        let evaluation = engine::evaluate(facts, self.policy, self.now);
-        let listing = engine::listing(facts, &evaluation.findings);
-        (engine::apply_resolutions(evaluation, resolved), listing)
+        completed(
+            facts,
+            engine::evaluate(facts, self.policy, self.now),
+            resolved,
+        )
     }
+}
+
+/// The engine's result as it is stored: with what operators marked resolved
+/// applied, and the order's line in the queues.
+fn completed(
+    facts: &OrderFacts,
+    evaluation: Evaluation,
+    resolved: &[(String, String)],
+) -> (Evaluation, Listing) {
+    let listing = engine::listing(facts, &evaluation.findings);
+    (engine::apply_resolutions(evaluation, resolved), listing)
 }
 
 /// Files one batch of documents and evaluates every order it touched,
@@ -81,15 +94,18 @@ pub fn evaluate_gathered(
         facts,
         mut resolutions,
     } = gathered;
-    let engine = Engine { policy, now };
-    let evaluations: Vec<(i64, Evaluation, Listing)> = facts
-        .iter()
-        .map(|(id, facts)| {
+    let mut evaluations: Vec<(i64, Evaluation, Listing)> = Vec::with_capacity(facts.len());
+    engine::evaluate_each(
+        &facts,
+        |(_, facts)| facts,
+        policy,
+        now,
+        |(id, facts), evaluation| {
             let resolved = resolutions.remove(id).unwrap_or_default();
-            let (evaluation, listing) = engine.evaluate(facts, &resolved);
-            (*id, evaluation, listing)
-        })
-        .collect();
+            let (evaluation, listing) = completed(facts, evaluation, &resolved);
+            evaluations.push((*id, evaluation, listing));
+        },
+    );
     store::prepare_evaluations(&evaluations, now)
 }
 

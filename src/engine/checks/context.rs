@@ -3,10 +3,10 @@
 //! storefront has not heard of, the holds).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveTime, Utc};
 
+use super::text::trimmed;
 use crate::domain::{
     AckState, FulfillmentHold, FulfillmentOrder, FulfillmentStatus, Observed, OrderFacts,
     OrderLine, PurchaseOrder, RerouteStatus, StorefrontOrder, WarehouseOrder, WarehouseShipment,
@@ -48,7 +48,7 @@ impl OwedLine<'_> {
         self.line
             .sku
             .as_deref()
-            .filter(|sku| !sku.trim().is_empty())
+            .filter(|sku| !trimmed(sku).is_empty())
             .unwrap_or(&self.line.title)
     }
 }
@@ -70,7 +70,7 @@ pub(super) struct ShipEvent<'a> {
     pub covered: u32,
 }
 
-impl ShipEvent<'_> {
+impl<'a> ShipEvent<'a> {
     pub fn observed_at(&self) -> DateTime<Utc> {
         match self.source {
             ShipSource::Shipment(s) => s.observed_at,
@@ -79,32 +79,39 @@ impl ShipEvent<'_> {
         }
     }
 
-    /// Units per lower-cased SKU; `None` when the warehouse did not say what
-    /// it shipped, in which case the whole in-house order is taken as shipped.
-    fn shipped_by_sku(&self) -> Option<BTreeMap<String, u32>> {
+    /// The units it names per SKU (trimmed; SKU-less and empty entries left
+    /// out); `None` when the warehouse did not say what it shipped, in which
+    /// case the whole in-house order is taken as shipped.
+    fn shipped_items(&self) -> Option<Vec<(&'a str, u32)>> {
         let items: Vec<(&str, u32)> = match self.source {
             ShipSource::Shipment(shipment) => shipment
                 .value
                 .items
                 .iter()
-                .filter_map(|item| Some((item.sku.as_deref()?, item.quantity)))
+                .filter_map(|item| Some((trimmed(item.sku.as_deref()?), item.quantity)))
+                .filter(|&(sku, quantity)| !sku.is_empty() && quantity > 0)
                 .collect(),
             ShipSource::Vendor(po) => po
                 .value
                 .lines
                 .iter()
-                .map(|line| (line.our_sku.as_str(), line.shipped))
+                .map(|line| (trimmed(&line.our_sku), line.shipped))
+                .filter(|&(sku, quantity)| !sku.is_empty() && quantity > 0)
                 .collect(),
             ShipSource::Order(_) => return None,
         };
-        let mut by_sku = BTreeMap::new();
-        for (sku, quantity) in items {
-            let sku = sku.trim();
-            if !sku.is_empty() && quantity > 0 {
-                *by_sku.entry(sku.to_lowercase()).or_insert(0) += quantity;
-            }
-        }
-        (!by_sku.is_empty()).then_some(by_sku)
+        (!items.is_empty()).then_some(items)
+    }
+}
+
+/// Whether two SKUs or tracking numbers are the same in either case.
+/// Compared in place: this runs for every shipped item and every shipment
+/// of every order evaluated.
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
     }
 }
 
@@ -258,7 +265,7 @@ fn rerouted<'a>(
     facts: &'a OrderFacts,
     line: &'a OrderLine,
 ) -> Option<OwedLine<'a>> {
-    let sku = line.sku.as_deref()?.trim();
+    let sku = trimmed(line.sku.as_deref()?);
     let (proposal, source) = facts
         .reroutes
         .iter()
@@ -301,14 +308,8 @@ fn rerouted<'a>(
 }
 
 /// Whether two tracking numbers are the same once trimmed, in either case.
-/// Compared in place: this runs for every shipment of every order evaluated.
 fn same_tracking(a: &str, b: &str) -> bool {
-    let (a, b) = (a.trim(), b.trim());
-    if a.is_ascii() && b.is_ascii() {
-        a.eq_ignore_ascii_case(b)
-    } else {
-        a.to_uppercase() == b.to_uppercase()
-    }
+    same_ignoring_case(trimmed(a), trimmed(b))
 }
 
 /// Warehouse shipments and vendors' ship notices the storefront does not
@@ -324,7 +325,7 @@ fn ship_events<'a>(facts: &'a OrderFacts, lines: &mut [OwedLine<'a>]) -> Vec<Shi
             .flat_map(|sf| &sf.value.fulfillments)
             .filter(|f| f.is_effective())
             .flat_map(|f| &f.tracking_numbers)
-            .filter(|n| !n.trim().is_empty())
+            .filter(|n| !trimmed(n).is_empty())
     };
     let live = || facts.warehouse_shipments.iter().filter(|s| !s.value.voided);
     let mut events: Vec<ShipEvent<'a>> = live()
@@ -405,14 +406,27 @@ fn source_id<'a>(event: &ShipEvent<'a>) -> (u8, &'a str) {
 }
 
 fn allot(event: &mut ShipEvent<'_>, lines: &mut [OwedLine<'_>]) {
-    match event.shipped_by_sku() {
-        Some(by_sku) => {
-            for (sku, mut shipped) in by_sku {
+    match event.shipped_items() {
+        Some(items) => {
+            // Each SKU once, with the units of every item that names it (in
+            // any case): the lines of one SKU take them in line order.
+            for (first, &(sku, _)) in items.iter().enumerate() {
+                if items[..first]
+                    .iter()
+                    .any(|&(seen, _)| same_ignoring_case(seen, sku))
+                {
+                    continue;
+                }
+                let mut shipped: u32 = items[first..]
+                    .iter()
+                    .filter(|&&(other, _)| same_ignoring_case(other, sku))
+                    .map(|&(_, quantity)| quantity)
+                    .sum();
                 for line in lines.iter_mut().filter(|l| {
                     l.line
                         .sku
                         .as_deref()
-                        .is_some_and(|s| s.trim().to_lowercase() == sku)
+                        .is_some_and(|s| same_ignoring_case(trimmed(s), sku))
                 }) {
                     let taken = shipped.min(line.owed);
                     line.owed -= taken;

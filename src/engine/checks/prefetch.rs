@@ -14,8 +14,16 @@ use crate::domain::OrderFacts;
 
 const CACHE_LINE: usize = 64;
 
+/// All of one order's facts, for an order evaluated on its own.
 pub(super) fn facts(facts: &OrderFacts) {
-    // First the elements of every list, whose addresses need no load...
+    lists(facts);
+    texts(facts);
+    nested(facts);
+}
+
+/// The elements of every list, whose addresses need no load: the first step
+/// for an order evaluated two turns from now (see `evaluate_each`).
+pub(super) fn lists(facts: &OrderFacts) {
     if let Some(sf) = &facts.storefront {
         each(&sf.value.lines);
         each(&sf.value.fulfillments);
@@ -27,8 +35,11 @@ pub(super) fn facts(facts: &OrderFacts) {
     each(&facts.warehouse_shipments);
     each(&facts.carrier_shipments);
     each(&facts.purchase_orders);
-    // ...then the text inside them, whose addresses are in the elements just
-    // asked for: one wait, for all of them at once.
+}
+
+/// The text inside the elements: their addresses are in the elements, asked
+/// for a turn earlier.
+pub(super) fn texts(facts: &OrderFacts) {
     if let Some(sf) = &facts.storefront {
         for line in &sf.value.lines {
             text(&line.id);
@@ -62,9 +73,11 @@ pub(super) fn facts(facts: &OrderFacts) {
         text(&order.value.id);
         text(&order.value.order_number);
     }
-    // ...and last the text in the lists those elements point to: the
-    // tracking numbers every shipment is compared with, and the SKUs a
-    // shipment lists.
+}
+
+/// The text in the lists those elements point to: the tracking numbers
+/// every shipment is compared with, and the SKUs a shipment lists.
+pub(super) fn nested(facts: &OrderFacts) {
     if let Some(sf) = &facts.storefront {
         for fulfillment in &sf.value.fulfillments {
             for number in &fulfillment.tracking_numbers {

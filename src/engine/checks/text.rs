@@ -176,3 +176,47 @@ impl Display for Items {
         }
     }
 }
+
+/// `text.trim()`, without walking it when it neither starts nor ends with
+/// whitespace, as almost every SKU and tracking number does: `str::trim`
+/// decodes and classifies characters from both ends, and the engine trims
+/// every SKU and tracking number it compares for every order it evaluates.
+pub(in crate::engine) fn trimmed(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(&first), Some(&last)) if plain(first) && plain(last) => text,
+        (None, _) | (_, None) => text,
+        _ => text.trim(),
+    }
+}
+
+/// An ASCII byte that is not whitespace by `char::is_whitespace`. Every
+/// other byte leaves the answer to `str::trim`.
+fn plain(byte: u8) -> bool {
+    byte.is_ascii() && !matches!(byte, b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' | b' ')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trimmed;
+
+    #[test]
+    fn trimmed_is_str_trim() {
+        for text in [
+            "",
+            " ",
+            "SKU-1",
+            " SKU-1",
+            "SKU-1 ",
+            "\tSKU-1\n",
+            "\u{0B}SKU\u{0B}",
+            "\u{a0}SKU-1",
+            "SKU-1\u{2003}",
+            "é",
+            "\u{3000}",
+            "a b",
+        ] {
+            assert_eq!(trimmed(text), text.trim(), "{text:?}");
+        }
+    }
+}

@@ -7,7 +7,7 @@
 //! (UOM_MISMATCH) and a substitute it offers (VENDOR_SUBSTITUTION).
 
 use super::context::Context;
-use super::text;
+use super::text::{self, trimmed};
 use super::Outcome;
 use chrono::{DateTime, Utc};
 
@@ -193,7 +193,7 @@ fn still_owed(ctx: &Context<'_>, sku: &str) -> bool {
             && l.line
                 .sku
                 .as_deref()
-                .is_some_and(|s| s.trim().eq_ignore_ascii_case(sku.trim()))
+                .is_some_and(|s| trimmed(s).eq_ignore_ascii_case(trimmed(sku)))
     })
 }
 
@@ -244,7 +244,7 @@ pub(super) fn item_map(ctx: &Context<'_>, out: &mut Outcome) {
         let Some(vendor) = line.third_party.filter(|v| !v.items.is_empty()) else {
             continue;
         };
-        let sku = line.line.sku.as_deref().unwrap_or("").trim();
+        let sku = trimmed(line.line.sku.as_deref().unwrap_or(""));
         let ordered = ctx.facts.purchase_orders.iter().any(|po| {
             let po = &po.value;
             po.vendor_id.eq_ignore_ascii_case(&vendor.id)

@@ -6,7 +6,7 @@ use std::fmt::{self, Display, Formatter, Write};
 
 use super::context::{Context, ShipSource};
 use super::storefront::{financial_status, shipment_label, still_to_fulfil};
-use super::text;
+use super::text::{self, trimmed};
 use super::Outcome;
 
 use crate::domain::{Evidence, FindingCode, System, Verdict, WarehouseStatus};
@@ -189,7 +189,7 @@ pub(super) fn tracking(ctx: &Context<'_>, out: &mut Outcome) {
         };
         for fulfillment in sf.value.fulfillments.iter().filter(|f| {
             f.is_effective()
-                && f.tracking_numbers.iter().all(|n| n.trim().is_empty())
+                && f.tracking_numbers.iter().all(|n| trimmed(n).is_empty())
                 // Digital goods and the like are fulfilled without a parcel.
                 && (f.lines.is_empty() || f.lines.iter().any(|l| ships(&l.line_id)))
         }) {
@@ -216,7 +216,7 @@ pub(super) fn tracking(ctx: &Context<'_>, out: &mut Outcome) {
         s.value
             .tracking_number
             .as_deref()
-            .is_none_or(|n| n.trim().is_empty())
+            .is_none_or(|n| trimmed(n).is_empty())
     }) {
         let since = shipment.value.shipped_at;
         if !out.past(since + tolerance) {
