@@ -22,8 +22,14 @@ use crate::sync::reconcile;
 /// Documents per transaction step: large enough that statement overhead
 /// vanishes, small enough that memory stays flat however big the file.
 const BATCH: usize = 1_000;
-/// SQLite's page cache (64 MiB) and statement journals while importing.
-const IMPORT_PRAGMAS: &str = "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;";
+/// SQLite's page cache while importing: 64 MiB.
+const IMPORT_PRAGMAS: &str = "PRAGMA cache_size = -65536;";
+/// And for the passes that end a large import, filling the trigram index
+/// and building the console's indexes: each reads and writes in order and
+/// needs little cache, so the page cache is handed down to 8 MiB and the
+/// trigram index's pending terms and the index builds' sorts take memory
+/// the cache gave back rather than new memory.
+const FINAL_PASS_PRAGMAS: &str = "PRAGMA cache_size = -8192;";
 /// How much of an unreadable file is kept aside with its reason.
 const KEPT_BYTES: u64 = 1 << 20;
 
@@ -90,6 +96,21 @@ pub async fn import_paths(
     Ok(report)
 }
 
+async fn set_pragmas(
+    conn: &mut AnyConnection,
+    pragmas: &str,
+    origin: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(pragmas)
+        .execute(conn)
+        .await
+        .map(drop)
+        .map_err(|source| StoreError::Query {
+            context: format!("importing {origin}"),
+            source,
+        })
+}
+
 /// Imports one file; database errors abort the import, file problems only
 /// skip the file.
 pub async fn import_file(
@@ -113,10 +134,13 @@ pub async fn import_file(
         }
     };
     let origin = path.display().to_string();
-    let (batches, mut incoming) = mpsc::channel::<Staged>(4);
     // Parsing, and the work on each document that needs no database, runs
     // on its own thread while this task writes the previous batch, so the
-    // two cores are both busy on a large file.
+    // two cores are both busy on a large file. The parser is about twice as
+    // fast as the writer, so one staged batch waiting is enough to keep the
+    // writer busy; a deeper queue would only hold more of the file in
+    // memory.
+    let (batches, mut incoming) = mpsc::channel::<Staged>(1);
     let parse_origin = origin.clone();
     let parser = tokio::task::spawn_blocking(move || {
         let staged = |items: Vec<Item>| {
@@ -155,17 +179,12 @@ pub async fn import_file(
     if store.backend() == Backend::Sqlite {
         // A large import touches every index all over: with SQLite's 2 MB
         // default cache most of its pages would spill to the WAL and be read
-        // back, and each statement's journal would go through a temporary
-        // file. Both stay in memory of a fixed size, flat in the file size;
-        // the connection is closed afterwards rather than kept in the pool.
+        // back. Statement journals and sorts keep SQLite's default temporary
+        // storage, files once they outgrow a fixed size in memory: kept in
+        // memory they grew with the file (the index builds sort every row).
+        // The connection is closed afterwards rather than kept in the pool.
         conn.close_on_drop();
-        sqlx::query(IMPORT_PRAGMAS)
-            .execute(&mut *conn)
-            .await
-            .map_err(|source| StoreError::Query {
-                context: format!("importing {origin}"),
-                source,
-            })?;
+        set_pragmas(&mut conn, IMPORT_PRAGMAS, &origin).await?;
     }
     let mut tx = conn.begin().await.map_err(|source| StoreError::Query {
         context: format!("importing {origin}"),
@@ -233,6 +252,9 @@ pub async fn import_file(
         .and_then(|r| r.map_err(|e| e.to_string()));
     match parsed {
         Ok(_) => {
+            if store.backend() == Backend::Sqlite {
+                set_pragmas(&mut tx, FINAL_PASS_PRAGMAS, &origin).await?;
+            }
             if let Some(deferred) = deferred {
                 deferred.finish(&mut tx).await?;
             }
