@@ -2,6 +2,7 @@
 //! types; wire structs never leave their module.
 
 pub mod carriers;
+mod chunks;
 pub mod edi;
 pub mod http;
 pub mod openai;

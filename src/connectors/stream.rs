@@ -17,6 +17,7 @@ use serde_json::error::Category;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use super::chunks::{Chunks, Inside, CHUNK};
 use super::{shipstation, shopify, Item, Source, WireError};
 
 /// Turns one element's raw JSON into a document, or a rejection.
@@ -67,12 +68,149 @@ pub(super) fn read_body(
     let Some(wire) = wire_of(source) else {
         return super::carriers::read_saved(reader, on_item);
     };
-    // serde_json reads byte by byte from a bare reader.
-    read_with(
-        wire,
-        serde_json::Deserializer::from_reader(BufReader::new(reader)),
+    read_chunked(wire, Chunks::new(reader, CHUNK), on_item)
+}
+
+fn read_chunked<R: Read>(
+    wire: &'static Wire,
+    mut chunks: Chunks<R>,
+    on_item: &mut dyn FnMut(Item),
+) -> Result<usize, WireError> {
+    let mut out = Out {
         on_item,
-    )
+        produced: 0,
+    };
+    match read_enveloped(wire, &mut chunks, &mut out) {
+        Ok(true) => Ok(out.produced),
+        // Any other shape is small (a webhook body, a page of fulfilment
+        // orders): serde_json reads it from the start, byte by byte.
+        Ok(false) => read_with(
+            wire,
+            serde_json::Deserializer::from_reader(BufReader::new(chunks.rewound())),
+            out.on_item,
+        ),
+        Err(err) => Err(classified(err)),
+    }
+}
+
+/// The large body, a list under an envelope key (`{"orders": [...], ...}`),
+/// read one element at a time from chunks in memory. `false`, with nothing
+/// read for good, when the body does not start that way.
+fn read_enveloped<R: Read>(
+    wire: &'static Wire,
+    chunks: &mut Chunks<R>,
+    out: &mut Out<'_>,
+) -> Result<bool, serde_json::Error> {
+    if chunks.peek()? != Some(b'{') {
+        return Ok(false);
+    }
+    chunks.bump();
+    if chunks.peek()? != Some(b'"') {
+        return Ok(false);
+    }
+    let Ok(key) = chunks.value::<String>(Inside::Object(b"{")) else {
+        return Ok(false);
+    };
+    if chunks.peek()? != Some(b':') {
+        return Ok(false);
+    }
+    chunks.bump();
+    if chunks.peek()? != Some(b'[') {
+        return Ok(false);
+    }
+    let Some(Envelope::Array(elements)) = (wire.envelope)(&key) else {
+        return Ok(false);
+    };
+    chunks.stream_from_here();
+    read_chunked_array(wire, &key, elements, chunks, out)?;
+    // The members after the list, as `Body` takes them once it has seen an
+    // envelope key.
+    loop {
+        match chunks.peek()? {
+            Some(b'}') => {
+                chunks.bump();
+                break;
+            }
+            Some(b',') => chunks.bump(),
+            _ => return Err(chunks.placed(Inside::Object(br#"{"":0"#))),
+        }
+        match chunks.peek()? {
+            Some(b'"') => {}
+            Some(_) => return Err(chunks.placed(Inside::Object(br#"{"":0,"#))),
+            None => return Err(chunks.placed(Inside::Top(b""))),
+        }
+        let key = chunks.value::<String>(Inside::Object(br#"{"":0,"#))?;
+        if chunks.peek()? != Some(b':') {
+            return Err(chunks.placed(Inside::Object(br#"{"""#)));
+        }
+        chunks.bump();
+        match (wire.envelope)(&key) {
+            Some(Envelope::Array(elements)) if chunks.peek()? == Some(b'[') => {
+                read_chunked_array(wire, &key, elements, chunks, out)?;
+            }
+            Some(Envelope::Array(elements)) => {
+                let raw: Box<RawValue> = chunks.value(Inside::Object(br#"{"":"#))?;
+                Array {
+                    wire,
+                    key: &key,
+                    elements,
+                    out: &mut *out,
+                }
+                .deserialize(&mut serde_json::Deserializer::from_str(raw.get()))?;
+            }
+            Some(Envelope::One(convert)) => {
+                out.emit(convert(chunks.value(Inside::Object(br#"{"":"#))?))
+            }
+            None => {
+                chunks.value::<IgnoredAny>(Inside::Object(br#"{"":"#))?;
+            }
+        }
+    }
+    match chunks.peek()? {
+        None => Ok(true),
+        Some(_) => Err(chunks.placed(Inside::Top(b"0"))),
+    }
+}
+
+/// A list whose `[` is the next byte, up to and with its `]`.
+fn read_chunked_array<R: Read>(
+    wire: &Wire,
+    key: &str,
+    elements: Elements,
+    chunks: &mut Chunks<R>,
+    out: &mut Out<'_>,
+) -> Result<(), serde_json::Error> {
+    chunks.bump();
+    let mut first = true;
+    let mut closed = false;
+    let mut next = || -> Result<Option<Box<RawValue>>, serde_json::Error> {
+        if closed {
+            return Ok(None);
+        }
+        // How far the list is opened before the next element, for errors.
+        let inside: &'static [u8] = match chunks.peek()? {
+            Some(b']') => {
+                chunks.bump();
+                closed = true;
+                return Ok(None);
+            }
+            Some(b',') if !first => {
+                chunks.bump();
+                if chunks.peek()? == Some(b']') {
+                    return Err(chunks.placed(Inside::List(b"[0,")));
+                }
+                b"[0,"
+            }
+            Some(_) if first => b"[",
+            _ => {
+                let inside: &'static [u8] = if first { b"[" } else { b"[0" };
+                return Err(chunks.placed(Inside::List(inside)));
+            }
+        };
+        first = false;
+        chunks.value(Inside::List(inside)).map(Some)
+    };
+    read_elements(wire, &format!("`{key}`"), elements, None, &mut next, out)
 }
 
 /// As [`read_body`] for a body already in memory, which serde_json reads
@@ -115,13 +253,18 @@ fn read_with<'de, R: serde_json::de::Read<'de>>(
     .and_then(|()| de.end());
     match read {
         Ok(()) => Ok(out.produced),
-        // Elements are only ever read as raw JSON here, so a data error can
-        // only come from a value whose shape is wrong for its place: the body
-        // is JSON, just not a shape this source sends.
-        Err(err) if err.classify() == Category::Data => {
-            Err(WireError::UnsupportedShape(without_position(&err)))
-        }
-        Err(err) => Err(WireError::Syntax(err)),
+        Err(err) => Err(classified(err)),
+    }
+}
+
+fn classified(err: serde_json::Error) -> WireError {
+    // Elements are only ever read as raw JSON here, so a data error can only
+    // come from a value whose shape is wrong for its place: the body is
+    // JSON, just not a shape this source sends.
+    if err.classify() == Category::Data {
+        WireError::UnsupportedShape(without_position(&err))
+    } else {
+        WireError::Syntax(err)
     }
 }
 
@@ -214,7 +357,14 @@ impl<'de> Visitor<'de> for Body<'_, '_> {
                 self.wire.system, self.wire.accepted
             )));
         };
-        read_elements(self.wire, "the array", elements, first, seq, self.out)
+        read_elements(
+            self.wire,
+            "the array",
+            elements,
+            first,
+            &mut || seq.next_element(),
+            self.out,
+        )
     }
 }
 
@@ -241,9 +391,16 @@ impl<'de> Visitor<'de> for Array<'_, '_> {
         write!(f, "a JSON array under `{}`", self.key)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let place = format!("`{}`", self.key);
-        read_elements(self.wire, &place, self.elements, None, seq, self.out)
+        read_elements(
+            self.wire,
+            &place,
+            self.elements,
+            None,
+            &mut || seq.next_element(),
+            self.out,
+        )
     }
 
     /// `"orders": null` is an empty page, not a broken one.
@@ -252,14 +409,15 @@ impl<'de> Visitor<'de> for Array<'_, '_> {
     }
 }
 
-fn read_elements<'de, A: SeqAccess<'de>>(
+/// The elements of a list, each taken by `next` until it says `None`.
+fn read_elements<E: de::Error>(
     wire: &Wire,
     place: &str,
     elements: Elements,
     first: Option<Box<RawValue>>,
-    mut seq: A,
+    next: &mut dyn FnMut() -> Result<Option<Box<RawValue>>, E>,
     out: &mut Out<'_>,
-) -> Result<(), A::Error> {
+) -> Result<(), E> {
     match elements {
         Elements::Each {
             convert,
@@ -267,7 +425,7 @@ fn read_elements<'de, A: SeqAccess<'de>>(
         } => {
             let first = match first {
                 Some(raw) => Some(raw),
-                None => seq.next_element::<Box<RawValue>>()?,
+                None => next()?,
             };
             if let Some(raw) = first {
                 let members = members(&raw);
@@ -283,13 +441,13 @@ fn read_elements<'de, A: SeqAccess<'de>>(
                 }
                 out.emit(convert(raw));
             }
-            while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            while let Some(raw) = next()? {
                 out.emit(convert(raw));
             }
         }
         Elements::Whole(convert) => {
             let mut all: Vec<Box<RawValue>> = first.into_iter().collect();
-            while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            while let Some(raw) = next()? {
                 all.push(raw);
             }
             for item in convert(all) {
@@ -441,5 +599,132 @@ impl Visitor<'_> for LooseStringVisitor {
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<LooseString, E> {
         Ok(LooseString(value.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a body reads as, from chunks of `capacity` bytes, or as serde_json
+    /// reads it from a reader, byte by byte (as bodies of other shapes are).
+    fn read_in_chunks(wire: &'static Wire, body: &[u8], capacity: usize) -> String {
+        let mut items = Vec::new();
+        let result = read_chunked(wire, Chunks::new(body, capacity), &mut |item| {
+            items.push(item)
+        });
+        outcome(result, items)
+    }
+
+    fn read_bytewise(wire: &'static Wire, body: &[u8]) -> String {
+        let mut items = Vec::new();
+        let result = read_with(
+            wire,
+            serde_json::Deserializer::from_reader(body),
+            &mut |item| items.push(item),
+        );
+        outcome(result, items)
+    }
+
+    fn outcome(result: Result<usize, WireError>, items: Vec<Item>) -> String {
+        match result {
+            Ok(produced) => {
+                assert_eq!(produced, items.len());
+                format!("{items:#?}")
+            }
+            Err(err) => format!("error: {err}"),
+        }
+    }
+
+    fn order(id: u64) -> String {
+        format!(
+            r##"{{"id": {id}, "name": "#{id}", "created_at": "2024-05-02T09:15:00-04:00",
+  "financial_status": "paid", "fulfillment_status": null,
+  "line_items": [{{"id": {id}0, "quantity": 2, "title": "Mug \"blue\" \u00e9", "sku": "MUG-1"}}]}}"##
+        )
+    }
+
+    fn bodies() -> Vec<(&'static Wire, String)> {
+        let orders = [order(1001), order(1002), order(1003)].join(",\n ");
+        let mut bodies = vec![
+            (&shopify::WIRE, format!("{{\"orders\": [{orders}]}}")),
+            (
+                &shopify::WIRE,
+                format!(
+                    "\n  {{ \"orders\" : [ {orders} ] , \"next\": {{\"a\": [1, 2.5e3]}}, \"order\": {} }}\n",
+                    order(1004)
+                ),
+            ),
+            // An element that does not parse is rejected alone.
+            (
+                &shopify::WIRE,
+                format!(r#"{{"orders": [{}, {{"id": 7, "name": 5}}]}}"#, order(1005)),
+            ),
+            (&shopify::WIRE, r#"{"orders": []}"#.to_string()),
+            (&shopify::WIRE, format!("{{\"order\": {}}}", order(1006))),
+            (&shopify::WIRE, order(1007)),
+            (&shopify::WIRE, r#"{"orders": null, "x": 1}"#.to_string()),
+            (&shopify::WIRE, r#"{"orders": [], "orders": 5}"#.to_string()),
+            (&shopify::WIRE, r#"{"customers": [{"id": 1}]}"#.to_string()),
+            (&shopify::WIRE, r#"{"orders": [{"email": "a@b"}]}"#.to_string()),
+            (
+                &shipstation::WIRE,
+                r#"{"orders": [{"orderId": 1, "orderNumber": "1001", "orderStatus": "shipped"}], "total": 1, "page": 1, "pages": 12345}"#
+                    .to_string(),
+            ),
+        ];
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/shopify");
+        if let Ok(entries) = std::fs::read_dir(fixtures) {
+            for entry in entries.flatten() {
+                if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                    bodies.push((&shopify::WIRE, text));
+                }
+            }
+        }
+        bodies
+    }
+
+    #[test]
+    fn a_body_read_in_chunks_reads_as_it_does_byte_by_byte() {
+        for (wire, body) in bodies() {
+            let bytewise = read_bytewise(wire, body.as_bytes());
+            for capacity in [1, 2, 3, 5, 8, 64, 1000, CHUNK] {
+                assert_eq!(
+                    read_in_chunks(wire, body.as_bytes(), capacity),
+                    bytewise,
+                    "{body} in chunks of {capacity}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_body_read_in_chunks_fails_as_it_does_byte_by_byte() {
+        let orders = [order(1001), order(1002)].join(",\n ");
+        let body = format!("{{\"orders\": [{orders}],\n \"page\": 1}}\n");
+        let mut broken: Vec<Vec<u8>> = (0..body.len())
+            .map(|end| body.as_bytes()[..end].to_vec())
+            .collect();
+        for (at, _) in body.char_indices() {
+            for replacement in [b"x".as_slice(), b",", b"}", b"]", b"\"", b""] {
+                let mut changed = body.as_bytes()[..at].to_vec();
+                changed.extend_from_slice(replacement);
+                changed.extend_from_slice(&body.as_bytes()[at + 1..]);
+                broken.push(changed);
+            }
+        }
+        broken.push(format!("{body} trailing").into_bytes());
+        for body in broken {
+            let bytewise = read_bytewise(&shopify::WIRE, &body);
+            for capacity in [1, 7, 100, CHUNK] {
+                assert_eq!(
+                    read_in_chunks(&shopify::WIRE, &body, capacity),
+                    bytewise,
+                    "{} in chunks of {capacity}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
+        }
     }
 }
