@@ -3,7 +3,8 @@
 //! while the writer files the next, and the store must end exactly as the
 //! one-batch-at-a-time path of a sync leaves it, on both engines; an order
 //! merged away by a later batch stays gone; a bad order is kept aside alone;
-//! and an import killed part-way and run again ends as an uninterrupted one.
+//! storefront orders under one name are all kept; and an import killed
+//! part-way and run again ends as an uninterrupted one.
 
 mod dbs;
 mod store_view;
@@ -378,6 +379,20 @@ fn warehouse_order(order_id: u64, number: &str, key: Option<&str>) -> Value {
     })
 }
 
+/// Imports `path`, which must load whole: no error, nothing kept aside.
+async fn import_cleanly(db: &dbs::TestDb, source: Source, path: &Path) {
+    let (report, _) = import::import_file(&db.store, &policy(), source, path, now())
+        .await
+        .unwrap();
+    assert_eq!(report.error, None, "{}", db.label);
+    assert!(
+        report.rejected.is_empty(),
+        "{}: {:?}",
+        db.label,
+        report.rejected
+    );
+}
+
 async fn merge_across_batches(db: dbs::TestDb) {
     let dir = tempfile::tempdir().unwrap();
     // Two warehouse orders that look like two orders in the first batch; a
@@ -392,16 +407,7 @@ async fn merge_across_batches(db: dbs::TestDb) {
     let body = json!({ "orders": orders, "total": orders.len(), "page": 1, "pages": 1 });
     let path = write(dir.path(), "warehouse.json", &body);
 
-    let (report, _) = import::import_file(&db.store, &policy(), Source::Warehouse, &path, now())
-        .await
-        .unwrap();
-    assert_eq!(report.error, None, "{}", db.label);
-    assert!(
-        report.rejected.is_empty(),
-        "{}: {:?}",
-        db.label,
-        report.rejected
-    );
+    import_cleanly(&db, Source::Warehouse, &path).await;
 
     let orphans: Vec<(i64,)> =
         sqlx::query_as("SELECT id FROM orders WHERE id NOT IN (SELECT order_id FROM payloads)")
@@ -651,4 +657,56 @@ async fn a_large_import_builds_the_console_indexes_once_exactly_as_the_migration
     tx.rollback().await.unwrap();
     assert_eq!(index_definitions(&mut conn).await, migrated);
     assert_eq!(integrity(&mut conn).await, "ok");
+}
+
+async fn two_orders_under_one_name(db: dbs::TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = storefront_orders(3);
+    for order in &mut orders {
+        order["name"] = json!("#5555");
+    }
+    // One file holding two of them, then a later file with the third.
+    let together = write(
+        dir.path(),
+        "together.json",
+        &json!({ "orders": orders[..2] }),
+    );
+    let later = write(dir.path(), "later.json", &json!({ "orders": orders[2..] }));
+    for path in [&together, &later] {
+        import_cleanly(&db, Source::Storefront, path).await;
+    }
+    let named: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT storefront_id, name_key FROM orders WHERE name = '#5555' ORDER BY id",
+    )
+    .fetch_all(db.store.pool())
+    .await
+    .unwrap();
+    let ids: Vec<String> = orders.iter().map(|order| order["id"].to_string()).collect();
+    assert_eq!(
+        named.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+        ids,
+        "{}: every order kept",
+        db.label
+    );
+    assert_eq!(
+        named.iter().filter(|(_, key)| key.is_some()).count(),
+        1,
+        "{}: the name matches the first order only: {named:?}",
+        db.label
+    );
+    assert_eq!(named[0].1.as_deref(), Some("5555"), "{}", db.label);
+    let evaluated: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM orders WHERE name = '#5555' AND queue IS NOT NULL")
+            .fetch_one(db.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(evaluated.0, 3, "{}: every order evaluated", db.label);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storefront_orders_under_one_name_are_all_kept_and_the_first_holds_the_name() {
+    two_orders_under_one_name(dbs::sqlite().await).await;
+    if let Some(pg) = dbs::postgres().await {
+        two_orders_under_one_name(pg).await;
+    }
 }

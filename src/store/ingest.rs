@@ -304,6 +304,14 @@ impl Resolver {
     }
 
     fn apply_keys(&mut self, slot: usize, keys: &DocKeys, name_key: Option<String>) {
+        // An order name matches one order. Another storefront order under
+        // the same name (files of two shops, a shop that renumbered) keeps
+        // the name for display but is not matched by it.
+        let name_key = name_key.filter(|key| {
+            self.by_name_key
+                .get(key)
+                .is_none_or(|&holder| self.root(holder) == slot)
+        });
         let entity = &mut self.entities[slot];
         if let Some(sid) = &keys.storefront_id {
             entity.storefront_id = Some(sid.clone());
@@ -316,8 +324,8 @@ impl Resolver {
             entity.warehouse_key = Some(key.clone());
         }
         if keys.owns_name || entity.name_key.is_none() {
-            if let (Some(name), Some(key)) = (&keys.name, name_key) {
-                if let Some(old) = entity.name_key.replace(key) {
+            if let Some(name) = &keys.name {
+                if let Some(old) = name_key.and_then(|key| entity.name_key.replace(key)) {
                     if self.by_name_key.get(&old) == Some(&slot) {
                         self.by_name_key.remove(&old);
                     }
