@@ -3,8 +3,9 @@
 //! while the writer files the next, and the store must end exactly as the
 //! one-batch-at-a-time path of a sync leaves it, on both engines; an order
 //! merged away by a later batch stays gone; a bad order is kept aside alone;
-//! storefront orders under one name are all kept; and an import killed
-//! part-way and run again ends as an uninterrupted one.
+//! storefront orders under one name are all kept; an import killed part-way
+//! and run again ends as an uninterrupted one; and the WAL a large import
+//! leaves is cut back by the next write while the console reads.
 
 mod dbs;
 mod store_view;
@@ -468,6 +469,10 @@ fn run_to_end(mut command: Command) {
     );
 }
 
+/// What the store lets the WAL keep once it starts over
+/// (`journal_size_limit`, set by `Store::open`).
+const WAL_KEPT: u64 = 16 << 20;
+
 fn wal_bytes(db: &Path) -> u64 {
     std::fs::metadata(format!("{}-wal", db.display())).map_or(0, |m| m.len())
 }
@@ -709,4 +714,48 @@ async fn storefront_orders_under_one_name_are_all_kept_and_the_first_holds_the_n
     if let Some(pg) = dbs::postgres().await {
         two_orders_under_one_name(pg).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_shrinks_back_after_a_large_import_while_the_console_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("deck.sqlite");
+    let store = Store::open(&sqlite_url(&db_path)).await.unwrap();
+    // The console keeps a connection open, so the import's is not the last
+    // to close, which would remove the WAL.
+    let mut console = store.pool().acquire().await.unwrap();
+    let orders = storefront_orders(8_001);
+    let large = write(
+        dir.path(),
+        "large.json",
+        &json!({ "orders": orders[..8_000] }),
+    );
+    let next = write(
+        dir.path(),
+        "next.json",
+        &json!({ "orders": orders[8_000..] }),
+    );
+    import::import_file(&store, &policy(), Source::Storefront, &large, now())
+        .await
+        .unwrap();
+    let after_import = wal_bytes(&db_path);
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orders")
+        .fetch_one(&mut *console)
+        .await
+        .unwrap();
+    assert_eq!(count, 8_000);
+    assert!(
+        after_import > WAL_KEPT,
+        "the import's WAL: {after_import} bytes"
+    );
+    // The next write starts the WAL over, and cuts it back.
+    import::import_file(&store, &policy(), Source::Storefront, &next, now())
+        .await
+        .unwrap();
+    let after_next = wal_bytes(&db_path);
+    assert!(
+        after_next <= WAL_KEPT,
+        "the WAL after the next write: {after_next} bytes (after the import: {after_import})"
+    );
+    drop(console);
 }

@@ -161,10 +161,15 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets readers (the console) run beside the writer
                         // (the workers); the busy timeout makes a second
-                        // writer wait instead of failing.
+                        // writer wait instead of failing. A large import's WAL
+                        // is as large as what it wrote; SQLite reuses the file
+                        // rather than shrink it, so it would stay gigabytes on
+                        // disk for as long as the console keeps a connection
+                        // open: the size limit cuts it back when it starts over.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                             PRAGMA journal_size_limit = 16777216;",
                         )
                         .await?;
                     }
