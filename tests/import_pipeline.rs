@@ -219,9 +219,8 @@ async fn large_file_with_a_bad_order(db: dbs::TestDb) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_of_several_batches_loads_as_a_sync_files_it_and_keeps_a_bad_order_aside() {
-    large_file_with_a_bad_order(dbs::sqlite().await).await;
-    if let Some(pg) = dbs::postgres().await {
-        large_file_with_a_bad_order(pg).await;
+    for db in dbs::all().await {
+        large_file_with_a_bad_order(db).await;
     }
 }
 
@@ -352,17 +351,15 @@ async fn search_after_changes_within_one_import(db: dbs::TestDb) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_filter_finds_orders_changed_by_a_later_batch_of_the_same_import() {
-    search_after_changes_within_one_import(dbs::sqlite().await).await;
-    if let Some(pg) = dbs::postgres().await {
-        search_after_changes_within_one_import(pg).await;
+    for db in dbs::all().await {
+        search_after_changes_within_one_import(db).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_filter_finds_orders_after_a_first_import_and_after_a_later_one() {
-    search_after_a_first_and_a_later_import(dbs::sqlite().await).await;
-    if let Some(pg) = dbs::postgres().await {
-        search_after_a_first_and_a_later_import(pg).await;
+    for db in dbs::all().await {
+        search_after_a_first_and_a_later_import(db).await;
     }
 }
 
@@ -439,9 +436,8 @@ async fn merge_across_batches(db: dbs::TestDb) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_merged_away_by_a_later_batch_stays_gone() {
-    merge_across_batches(dbs::sqlite().await).await;
-    if let Some(pg) = dbs::postgres().await {
-        merge_across_batches(pg).await;
+    for db in dbs::all().await {
+        merge_across_batches(db).await;
     }
 }
 
@@ -710,9 +706,8 @@ async fn two_orders_under_one_name(db: dbs::TestDb) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storefront_orders_under_one_name_are_all_kept_and_the_first_holds_the_name() {
-    two_orders_under_one_name(dbs::sqlite().await).await;
-    if let Some(pg) = dbs::postgres().await {
-        two_orders_under_one_name(pg).await;
+    for db in dbs::all().await {
+        two_orders_under_one_name(db).await;
     }
 }
 

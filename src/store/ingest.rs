@@ -40,8 +40,13 @@ pub struct IncomingDoc {
 pub trait Evaluate {
     /// The moment evaluations are made as of.
     fn at(&self) -> DateTime<Utc>;
-    /// `resolved`: the findings operators marked resolved, (code, who).
-    fn evaluate(&self, facts: &OrderFacts, resolved: &[(String, String)]) -> (Evaluation, Listing);
+    /// Each order with the findings operators marked resolved on it (code,
+    /// who), evaluated in turn; the results in the same order. One call for
+    /// a batch, which the engine evaluates faster than order by order.
+    fn evaluate_all(
+        &self,
+        orders: &[(&OrderFacts, &[(String, String)])],
+    ) -> Vec<(Evaluation, Listing)>;
 }
 
 /// What a batch did: new orders are stored evaluated; the others it touched
@@ -547,19 +552,27 @@ async fn evaluate_fresh(
         }
     }
     let resolutions = resolutions_by_key(conn, &name_keys).await?;
-    let mut evaluations = Vec::with_capacity(fresh.len());
-    for (slot, mut facts) in fresh {
-        let key = resolver.entities[slot].name_key.as_deref();
+    let mut fresh: Vec<(usize, OrderFacts)> = fresh.into_iter().collect();
+    for (slot, facts) in &mut fresh {
+        let key = resolver.entities[*slot].name_key.as_deref();
         if let Some(found) = key.and_then(|k| links.get(k)) {
             facts.replacements.extend(found.iter().cloned());
         }
         facts.canonicalize();
-        let resolved = key
-            .and_then(|k| resolutions.get(k))
-            .map_or(&[][..], Vec::as_slice);
-        evaluations.push((slot, engine.evaluate(&facts, resolved)));
     }
-    Ok(evaluations)
+    let orders: Vec<(&OrderFacts, &[(String, String)])> = fresh
+        .iter()
+        .map(|(slot, facts)| {
+            let resolved = resolver.entities[*slot]
+                .name_key
+                .as_deref()
+                .and_then(|k| resolutions.get(k))
+                .map_or(&[][..], Vec::as_slice);
+            (facts, resolved)
+        })
+        .collect();
+    let evaluated = engine.evaluate_all(&orders);
+    Ok(fresh.iter().map(|&(slot, _)| slot).zip(evaluated).collect())
 }
 
 /// The replacement links already stored for `name_keys`, by key, less those

@@ -26,24 +26,23 @@ impl Evaluate for Engine<'_> {
         self.now
     }
 
-    fn evaluate(&self, facts: &OrderFacts, resolved: &[(String, String)]) -> (Evaluation, Listing) {
-        completed(
-            facts,
-            engine::evaluate(facts, self.policy, self.now),
-            resolved,
-        )
+    fn evaluate_all(
+        &self,
+        orders: &[(&OrderFacts, &[(String, String)])],
+    ) -> Vec<(Evaluation, Listing)> {
+        let mut results = Vec::with_capacity(orders.len());
+        engine::evaluate_each(
+            orders,
+            |&(facts, _)| facts,
+            self.policy,
+            self.now,
+            |&(facts, resolved), evaluation| {
+                let listing = engine::listing(facts, &evaluation.findings);
+                results.push((engine::apply_resolutions(evaluation, resolved), listing));
+            },
+        );
+        results
     }
-}
-
-/// The engine's result as it is stored: with what operators marked resolved
-/// applied, and the order's line in the queues.
-fn completed(
-    facts: &OrderFacts,
-    evaluation: Evaluation,
-    resolved: &[(String, String)],
-) -> (Evaluation, Listing) {
-    let listing = engine::listing(facts, &evaluation.findings);
-    (engine::apply_resolutions(evaluation, resolved), listing)
 }
 
 /// Files one batch of documents and evaluates every order it touched,
@@ -90,22 +89,19 @@ pub fn evaluate_gathered(
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> Result<PreparedEvaluations, StoreError> {
-    let Gathered {
-        facts,
-        mut resolutions,
-    } = gathered;
-    let mut evaluations: Vec<(i64, Evaluation, Listing)> = Vec::with_capacity(facts.len());
-    engine::evaluate_each(
-        &facts,
-        |(_, facts)| facts,
-        policy,
-        now,
-        |(id, facts), evaluation| {
-            let resolved = resolutions.remove(id).unwrap_or_default();
-            let (evaluation, listing) = completed(facts, evaluation, &resolved);
-            evaluations.push((*id, evaluation, listing));
-        },
-    );
+    let Gathered { facts, resolutions } = gathered;
+    let orders: Vec<(&OrderFacts, &[(String, String)])> = facts
+        .iter()
+        .map(|(id, facts)| {
+            let resolved = resolutions.get(id).map_or(&[][..], Vec::as_slice);
+            (facts, resolved)
+        })
+        .collect();
+    let evaluations: Vec<(i64, Evaluation, Listing)> = facts
+        .iter()
+        .zip(Engine { policy, now }.evaluate_all(&orders))
+        .map(|((id, _), (evaluation, listing))| (*id, evaluation, listing))
+        .collect();
     store::prepare_evaluations(&evaluations, now)
 }
 

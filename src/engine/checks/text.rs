@@ -184,9 +184,8 @@ impl Display for Items {
 pub(in crate::engine) fn trimmed(text: &str) -> &str {
     let bytes = text.as_bytes();
     match (bytes.first(), bytes.last()) {
-        (Some(&first), Some(&last)) if plain(first) && plain(last) => text,
-        (None, _) | (_, None) => text,
-        _ => text.trim(),
+        (Some(&first), Some(&last)) if !(plain(first) && plain(last)) => text.trim(),
+        _ => text,
     }
 }
 
