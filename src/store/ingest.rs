@@ -9,15 +9,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 use super::body::{compress, pack, PackedBody};
-use super::params::{
-    bind_all, id_chunks, in_list, insert_rows, placeholders, rows_cap, statement_sizes, Param,
-    Style,
-};
+use super::params::{bind_all, id_chunks, in_list, insert_rows, Param, Style};
 use super::results::{
     finding_rows, insert_findings, link_from_row, resolutions_by_key, summary_values,
-    SUMMARY_COLUMNS, SUMMARY_COLUMN_NAMES,
+    SUMMARY_COLUMN_NAMES,
 };
-use super::{from_millis, to_millis, QueryContext, StoreError};
+use super::{from_millis, highest_order_id, to_millis, QueryContext, StoreError};
 use crate::domain::{
     normalize_order_name, DocumentContent, OrderFacts, ReplacementLink, ShipmentStatus,
 };
@@ -845,9 +842,8 @@ async fn upsert_existing(
     .await
 }
 
-const NEW_ORDER_COLUMNS: usize = 7 + SUMMARY_COLUMNS;
-
-/// Writes each order first seen in this batch once, with its evaluation.
+/// Writes each order first seen in this batch once, with its evaluation,
+/// under an id reserved for it beforehand.
 async fn insert_new(
     conn: &mut AnyConnection,
     resolver: &mut Resolver,
@@ -855,76 +851,65 @@ async fn insert_new(
     evaluations: &[(usize, (Evaluation, Listing))],
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let head = format!(
-        "INSERT INTO orders (storefront_id, name, name_key, warehouse_key, customer, placed_at, \
-         facts_changed_at, {SUMMARY_COLUMN_NAMES}) VALUES "
-    );
-    let row_params =
-        |resolver: &Resolver, slot: usize, (evaluation, listing): &(Evaluation, Listing)| {
-            let mut params = entity_params(&resolver.entities[slot], changed_at);
-            params.extend(summary_values(evaluation, listing, at));
-            params
-        };
-    let (keyed, keyless): (Vec<_>, Vec<_>) = evaluations.iter().partition(|(slot, _)| {
-        let entity = &resolver.entities[*slot];
-        entity.storefront_id.is_some() || entity.name_key.is_some()
-    });
-    // A parcel no order has claimed yet has no unique key to match a
-    // RETURNING row by; such orders are rare and go one by one.
-    for (slot, evaluation) in keyless {
-        let sql = format!(
-            "{head}({}) RETURNING id",
-            placeholders(Style::of(conn), 1, NEW_ORDER_COLUMNS)
-        );
-        let row = bind_all(sqlx::query(&sql), row_params(resolver, *slot, evaluation))
-            .fetch_one(&mut *conn)
-            .await
-            .context("recording a parcel's order")?;
-        resolver.entities[*slot].id = Some(row.try_get("id").context("reading new order ids")?);
+    let ids = reserve_order_ids(conn, evaluations.len()).await?;
+    let rows = evaluations
+        .iter()
+        .zip(ids)
+        .map(|((slot, (evaluation, listing)), id)| {
+            let entity = &mut resolver.entities[*slot];
+            entity.id = Some(id);
+            let mut row = vec![Param::Int(id)];
+            row.extend(entity_params(entity, changed_at));
+            row.extend(summary_values(evaluation, listing, at));
+            row
+        })
+        .collect();
+    insert_rows(
+        conn,
+        &format!(
+            "INSERT INTO orders (id, storefront_id, name, name_key, warehouse_key, customer, placed_at, \
+             facts_changed_at, {SUMMARY_COLUMN_NAMES})"
+        ),
+        "",
+        rows,
+        "recording new orders",
+    )
+    .await
+}
+
+/// `count` order ids no order holds, for rows about to be inserted. Knowing
+/// each new order's id before its row is written spares reading every row
+/// back (`RETURNING`) and matching it to its entity by key, which cost an
+/// import of a large file as much as writing the rows.
+async fn reserve_order_ids(conn: &mut AnyConnection, count: usize) -> Result<Vec<i64>, StoreError> {
+    if count == 0 {
+        return Ok(Vec::new());
     }
-    // Rows come back from RETURNING in no promised order, so each is matched
-    // to its entity by a unique key it carries.
-    let mut rest = keyed.as_slice();
-    for size in statement_sizes(keyed.len(), rows_cap(NEW_ORDER_COLUMNS)) {
-        let (chunk, after) = rest.split_at(size);
-        rest = after;
-        let mut sql = head.clone();
-        let mut params = Vec::with_capacity(chunk.len() * NEW_ORDER_COLUMNS);
-        for (i, (slot, evaluation)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(&placeholders(
-                Style::of(conn),
-                i * NEW_ORDER_COLUMNS + 1,
-                NEW_ORDER_COLUMNS,
-            ));
-            sql.push(')');
-            params.extend(row_params(resolver, *slot, evaluation));
+    match Style::of(conn) {
+        // What SQLite itself would assign: the caller's transaction writes
+        // them, and SQLite lets one transaction write at a time (one that
+        // read before another's commit cannot write at all), so no other
+        // writer can take them in between.
+        Style::Anonymous => {
+            let above = highest_order_id(conn).await?;
+            Ok((1..=count as i64).map(|n| above + n).collect())
         }
-        sql.push_str(" RETURNING id, storefront_id, name_key");
-        let rows = bind_all(sqlx::query(&sql), params)
+        // Drawn from the identity column's own sequence, as a default
+        // would be: concurrent writers each draw their own.
+        Style::Numbered => {
+            let rows = sqlx::query(
+                "SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id \
+                 FROM generate_series(1, $1)",
+            )
+            .bind(count as i64)
             .fetch_all(&mut *conn)
             .await
-            .context("recording new orders")?;
-        for row in rows {
-            let id: i64 = row.try_get("id").context("reading new order ids")?;
-            let storefront_id: Option<String> = row
-                .try_get("storefront_id")
-                .context("reading new order ids")?;
-            let name_key: Option<String> =
-                row.try_get("name_key").context("reading new order ids")?;
-            let slot = storefront_id
-                .and_then(|k| resolver.by_storefront_id.get(&k).copied())
-                .or_else(|| name_key.and_then(|k| resolver.by_name_key.get(&k).copied()));
-            if let Some(slot) = slot {
-                let root = resolver.root(slot);
-                resolver.entities[root].id = Some(id);
-            }
+            .context("reserving ids for new orders")?;
+            rows.iter()
+                .map(|row| row.try_get("id").context("reserving ids for new orders"))
+                .collect()
         }
     }
-    Ok(())
 }
 
 /// Moves each document's packed body into the store: nothing reads it after.
