@@ -40,6 +40,19 @@ impl Deck {
             .expect("run orderdeck")
     }
 
+    /// `import --source SOURCE PATH` at [`NOW`], which must succeed.
+    fn import(&self, source: &str, path: &Path) {
+        let out = self.run(&[
+            "--now",
+            NOW,
+            "import",
+            "--source",
+            source,
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
     fn write(&self, name: &str, body: &Value) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::write(&path, serde_json::to_vec(body).unwrap()).unwrap();
@@ -98,15 +111,7 @@ fn shop(deck: &Deck) {
         ], "total": 3, "page": 1, "pages": 1}),
     );
     for (source, path) in [("storefront", &storefront), ("warehouse", &warehouse)] {
-        let out = deck.run(&[
-            "--now",
-            NOW,
-            "import",
-            "--source",
-            source,
-            path.to_str().unwrap(),
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
+        deck.import(source, path);
     }
 }
 
@@ -208,6 +213,48 @@ fn show_prints_findings_timeline_and_sources() {
         text.contains("CANCELLED_BUT_ACTIVE") && text.contains("Timeline"),
         "{text}"
     );
+}
+
+#[test]
+fn show_names_the_other_orders_under_the_same_name() {
+    let deck = Deck::new();
+    // Two shops' exports each have a #1001; the first to arrive holds it.
+    let first = deck.write(
+        "shop-a.json",
+        &json!({"orders": [order(11, "#1001", "2026-11-20T10:00:00-05:00", "paid", 1)]}),
+    );
+    let second = deck.write(
+        "shop-b.json",
+        &json!({"orders": [
+            order(22, "#1001", "2026-11-21T10:00:00-05:00", "paid", 1),
+            order(33, "#1001", "2026-11-22T10:00:00-05:00", "paid", 1),
+            order(44, "#1002", "2026-11-22T10:00:00-05:00", "paid", 1),
+        ]}),
+    );
+    for path in [&first, &second] {
+        deck.import("storefront", path);
+    }
+    let shown = |reference: &str| -> Value {
+        let out = deck.run(&["--now", NOW, "show", reference, "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+
+    let holder = shown("#1001");
+    assert_eq!(holder["storefront_id"], "11");
+    assert_eq!(holder["also_named"], json!(["22", "33"]));
+    let kept_for_display = shown("33");
+    assert_eq!(kept_for_display["order"], "#1001");
+    assert_eq!(kept_for_display["also_named"], json!(["11", "22"]));
+    assert_eq!(shown("#1002")["also_named"], json!([]));
+
+    let text = stdout(&deck.run(&["--now", NOW, "show", "#1001"]));
+    assert!(
+        text.contains("2 other orders have this name: 22, 33 (orderdeck show 22)"),
+        "{text}"
+    );
+    let text = stdout(&deck.run(&["--now", NOW, "show", "#1002"]));
+    assert!(!text.contains("this name"), "{text}");
 }
 
 #[test]
@@ -467,25 +514,9 @@ fn saved_carrier_replies_import_and_join_their_orders() {
                 "createDate": "2022-01-20T08:00:00.0000000", "trackingNumber": "1Z1442YY7229014688",
                 "carrierCode": "ups", "voided": false}]}),
     );
-    let out = deck.run(&[
-        "--now",
-        NOW,
-        "import",
-        "--source",
-        "warehouse",
-        shipments.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    deck.import("warehouse", &shipments);
     let ups = carriers.join("ups-track-delivered.json");
-    let out = deck.run(&[
-        "--now",
-        NOW,
-        "import",
-        "--source",
-        "carrier",
-        ups.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    deck.import("carrier", &ups);
     let out = deck.run(&["--now", NOW, "show", "7", "--json"]);
     let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
     let kinds: Vec<&str> = shown["sources"]

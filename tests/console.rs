@@ -877,3 +877,40 @@ async fn a_reroute_is_looked_at_then_rejected_from_its_view() {
         "{detail}"
     );
 }
+
+#[tokio::test]
+async fn the_detail_pane_names_another_order_under_the_same_name() {
+    let shop = shop().await;
+    let mut state = opened(&shop, defaults(), (80, 24), false).await;
+    let name = state.panes[2].rows[0].name.clone();
+    // A second shop's export with an order of the same name.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("other-shop.json");
+    let other = serde_json::json!({"orders": [{
+        "id": 990_000_001_u64, "name": name, "created_at": "2026-11-22T10:00:00-05:00",
+        "updated_at": "2026-11-22T10:00:00-05:00", "financial_status": "paid",
+        "fulfillment_status": null, "tags": "",
+        "line_items": [{"id": 990_000_011_u64, "sku": "LAMP-OAK", "title": "Lamp", "quantity": 1,
+                        "fulfillable_quantity": 1, "requires_shipping": true,
+                        "fulfillment_service": "manual"}]
+    }]});
+    std::fs::write(&file, serde_json::to_vec(&other).unwrap()).unwrap();
+    let policy = &shop.data.acting.as_ref().unwrap().policy;
+    let (report, _) = orderdeck::sync::import::import_file(
+        &shop.data.store,
+        policy,
+        orderdeck::connectors::Source::Storefront,
+        &file,
+        start(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.documents, report.error), (1, None));
+
+    press(&mut state, &shop, &format!(":open {name}\n")).await;
+    let text = screen(&state);
+    assert!(
+        text.contains("another order has this name: 990000001"),
+        "{text}"
+    );
+}

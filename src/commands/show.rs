@@ -10,7 +10,7 @@ use crate::engine::reservation;
 use crate::engine::{reservation_lines, timeline, vendor_steps, TimelineEvent};
 use crate::store::OrderDetail;
 use crate::summary::{Author, SummaryOutcome};
-use crate::text::sanitize;
+use crate::text::{also_named, sanitize};
 
 #[derive(Debug, Serialize)]
 struct ShownOrder<'a> {
@@ -36,6 +36,8 @@ struct ShownOrder<'a> {
     /// The sensitive category of its drop-shipped goods: no promise and no
     /// automatic reroute before the vendor acknowledges.
     sensitive_category: Option<&'a str>,
+    /// The other orders under the same name, by the reference `show` takes.
+    also_named: &'a [String],
 }
 
 #[derive(Debug, Serialize)]
@@ -110,6 +112,7 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
             reroutes: detail.facts.reroutes.iter().map(|r| &r.value).collect(),
             reservations: &held,
             sensitive_category: sensitive,
+            also_named: &detail.also_named,
         };
         let text =
             serde_json::to_string_pretty(&shown).map_err(|e| CommandError::Other(e.to_string()))?;
@@ -143,6 +146,9 @@ fn render_text(
         row.queue.as_str(),
         sanitize(row.customer.as_deref().unwrap_or(""))
     );
+    if let (Some(line), Some(first)) = (also_named(&detail.also_named), detail.also_named.first()) {
+        let _ = writeln!(out, "{line} (orderdeck show {})", sanitize(first));
+    }
     if let Some(placed) = row.placed_at {
         let _ = writeln!(out, "placed   {}", local_time(placed));
     }

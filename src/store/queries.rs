@@ -47,6 +47,8 @@ pub struct OrderDetail {
     pub findings: Vec<Finding>,
     pub facts: OrderFacts,
     pub payloads: Vec<PayloadRow>,
+    /// The other orders under its name (see [`Store::others_named`]).
+    pub also_named: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -328,6 +330,49 @@ impl Store {
             .transpose()
     }
 
+    /// The other orders under order `id`'s name, each by the reference
+    /// `show` finds it by (its storefront id, else the name): the order that
+    /// holds the name, and those kept under it for display only. Two shops'
+    /// files, or a shop that renumbered, can bring two orders named alike;
+    /// only the first to arrive is found by the name. Both halves search the
+    /// unique index on `name_key`: the orders without a key (those kept for
+    /// display, and parcels no order has claimed yet) are few.
+    async fn others_named(&self, id: i64) -> Result<Vec<String>, StoreError> {
+        let what = "looking up orders under the same name";
+        let name: Option<String> = sqlx::query("SELECT name FROM orders WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .context(what)?
+            .map(|row| row.try_get("name"))
+            .transpose()
+            .context(what)?
+            .flatten();
+        let Some(name) = name else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "SELECT id, storefront_id FROM orders WHERE name_key = $1 AND id <> $2 \
+             UNION ALL \
+             SELECT id, storefront_id FROM orders \
+             WHERE name_key IS NULL AND name IS NOT NULL AND name = $3 AND id <> $4 \
+             ORDER BY id",
+        )
+        .bind(normalize_order_name(&name))
+        .bind(id)
+        .bind(name.clone())
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .context(what)?;
+        rows.iter()
+            .map(|row| {
+                let storefront_id: Option<String> = row.try_get("storefront_id").context(what)?;
+                Ok(storefront_id.unwrap_or_else(|| name.clone()))
+            })
+            .collect()
+    }
+
     /// Only what every system said about the order: the one read the vendor
     /// pass needs per order, where `order_detail` makes four.
     pub async fn order_facts(&self, id: i64) -> Result<OrderFacts, StoreError> {
@@ -378,11 +423,14 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
+        drop(conn);
+        let also_named = self.others_named(id).await?;
         Ok(Some(OrderDetail {
             row,
             findings,
             facts,
             payloads,
+            also_named,
         }))
     }
 
