@@ -29,7 +29,9 @@
 //! 4 KB page where two did not quite; packing costs ~1.5 µs more a body on
 //! the import's parser thread. A stored body needs the dictionary it was
 //! packed against, byte for byte, for as long as any store holds one: the
-//! file never changes, and a better dictionary would come with a new tag.
+//! file never changes, and a better dictionary would come with a new tag
+//! (and, as migration 0014 did for this one, a migration that keeps older
+//! builds from opening a store they could not read).
 
 use super::StoreError;
 
