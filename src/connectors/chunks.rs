@@ -13,6 +13,10 @@ use serde_json::value::RawValue;
 
 /// Enough for some hundreds of orders; grown when one value is larger.
 pub(super) const CHUNK: usize = 1 << 20;
+/// The first read's size: the buffer starts here and doubles while reads
+/// fill it, up to the chunk, so a webhook's few kilobytes do not cost a
+/// zeroed megabyte while a large file is soon read a chunk at a time.
+const FIRST_READ: usize = 16 << 10;
 
 /// The syntax a value or a separator is part of, opened as far as it is
 /// (`[0` for a separator between elements), so that its error is the one
@@ -31,6 +35,8 @@ pub(super) enum Inside {
 pub(super) struct Chunks<R> {
     reader: R,
     buf: Vec<u8>,
+    /// The size `buf` grows to while reads fill it.
+    chunk: usize,
     /// `buf[..filled]` holds bytes read; `buf[at..filled]` those not used.
     filled: usize,
     at: usize,
@@ -48,7 +54,8 @@ impl<R: Read> Chunks<R> {
     pub(super) fn new(reader: R, capacity: usize) -> Self {
         Chunks {
             reader,
-            buf: vec![0; capacity.max(1)],
+            buf: vec![0; capacity.clamp(1, FIRST_READ)],
+            chunk: capacity.max(1),
             filled: 0,
             at: 0,
             ended: false,
@@ -98,6 +105,10 @@ impl<R: Read> Chunks<R> {
                 }
                 Ok(read) => {
                     self.filled += read;
+                    if self.filled == self.buf.len() && self.buf.len() < self.chunk {
+                        let grown = (self.buf.len() * 2).min(self.chunk);
+                        self.buf.resize(grown, 0);
+                    }
                     return Ok(true);
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}

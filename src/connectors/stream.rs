@@ -661,6 +661,14 @@ mod tests {
                 format!(r#"{{"orders": [{}, {{"id": 7, "name": 5}}]}}"#, order(1005)),
             ),
             (&shopify::WIRE, r#"{"orders": []}"#.to_string()),
+            // Larger than the first read, so the buffer grows while reading.
+            (
+                &shopify::WIRE,
+                format!(
+                    "{{\"orders\": [{}]}}",
+                    (2000..2400).map(order).collect::<Vec<_>>().join(",")
+                ),
+            ),
             (&shopify::WIRE, format!("{{\"order\": {}}}", order(1006))),
             (&shopify::WIRE, order(1007)),
             (&shopify::WIRE, r#"{"orders": null, "x": 1}"#.to_string()),
