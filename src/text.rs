@@ -21,7 +21,7 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
 /// What `show` and the console's detail pane say of the other orders under
 /// an order's name (two shops' files, a shop that renumbered), each given by
 /// the reference `show` finds it by.
-pub fn also_named(references: &[String]) -> Option<String> {
+pub fn also_named_line(references: &[String]) -> Option<String> {
     let who = match references.len() {
         0 => return None,
         1 => "another order has".to_string(),

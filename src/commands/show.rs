@@ -10,7 +10,7 @@ use crate::engine::reservation;
 use crate::engine::{reservation_lines, timeline, vendor_steps, TimelineEvent};
 use crate::store::OrderDetail;
 use crate::summary::{Author, SummaryOutcome};
-use crate::text::{also_named, sanitize};
+use crate::text::{also_named_line, sanitize};
 
 #[derive(Debug, Serialize)]
 struct ShownOrder<'a> {
@@ -81,6 +81,7 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
         .reservations_of(&normalize_order_name(&detail.row.name))
         .await?;
     let sensitive = reservation::order_sensitivity(&ctx.policy, &detail.facts);
+    let also_named = ctx.store.others_named(id).await?;
     if json {
         let shown = ShownOrder {
             order: &detail.row.name,
@@ -112,7 +113,7 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
             reroutes: detail.facts.reroutes.iter().map(|r| &r.value).collect(),
             reservations: &held,
             sensitive_category: sensitive,
-            also_named: &detail.also_named,
+            also_named: &also_named,
         };
         let text =
             serde_json::to_string_pretty(&shown).map_err(|e| CommandError::Other(e.to_string()))?;
@@ -122,7 +123,13 @@ pub async fn run(ctx: &Context, reference: &str, json: bool) -> Result<(), Comma
         held: &held,
         sensitive,
     };
-    emit(&render_text(&detail, &summary, &events, &vendors))
+    emit(&render_text(
+        &detail,
+        &also_named,
+        &summary,
+        &events,
+        &vendors,
+    ))
 }
 
 /// What `show` adds to the facts about the order's drop-ship commitments.
@@ -133,6 +140,7 @@ struct Vendors<'a> {
 
 fn render_text(
     detail: &OrderDetail,
+    also_named: &[String],
     summary: &SummaryOutcome,
     events: &[TimelineEvent],
     vendors: &Vendors<'_>,
@@ -146,7 +154,7 @@ fn render_text(
         row.queue.as_str(),
         sanitize(row.customer.as_deref().unwrap_or(""))
     );
-    if let (Some(line), Some(first)) = (also_named(&detail.also_named), detail.also_named.first()) {
+    if let (Some(line), Some(first)) = (also_named_line(also_named), also_named.first()) {
         let _ = writeln!(out, "{line} (orderdeck show {})", sanitize(first));
     }
     if let Some(placed) = row.placed_at {

@@ -47,8 +47,6 @@ pub struct OrderDetail {
     pub findings: Vec<Finding>,
     pub facts: OrderFacts,
     pub payloads: Vec<PayloadRow>,
-    /// The other orders under its name (see [`Store::others_named`]).
-    pub also_named: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -337,7 +335,7 @@ impl Store {
     /// only the first to arrive is found by the name. Both halves search the
     /// unique index on `name_key`: the orders without a key (those kept for
     /// display, and parcels no order has claimed yet) are few.
-    async fn others_named(&self, id: i64) -> Result<Vec<String>, StoreError> {
+    pub async fn others_named(&self, id: i64) -> Result<Vec<String>, StoreError> {
         let what = "looking up orders under the same name";
         let name: Option<String> = sqlx::query("SELECT name FROM orders WHERE id = $1")
             .bind(id)
@@ -423,14 +421,11 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-        drop(conn);
-        let also_named = self.others_named(id).await?;
         Ok(Some(OrderDetail {
             row,
             findings,
             facts,
             payloads,
-            also_named,
         }))
     }
 

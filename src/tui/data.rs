@@ -232,10 +232,12 @@ impl DataTask {
         let order_ref = normalize_order_name(&detail.row.name);
         let audit = self.store.audit_trail(&order_ref).await?;
         let reservations = self.store.reservations_of(&order_ref).await?;
+        let also_named = self.store.others_named(order_id).await?;
         let summary = summarise(&detail.row.name, &detail.facts, &detail.findings, self.zone);
         let timeline = timeline(&detail.facts);
         Ok(Some(LoadedDetail {
             detail,
+            also_named,
             audit,
             reservations,
             summary,

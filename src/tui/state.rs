@@ -111,6 +111,8 @@ pub struct DetailView {
 #[derive(Debug, Clone)]
 pub struct LoadedDetail {
     pub detail: OrderDetail,
+    /// The other orders under its name, by the reference `show` takes.
+    pub also_named: Vec<String>,
     /// What operators did to the order, oldest first.
     pub audit: Vec<AuditEntry>,
     /// Units it holds against drop-ship vendors' ATP.

@@ -20,7 +20,7 @@ use crate::engine::reroute::money;
 use crate::engine::{decision_steps, purchase_order_lines, reservation_lines, vendor_steps};
 use crate::summary::{Author, Summary};
 use crate::sync::resync::Systems;
-use crate::text::{also_named, sanitize};
+use crate::text::{also_named_line, sanitize};
 
 pub fn render(frame: &mut Frame, state: &State) {
     let screen = frame.area();
@@ -609,7 +609,7 @@ fn detail_text<'a>(state: &State, theme: &Theme, detail: &'a DetailView) -> Text
         ));
     }
     lines.push(Line::from(facts_line));
-    if let Some(line) = also_named(&order.also_named) {
+    if let Some(line) = also_named_line(&loaded.also_named) {
         lines.push(Line::styled(line, theme.dim()));
     }
     if let Some(ship_by) = row.ship_by {
