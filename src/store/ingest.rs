@@ -14,7 +14,7 @@ use super::results::{
     finding_rows, insert_findings, link_from_row, resolutions_by_key, summary_values,
     SUMMARY_COLUMN_NAMES,
 };
-use super::{from_millis, highest_order_id, to_millis, QueryContext, StoreError};
+use super::{from_millis, highest_order_id, to_millis, Backend, QueryContext, StoreError};
 use crate::domain::{
     normalize_order_name, DocumentContent, OrderFacts, ReplacementLink, ShipmentStatus,
 };
@@ -885,18 +885,18 @@ async fn reserve_order_ids(conn: &mut AnyConnection, count: usize) -> Result<Vec
     if count == 0 {
         return Ok(Vec::new());
     }
-    match Style::of(conn) {
+    match Backend::of(conn) {
         // What SQLite itself would assign: the caller's transaction writes
         // them, and SQLite lets one transaction write at a time (one that
         // read before another's commit cannot write at all), so no other
         // writer can take them in between.
-        Style::Anonymous => {
+        Backend::Sqlite => {
             let above = highest_order_id(conn).await?;
             Ok((1..=count as i64).map(|n| above + n).collect())
         }
         // Drawn from the identity column's own sequence, as a default
         // would be: concurrent writers each draw their own.
-        Style::Numbered => {
+        Backend::Postgres => {
             let rows = sqlx::query(
                 "SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id \
                  FROM generate_series(1, $1)",

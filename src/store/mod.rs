@@ -101,6 +101,18 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The engine behind a connection, for the few statements the two write
+    /// differently.
+    pub(crate) fn of(conn: &AnyConnection) -> Backend {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
 /// The order store. Cheap to clone: it is a connection pool.
 #[derive(Debug, Clone)]
 pub struct Store {

@@ -10,7 +10,7 @@ use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Type};
 use sqlx_core::any::{AnyArgumentBuffer, AnyValueKind};
 
-use super::{QueryContext, StoreError};
+use super::{Backend, QueryContext, StoreError};
 
 /// One bound value.
 #[derive(Debug, Clone)]
@@ -95,10 +95,9 @@ pub enum Style {
 
 impl Style {
     pub fn of(conn: &AnyConnection) -> Style {
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-            Style::Anonymous
-        } else {
-            Style::Numbered
+        match Backend::of(conn) {
+            Backend::Sqlite => Style::Anonymous,
+            Backend::Postgres => Style::Numbered,
         }
     }
 }
